@@ -1,0 +1,24 @@
+import { chatView } from "./chat";
+import type { ChatStore } from "./chat-store";
+import type { IntakeField } from "./config";
+import type { Log } from "./metrics";
+
+export interface ChatAdminDeps {
+  store: Pick<ChatStore, "get" | "erase">;
+  log: Log;
+  required: readonly IntakeField[];
+  now: () => Date;
+}
+
+/** Status, timestamps and history of a chat, personal data masked; undefined when unknown or expired. */
+export async function describeChat(deps: ChatAdminDeps, chatId: string) {
+  const record = await deps.store.get(chatId, deps.now());
+  return record === undefined ? undefined : chatView(record, deps.required);
+}
+
+/** Removes the chat's personal data (status and history stay). Idempotent. */
+export async function eraseChat(deps: ChatAdminDeps, chatId: string) {
+  const found = await deps.store.erase(chatId, deps.now());
+  deps.log.info("chat personal data erased", { found });
+  return { erased: true, found };
+}

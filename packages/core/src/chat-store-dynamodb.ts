@@ -1,0 +1,336 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, DeleteCommand, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import {
+  type ChatRecord,
+  HANDOVER_ACTIVE,
+  HISTORY_LIMIT,
+  type HistoryEntry,
+  PERSONAL_FIELDS,
+  type PresenceRecord,
+  type StoredStatus,
+} from "./chat";
+import type { ChatStore, ClaimRequest, HandoverClaim } from "./chat-store";
+import type { IntakeField } from "./config";
+import { StoreUnavailableError } from "./errors";
+
+/** Key schema and TTL attribute of the chats table, shared by the stack and the local runner. */
+export const CHAT_TABLE = { partitionKey: "chatId", ttlAttribute: "expiresAt" } as const;
+
+/** Collects attribute-name and value placeholders for one expression. */
+class Expression {
+  readonly names: Record<string, string> = {};
+  readonly values: Record<string, unknown> = {};
+  #count = 0;
+  name(attribute: string): string {
+    this.names[`#${attribute}`] = attribute;
+    return `#${attribute}`;
+  }
+  value(value: unknown): string {
+    const key = `:v${this.#count++}`;
+    this.values[key] = value;
+    return key;
+  }
+  statusIn(statuses: readonly StoredStatus[]): string {
+    return `${this.name("status")} IN (${statuses.map((s) => this.value(s)).join(", ")})`;
+  }
+}
+
+interface Change {
+  set?: (e: Expression) => string[];
+  remove?: (e: Expression) => string[];
+  add?: (e: Expression) => string[];
+  condition?: (e: Expression) => string;
+  /** Status a record gets when this change creates it and does not set one itself. */
+  initialStatus?: StoredStatus;
+  history?: Omit<HistoryEntry, "at">;
+  /** May this change create a missing record? */
+  create: boolean;
+}
+
+type Outcome = { ok: true; record: ChatRecord } | { ok: false; old: ChatRecord | undefined };
+
+const ACTIVE_OR_ABSENT = (e: Expression) =>
+  `(attribute_not_exists(${e.name("status")}) OR NOT ${e.statusIn(HANDOVER_ACTIVE)})`;
+
+export interface DynamoDbChatStoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  ttlHours: number;
+}
+
+export class DynamoDbChatStore implements ChatStore {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #ttlSeconds: number;
+
+  constructor(options: DynamoDbChatStoreOptions) {
+    this.#client = options.client;
+    this.#table = options.tableName;
+    this.#ttlSeconds = options.ttlHours * 3600;
+  }
+
+  async get(chatId: string, now: Date): Promise<ChatRecord | undefined> {
+    const { Item } = await this.#send(() =>
+      this.#client.send(new GetCommand({ TableName: this.#table, Key: { chatId }, ConsistentRead: true })),
+    );
+    const record = Item as ChatRecord | undefined;
+    return record && record.expiresAt > epochSeconds(now) ? record : undefined;
+  }
+
+  async startIntake(chatId: string, now: Date) {
+    const outcome = await this.#change(chatId, now, {
+      create: true,
+      condition: ACTIVE_OR_ABSENT,
+      set: (e) => [`${e.name("status")} = ${e.value("started")}`],
+      remove: (e) => [e.name("emailAttempts"), e.name("nameAttempts"), e.name("failureReason")],
+      history: { status: "started" },
+    });
+    return outcome.ok ? { started: true, record: outcome.record } : { started: false, record: outcome.old! };
+  }
+
+  async recordPresence(chatId: string, presence: PresenceRecord, referrer: string | undefined, now: Date) {
+    const setPresence = (e: Expression) => [
+      `${e.name("presence")} = ${e.value(presence)}`,
+      ...(referrer === undefined ? [] : [`${e.name("referrer")} = ${e.value(referrer)}`]),
+    ];
+    if (presence.agentStatus === "offline") {
+      const outcome = await this.#change(chatId, now, {
+        create: true,
+        condition: ACTIVE_OR_ABSENT,
+        set: (e) => [...setPresence(e), `${e.name("status")} = ${e.value("unavailable")}`],
+        history: { status: "unavailable", detail: presence.reason },
+      });
+      if (outcome.ok) return;
+    }
+    await this.#change(chatId, now, { create: true, initialStatus: "started", set: setPresence });
+  }
+
+  async recordValue(chatId: string, field: IntakeField, value: string, now: Date) {
+    const setValue = (e: Expression) => [
+      `${e.name(field)} = ${e.value(value)}`,
+      `${e.name(`${field}Attempts`)} = ${e.value(0)}`,
+    ];
+    const outcome = await this.#change(chatId, now, {
+      create: true,
+      condition: ACTIVE_OR_ABSENT,
+      set: (e) => [...setValue(e), `${e.name("status")} = ${e.value("collecting")}`],
+      history: { status: "collecting", detail: field },
+    });
+    if (outcome.ok) return outcome.record;
+    // A handover is under way or done: keep the value (latest wins) without touching the status.
+    return this.#mustChange(chatId, now, { create: true, set: setValue });
+  }
+
+  async recordInvalidAttempt(chatId: string, field: IntakeField, now: Date) {
+    return this.#mustChange(chatId, now, {
+      create: true,
+      initialStatus: "collecting",
+      add: (e) => [`${e.name(`${field}Attempts`)} ${e.value(1)}`],
+    });
+  }
+
+  async claimHandover(chatId: string, claim: ClaimRequest, now: Date): Promise<HandoverClaim> {
+    const outcome = await this.#change(chatId, now, {
+      create: false,
+      condition: (e) =>
+        [
+          ...claim.required.map((field) => `attribute_exists(${e.name(field)})`),
+          `(NOT ${e.statusIn(HANDOVER_ACTIVE)} OR (${e.name("status")} = ${e.value("requesting")} AND ${e.name(
+            "claimExpiresAt",
+          )} < ${e.value(epochSeconds(now))}))`,
+        ].join(" AND "),
+      set: (e) => [
+        `${e.name("status")} = ${e.value("requesting")}`,
+        `${e.name("claimId")} = ${e.value(claim.claimId)}`,
+        `${e.name("claimExpiresAt")} = ${e.value(epochSeconds(now) + claim.leaseSeconds)}`,
+        ...(claim.referrer === undefined ? [] : [`${e.name("referrer")} = ${e.value(claim.referrer)}`]),
+        ...(claim.keywords === undefined ? [] : [`${e.name("keywords")} = ${e.value(claim.keywords)}`]),
+      ],
+      remove: (e) => [e.name("failureReason")],
+      history: { status: "requesting" },
+    });
+    if (outcome.ok) return { outcome: "claimed", record: outcome.record };
+    const old = outcome.old;
+    if (old === undefined) return { outcome: "incomplete", missing: [...claim.required] };
+    if (old.status === "requested" || old.status === "handed_over") return { outcome: "done", record: old };
+    if (old.status === "requesting" && (old.claimExpiresAt ?? 0) >= epochSeconds(now)) {
+      return { outcome: "busy", record: old };
+    }
+    return { outcome: "incomplete", missing: claim.required.filter((field) => old[field] === undefined) };
+  }
+
+  async settleHandover(
+    chatId: string,
+    claimId: string,
+    result: { ok: true } | { ok: false; reason: string },
+    now: Date,
+  ) {
+    const outcome = await this.#change(chatId, now, {
+      create: false,
+      condition: (e) =>
+        `${e.name("claimId")} = ${e.value(claimId)} AND ${e.name("status")} = ${e.value("requesting")}`,
+      set: (e) =>
+        result.ok
+          ? [`${e.name("status")} = ${e.value("requested")}`, `${e.name("requestedAt")} = ${e.value(now.toISOString())}`]
+          : [`${e.name("status")} = ${e.value("failed")}`, `${e.name("failureReason")} = ${e.value(result.reason)}`],
+      remove: (e) => [e.name("claimId"), e.name("claimExpiresAt")],
+      history: result.ok ? { status: "requested" } : { status: "failed", detail: result.reason },
+    });
+    return outcome.ok;
+  }
+
+  async confirmHandover(chatId: string, now: Date) {
+    const outcome = await this.#change(chatId, now, {
+      create: false,
+      condition: (e) => `${e.name("status")} <> ${e.value("handed_over")}`,
+      set: (e) => [
+        `${e.name("status")} = ${e.value("handed_over")}`,
+        `${e.name("handedOverAt")} = ${e.value(now.toISOString())}`,
+      ],
+      remove: (e) => [e.name("claimId"), e.name("claimExpiresAt")],
+      history: { status: "handed_over" },
+    });
+    if (outcome.ok) return "confirmed";
+    return outcome.old === undefined ? "unknown" : "already";
+  }
+
+  async endSession(chatId: string, now: Date) {
+    const outcome = await this.#change(chatId, now, {
+      create: false,
+      condition: (e) => `${e.name("status")} <> ${e.value("ended")}`,
+      set: (e) => [`${e.name("status")} = ${e.value("ended")}`, `${e.name("endedAt")} = ${e.value(now.toISOString())}`],
+      remove: (e) => PERSONAL_FIELDS.map((field) => e.name(field)),
+      history: { status: "ended" },
+    });
+    if (outcome.ok) return "ended";
+    return outcome.old === undefined ? "unknown" : "already";
+  }
+
+  async erase(chatId: string, now: Date) {
+    const outcome = await this.#change(chatId, now, {
+      create: false,
+      set: (e) => [`${e.name("erasedAt")} = ${e.value(now.toISOString())}`],
+      remove: (e) => PERSONAL_FIELDS.map((field) => e.name(field)),
+    });
+    return outcome.ok;
+  }
+
+  async #mustChange(chatId: string, now: Date, change: Change): Promise<ChatRecord> {
+    const outcome = await this.#change(chatId, now, change);
+    if (!outcome.ok) throw new StoreUnavailableError(`unexpected condition failure for ${change.create ? "upsert" : "update"}`);
+    return outcome.record;
+  }
+
+  /** One conditional UpdateItem; an expired record is deleted and the change applied as if it were absent. */
+  async #change(chatId: string, now: Date, change: Change, retried = false): Promise<Outcome> {
+    const e = new Expression();
+    const nowIso = now.toISOString();
+    const nowSec = epochSeconds(now);
+    const key = e.name("chatId");
+    const expiresAt = e.name("expiresAt");
+    const set = [
+      `${e.name("updatedAt")} = ${e.value(nowIso)}`,
+      `${expiresAt} = ${e.value(nowSec + this.#ttlSeconds)}`,
+      `${e.name("createdAt")} = if_not_exists(${e.name("createdAt")}, ${e.value(nowIso)})`,
+      change.history
+        ? `${e.name("history")} = list_append(if_not_exists(${e.name("history")}, ${e.value([])}), ${e.value([
+            { at: nowIso, ...change.history },
+          ])})`
+        : `${e.name("history")} = if_not_exists(${e.name("history")}, ${e.value([])})`,
+      ...(change.set?.(e) ?? []),
+    ];
+    if (!set.some((part) => part.startsWith(`${e.name("status")} =`))) {
+      set.push(`${e.name("status")} = if_not_exists(${e.name("status")}, ${e.value(change.initialStatus ?? "started")})`);
+    }
+    const live = `${expiresAt} > ${e.value(nowSec)}`;
+    const exists = change.create ? `(attribute_not_exists(${key}) OR ${live})` : `(attribute_exists(${key}) AND ${live})`;
+    const condition = change.condition ? `${exists} AND ${change.condition(e)}` : exists;
+    const remove = change.remove?.(e) ?? [];
+    const add = change.add?.(e) ?? [];
+    const update = [
+      `SET ${set.join(", ")}`,
+      remove.length ? `REMOVE ${remove.join(", ")}` : "",
+      add.length ? `ADD ${add.join(", ")}` : "",
+    ].join(" ");
+
+    try {
+      const { Attributes } = await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { chatId },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: e.names,
+          ExpressionAttributeValues: e.values,
+          ReturnValues: "ALL_NEW",
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      const record = Attributes as ChatRecord;
+      if (record.history.length > HISTORY_LIMIT) await this.#trimHistory(chatId, record.history.length);
+      return { ok: true, record };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw unavailable(error);
+      const old = error.Item ? (unmarshall(error.Item) as ChatRecord) : undefined;
+      if (old && old.expiresAt <= nowSec) {
+        if (retried) return { ok: false, old: undefined };
+        await this.#deleteExpired(chatId, old.expiresAt);
+        return this.#change(chatId, now, change, true);
+      }
+      return { ok: false, old };
+    }
+  }
+
+  async #deleteExpired(chatId: string, expiresAt: number) {
+    await this.#client
+      .send(
+        new DeleteCommand({
+          TableName: this.#table,
+          Key: { chatId },
+          ConditionExpression: "#expiresAt = :seen",
+          ExpressionAttributeNames: { "#expiresAt": "expiresAt" },
+          ExpressionAttributeValues: { ":seen": expiresAt },
+        }),
+      )
+      .catch((error) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw unavailable(error);
+      });
+  }
+
+  /** Drops the oldest entries; conditional on the length seen, so a concurrent append is never lost. */
+  async #trimHistory(chatId: string, length: number) {
+    const excess = length - HISTORY_LIMIT;
+    await this.#client
+      .send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { chatId },
+          UpdateExpression: `REMOVE ${Array.from({ length: excess }, (_, i) => `#history[${i}]`).join(", ")}`,
+          ConditionExpression: "size(#history) = :length",
+          ExpressionAttributeNames: { "#history": "history" },
+          ExpressionAttributeValues: { ":length": length },
+        }),
+      )
+      .catch((error) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw unavailable(error);
+      });
+  }
+
+  async #send<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+}
+
+function unavailable(error: unknown): StoreUnavailableError {
+  const name = error instanceof Error ? error.name : "UnknownError";
+  return new StoreUnavailableError(`chat store unavailable: ${name}`, { cause: error });
+}
+
+function epochSeconds(date: Date): number {
+  return Math.floor(date.getTime() / 1000);
+}

@@ -1,0 +1,83 @@
+import * as z from "zod/mini";
+
+/** The three secrets of SPEC §2. In AWS they are SST `Config.Secret`s; locally, plain environment variables. */
+export const SECRET_NAMES = ["CM_PRODUCT_TOKEN", "MSC_PRESENCE_API_KEY", "HANDOVER_WEBHOOK_KEY"] as const;
+export type SecretName = (typeof SECRET_NAMES)[number];
+
+const text = z.string().check(z.trim(), z.minLength(1));
+const optionalText = z.optional(text);
+const url = z.url({ protocol: /^https?$/ });
+const wholeNumber = (min: number, max: number, fallback: number) =>
+  z._default(z.coerce.number().check(z.int(), z.gte(min), z.lte(max)), fallback);
+
+const INTAKE_FIELDS = ["email", "name"] as const;
+export type IntakeField = (typeof INTAKE_FIELDS)[number];
+
+/** Every setting the product reads, with its default: the single source for functions, stack and local runner. */
+export const ConfigSchema = z.object({
+  CM_PRODUCT_TOKEN: optionalText,
+  MSC_PRESENCE_API_KEY: optionalText,
+  HANDOVER_WEBHOOK_KEY: optionalText,
+  CM_TECHNICAL_LINK_ID: text,
+  ROUTER_CLIENT_ADAPTER_ID: text,
+  ROUTER_BOT_ADAPTER_ID: text,
+  ROUTER_AGENT_ADAPTER_ID: text,
+  PRESENCE_CHANNEL: z._default(text, "WebChat"),
+  PRESENCE_REFERRER: optionalText,
+  PRESENCE_CACHE_SECONDS: wholeNumber(0, 3600, 10),
+  INTAKE_TTL_HOURS: wholeNumber(1, 24 * 365, 24),
+  INTAKE_REQUIRED_FIELDS: z._default(
+    z.pipe(
+      z.pipe(
+        text,
+        z.transform((list) => list.split(",").map((field) => field.trim())),
+      ),
+      z.array(z.enum(INTAKE_FIELDS)).check(z.minLength(1)),
+    ),
+    [...INTAKE_FIELDS],
+  ),
+  PRESENCE_API_URL: z._default(url, "https://presence.robinhq.com/api/v1"),
+  ROUTING_API_URL: z._default(url, "https://api.conversational.cm.com"),
+  WEB_CONVERSATIONS_HANDOVER_URL: z.optional(url),
+  TABLE_NAME: z._default(text, "caic-handover-chats"),
+  DYNAMODB_ENDPOINT: z.optional(url),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+/** Config whose listed secrets are known to be present. */
+export type ConfigWith<S extends SecretName> = Config & { [K in S]: string };
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Build the config from an environment once per cold start. SST-bound values
+ * (`SST_Secret_value_X`, `SST_Parameter_value_X`) are read under their plain names too.
+ * Fails fast, naming every missing or malformed setting.
+ */
+export function loadConfig<S extends SecretName>(
+  env: Record<string, string | undefined>,
+  requiredSecrets: readonly S[] = [],
+): ConfigWith<S> {
+  const values: Record<string, string> = {};
+  for (const key of Object.keys(ConfigSchema.shape)) {
+    const value =
+      env[key] ?? env[`SST_Secret_value_${key}`] ?? env[`SST_Parameter_value_${key}`];
+    if (value !== undefined && value !== "") values[key] = value;
+  }
+  const parsed = ConfigSchema.safeParse(values);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0]);
+        return values[name] === undefined ? `${name} is missing` : `${name} is invalid (${issue.message})`;
+      });
+  for (const secret of requiredSecrets) {
+    if (values[secret] === undefined) problems.push(`${secret} is missing`);
+  }
+  if (problems.length > 0 || !parsed.success) {
+    throw new ConfigError(`caic-handover configuration: ${[...new Set(problems)].join("; ")}`);
+  }
+  return parsed.data as ConfigWith<S>;
+}

@@ -1,0 +1,101 @@
+import type { ChatStore } from "./chat-store";
+import { parseChatId } from "./chat-id";
+import type { Log, Metrics } from "./metrics";
+
+/**
+ * Parses a Router callback body tolerantly. The Router's default handover template renders an
+ * empty `{{$context}}` as `"context":}`; such holes are filled with `null` before giving up.
+ */
+export function parseTolerantJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    try {
+      return JSON.parse(raw.replace(/:\s*(?=[,}\]])/g, ":null"));
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Finds the chat id of a Router callback: `chatId`, `ChatId` or `chat.id`, else by pattern in broken JSON. */
+export function findChatId(raw: string, parsed: unknown): string | undefined {
+  const body = isObject(parsed) ? parsed : {};
+  const chat = isObject(body.chat) ? body.chat : {};
+  const candidate = body.chatId ?? body.ChatId ?? chat.id ?? /"chat_?id"\s*:\s*"([^"]{1,200})"/i.exec(raw)?.[1];
+  if (typeof candidate !== "string") return undefined;
+  try {
+    return parseChatId(candidate).chatId;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Forwarder {
+  /** Delivers the raw notification to Web Conversations; rejects on any failure. */
+  forward(body: string, contentType: string): Promise<void>;
+}
+
+export interface NotificationDeps {
+  store: Pick<ChatStore, "confirmHandover">;
+  forwarder: Forwarder | undefined;
+  metrics: Metrics;
+  log: Log;
+  now: () => Date;
+}
+
+/**
+ * The Router's Handover Endpoint: marks the chat handed over (once) and passes the raw body on to
+ * Web Conversations. Never fails towards the Router, so it does not retry.
+ */
+export async function receiveHandoverNotification(
+  deps: NotificationDeps,
+  raw: string,
+  contentType: string,
+  fallbackChatId: string | undefined,
+): Promise<{ ok: true }> {
+  const chatId = findChatId(raw, parseTolerantJson(raw)) ?? fallbackChatId;
+  if (chatId === undefined) {
+    deps.log.warn("handover notification without a chat id");
+  } else {
+    const result = await deps.store.confirmHandover(chatId, deps.now());
+    if (result === "confirmed") deps.metrics.count("HandoverConfirmed");
+    deps.log.info("handover notification received", { chatId, result });
+  }
+  if (deps.forwarder) {
+    try {
+      await deps.forwarder.forward(raw, contentType);
+    } catch (error) {
+      deps.metrics.count("NotificationForwardFailed");
+      deps.log.warn("forwarding the handover notification failed", {
+        chatId,
+        error: error instanceof Error ? error.message : "error",
+      });
+    }
+  }
+  return { ok: true };
+}
+
+/** Forwards with a deadline; any non-2xx, network error or timeout rejects. */
+export class HttpForwarder implements Forwarder {
+  constructor(
+    private readonly url: string,
+    private readonly timeoutMs = 3000,
+    private readonly fetchImpl: typeof fetch = globalThis.fetch,
+  ) {}
+
+  async forward(body: string, contentType: string): Promise<void> {
+    const response = await this.fetchImpl(this.url, {
+      method: "POST",
+      headers: { "content-type": contentType },
+      body,
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    await response.arrayBuffer().catch(() => undefined);
+    if (!response.ok) throw new Error(`forward target answered ${response.status}`);
+  }
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

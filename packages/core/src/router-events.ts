@@ -1,0 +1,45 @@
+import type { ChatStore } from "./chat-store";
+import type { Log, Metrics } from "./metrics";
+import { findChatId, isObject, parseTolerantJson } from "./notification";
+
+export const SESSION_ENDED = "RouterSessionEnded";
+
+/** Event type names found in a TwoWay event callback (`conversationEvents[].$type`) or a flat body. */
+export function eventTypes(parsed: unknown): string[] {
+  if (!isObject(parsed)) return [];
+  const events = Array.isArray(parsed.conversationEvents) ? parsed.conversationEvents : [parsed];
+  return events
+    .filter(isObject)
+    .map((event) => event.$type ?? event.type ?? event.eventType ?? event.event ?? event.name)
+    .filter((type): type is string => typeof type === "string");
+}
+
+export interface RouterEventDeps {
+  store: Pick<ChatStore, "endSession">;
+  metrics: Metrics;
+  log: Log;
+  now: () => Date;
+}
+
+/** `RouterSessionEnded` ends the chat and erases its personal data; other events are acknowledged. */
+export async function receiveRouterEvent(
+  deps: RouterEventDeps,
+  raw: string,
+  fallbackChatId: string | undefined,
+): Promise<{ ok: true }> {
+  const parsed = parseTolerantJson(raw);
+  const types = eventTypes(parsed);
+  const chatId = findChatId(raw, parsed) ?? fallbackChatId;
+  if (!types.includes(SESSION_ENDED)) {
+    deps.log.info("router event ignored", { chatId, types });
+    return { ok: true };
+  }
+  if (chatId === undefined) {
+    deps.log.warn("session end without a chat id");
+    return { ok: true };
+  }
+  const result = await deps.store.endSession(chatId, deps.now());
+  if (result === "ended") deps.metrics.count("SessionEnded");
+  deps.log.info("router session ended", { chatId, result });
+  return { ok: true };
+}

@@ -1,0 +1,25 @@
+import { parseInput } from "@caic-handover/core/input";
+import { AvailabilityRequestSchema, checkAvailability, PresenceClient } from "@caic-handover/core/presence";
+import { httpRoute, wantsText } from "./http";
+import { createRuntime } from "./runtime";
+
+const runtime = await createRuntime("availability");
+const { config } = runtime;
+const deps = {
+  ...runtime,
+  presence: new PresenceClient({
+    apiUrl: config.PRESENCE_API_URL,
+    apiKey: config.MSC_PRESENCE_API_KEY,
+    cacheSeconds: config.PRESENCE_CACHE_SECONDS,
+  }),
+  defaultChannel: config.PRESENCE_CHANNEL,
+  defaultReferrer: config.PRESENCE_REFERRER,
+};
+
+export const handler = httpRoute(
+  { log: runtime.log, key: config.HANDOVER_WEBHOOK_KEY, chatId: "optional" },
+  async ({ chatId, fields, accept }) => {
+    const answer = await checkAvailability(deps, chatId, parseInput(AvailabilityRequestSchema, fields));
+    return wantsText(accept) ? { text: answer.agentStatus } : { json: answer };
+  },
+);

@@ -1,0 +1,16 @@
+import { describeChat } from "@caic-handover/core/chat-admin";
+import { NotFoundError } from "@caic-handover/core/errors";
+import { httpRoute } from "./http";
+import { createRuntime } from "./runtime";
+
+const runtime = await createRuntime("chat-status");
+const deps = { ...runtime, required: runtime.config.INTAKE_REQUIRED_FIELDS };
+
+export const handler = httpRoute(
+  { log: runtime.log, key: runtime.config.HANDOVER_WEBHOOK_KEY, chatId: "required" },
+  async ({ chatId }) => {
+    const view = await describeChat(deps, chatId!);
+    if (view === undefined) throw new NotFoundError("chat");
+    return { json: view };
+  },
+);

@@ -1,0 +1,140 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { parseChatId } from "@caic-handover/core/chat-id";
+import { BadRequestError, NotFoundError, PayloadTooLargeError, StoreUnavailableError, UnauthorizedError } from "@caic-handover/core/errors";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/** What a route's core call sees of the HTTP request. */
+export interface RouteRequest {
+  chatId: string | undefined;
+  /** Query parameters merged under body fields (JSON object or form-encoded). */
+  fields: Record<string, unknown>;
+  query: Record<string, string>;
+  rawBody: string;
+  contentType: string;
+  accept: string;
+}
+
+export type Reply = { status?: number; json: object } | { status?: number; text: string };
+
+export interface RouteOptions {
+  log: Logger;
+  /** The shared webhook key every caller must present. */
+  key: string;
+  chatId: "required" | "optional";
+  /** Router callbacks: the body is only read raw and parsed tolerantly by the core. */
+  rawBody?: boolean;
+}
+
+export type Handler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/**
+ * The one HTTP adapter every route goes through: body limit, key, body parsing, chatId lookup,
+ * then one core call; errors become status codes in exactly one place.
+ */
+export function httpRoute(options: RouteOptions, run: (request: RouteRequest) => Promise<Reply>): Handler {
+  const expectedKey = digest(options.key);
+  return async (event, context) => {
+    const log = options.log;
+    log.resetKeys();
+    if (context) log.addContext(context);
+    log.appendKeys({ route: event.routeKey });
+    try {
+      const body = decodeBody(event);
+      authenticate(event, expectedKey);
+      const request = readRequest(event, body, options);
+      if (request.chatId !== undefined) log.appendKeys({ chatId: request.chatId });
+      const reply = await run(request);
+      return respond(reply);
+    } catch (error) {
+      return mapError(error, log);
+    }
+  };
+}
+
+function decodeBody(event: APIGatewayProxyEventV2): string {
+  if (event.body === undefined || event.body === null) return "";
+  const bytes = event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
+  if (bytes.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+  return bytes.toString("utf8");
+}
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
+}
+
+/** Header `X-Handover-Key` or query `?key=` (the Router's event endpoint cannot send headers); constant time. */
+function authenticate(event: APIGatewayProxyEventV2, expected: Buffer) {
+  const presented = event.headers?.["x-handover-key"] ?? event.queryStringParameters?.key;
+  if (presented === undefined || !timingSafeEqual(digest(presented), expected)) throw new UnauthorizedError();
+}
+
+function readRequest(event: APIGatewayProxyEventV2, body: string, options: RouteOptions): RouteRequest {
+  const headers = event.headers ?? {};
+  const contentType = (headers["content-type"] ?? "").toLowerCase();
+  const query: Record<string, string> = { ...(event.queryStringParameters ?? {}) } as Record<string, string>;
+  delete query.key;
+  const fields = options.rawBody ? {} : parseFields(body, contentType);
+  const rawChatId =
+    event.pathParameters?.chatId ?? query.chatId ?? query.ChatId ?? fields.chatId ?? fields.ChatId;
+  let chatId: string | undefined;
+  if (rawChatId !== undefined) {
+    const parsed = parseChatId(rawChatId);
+    if (!parsed.isGuid) options.log.warn("chatId is not a GUID", { chatId: parsed.chatId });
+    chatId = parsed.chatId;
+  } else if (options.chatId === "required") {
+    throw new BadRequestError("chatId is required");
+  }
+  return { chatId, fields: { ...query, ...fields }, query, rawBody: body, contentType, accept: headers.accept ?? "" };
+}
+
+function parseFields(body: string, contentType: string): Record<string, unknown> {
+  if (body.trim() === "") return {};
+  if (contentType.includes("application/x-www-form-urlencoded")) return Object.fromEntries(new URLSearchParams(body));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new BadRequestError("body must be a JSON object or form-encoded");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new BadRequestError("body must be a JSON object");
+  }
+  return parsed as Record<string, unknown>;
+}
+
+const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
+
+function respond(reply: Reply): APIGatewayProxyStructuredResultV2 {
+  if ("text" in reply) {
+    return {
+      statusCode: reply.status ?? 200,
+      headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+      body: reply.text,
+    };
+  }
+  return { statusCode: reply.status ?? 200, headers: JSON_HEADERS, body: JSON.stringify(reply.json) };
+}
+
+/** The single error-to-status mapping. A 5xx says nothing about internals. */
+function mapError(error: unknown, log: Logger): APIGatewayProxyStructuredResultV2 {
+  if (error instanceof BadRequestError) return respond({ status: 400, json: { error: "bad_request", message: error.problem } });
+  if (error instanceof UnauthorizedError) return respond({ status: 401, json: { error: "unauthorized" } });
+  if (error instanceof NotFoundError) return respond({ status: 404, json: { error: "not_found", message: error.message } });
+  if (error instanceof PayloadTooLargeError) {
+    return respond({ status: 413, json: { error: "payload_too_large", message: error.message } });
+  }
+  if (error instanceof StoreUnavailableError) {
+    log.error("chat store unavailable", { error: error.message });
+    return respond({ status: 503, json: { error: "unavailable", message: "please try again" } });
+  }
+  log.error("unexpected error", { error: error instanceof Error ? error.name : "unknown" });
+  return respond({ status: 500, json: { error: "internal" } });
+}
+
+/** `Accept: text/plain` (without JSON) asks for the plain-text variant. */
+export function wantsText(accept: string): boolean {
+  return accept.includes("text/plain") && !accept.includes("application/json");
+}

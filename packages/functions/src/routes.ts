@@ -1,0 +1,86 @@
+import type { SecretName } from "@caic-handover/core/config";
+
+/**
+ * The route table: declared once, read by the stack (`stacks/`), the local gateway
+ * (`packages/local`) and the setup guide.
+ */
+export type FunctionName =
+  | "caic-event"
+  | "availability"
+  | "intake-email"
+  | "intake-name"
+  | "handover"
+  | "handover-notification"
+  | "router-events"
+  | "chat-status"
+  | "chat-erase";
+
+export type DynamoDbAction = "dynamodb:GetItem" | "dynamodb:UpdateItem" | "dynamodb:DeleteItem";
+
+export interface FunctionSpec {
+  /** Secrets the function reads; only these are bound to it. */
+  secrets: readonly SecretName[];
+  /** DynamoDB actions it uses on the chats table; nothing else is granted. */
+  dynamodb: readonly DynamoDbAction[];
+  /** Lambda timeout, above the function's own budget and well inside API Gateway's 30 s. */
+  timeoutSeconds: number;
+  /** The function's own budget, as documented in the README. */
+  budget: string;
+}
+
+const KEY = "HANDOVER_WEBHOOK_KEY" as const;
+/** Writes may delete an expired record before re-creating it, and trim history. */
+const WRITE: readonly DynamoDbAction[] = ["dynamodb:UpdateItem", "dynamodb:DeleteItem"];
+
+export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
+  "caic-event": { secrets: [KEY], dynamodb: WRITE, timeoutSeconds: 6, budget: "one DynamoDB write (≤ 3 s with SDK retries)" },
+  availability: {
+    secrets: [KEY, "MSC_PRESENCE_API_KEY"],
+    dynamodb: WRITE,
+    timeoutSeconds: 8,
+    budget: "presence 2 s + one DynamoDB write",
+  },
+  "intake-email": { secrets: [KEY], dynamodb: WRITE, timeoutSeconds: 6, budget: "one or two DynamoDB writes" },
+  "intake-name": { secrets: [KEY], dynamodb: WRITE, timeoutSeconds: 6, budget: "one or two DynamoDB writes" },
+  handover: {
+    secrets: [KEY, "CM_PRODUCT_TOKEN"],
+    dynamodb: ["dynamodb:GetItem", ...WRITE],
+    timeoutSeconds: 20,
+    budget: "routing 8 s (3 attempts × ≤ 3 s) + two writes; a concurrent duplicate waits ≤ 12 s",
+  },
+  "handover-notification": {
+    secrets: [KEY],
+    dynamodb: WRITE,
+    timeoutSeconds: 8,
+    budget: "one DynamoDB write + forward 3 s",
+  },
+  "router-events": { secrets: [KEY], dynamodb: WRITE, timeoutSeconds: 6, budget: "one DynamoDB write" },
+  "chat-status": { secrets: [KEY], dynamodb: ["dynamodb:GetItem"], timeoutSeconds: 6, budget: "one DynamoDB read" },
+  "chat-erase": { secrets: [KEY], dynamodb: WRITE, timeoutSeconds: 6, budget: "one DynamoDB write" },
+};
+
+export interface RouteSpec {
+  method: "GET" | "POST" | "DELETE";
+  path: string;
+  function: FunctionName;
+  /** Stack output carrying this route's URL. */
+  output: string;
+  /** Who calls it, in CM.com's words. */
+  calledBy: string;
+}
+
+export const ROUTES: readonly RouteSpec[] = [
+  { method: "POST", path: "/caic/events", function: "caic-event", output: "CaicEventUrl", calledBy: "CAIC API Callout: start of the handover dialog" },
+  { method: "GET", path: "/availability", function: "availability", output: "AvailabilityUrl", calledBy: "CAIC API Callout: agent availability" },
+  { method: "POST", path: "/availability", function: "availability", output: "PresenceWebhookUrl", calledBy: "Web Conversations presence-check webhook (provider Third Party)" },
+  { method: "POST", path: "/intake/email", function: "intake-email", output: "IntakeEmailUrl", calledBy: "CAIC API Callout after the e-mail Capture Input" },
+  { method: "POST", path: "/intake/name", function: "intake-name", output: "IntakeNameUrl", calledBy: "CAIC API Callout after the name Capture Input" },
+  { method: "POST", path: "/handover", function: "handover", output: "HandoverUrl", calledBy: "CAIC API Callout: the handover itself" },
+  { method: "POST", path: "/router/handover", function: "handover-notification", output: "RouterHandoverEndpointUrl", calledBy: "Conversational Router: Handover Endpoint" },
+  { method: "POST", path: "/router/events", function: "router-events", output: "RouterEventsUrl", calledBy: "Conversational Router: Event endpoint (?key= in the URL)" },
+  { method: "GET", path: "/chats/{chatId}", function: "chat-status", output: "ChatStatusUrl", calledBy: "operators, a page polling for 'handed over'" },
+  { method: "DELETE", path: "/chats/{chatId}", function: "chat-erase", output: "ChatEraseUrl", calledBy: "operators, privacy requests" },
+];
+
+export const routeKey = (route: RouteSpec) => `${route.method} ${route.path}`;
+export const handlerPath = (fn: FunctionName) => `packages/functions/src/${fn}.handler`;

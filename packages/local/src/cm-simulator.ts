@@ -1,0 +1,275 @@
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+
+/**
+ * A simulated CM.com on loopback: MSC presence, the Conversational Router's routing control and
+ * Web Conversations' handover endpoint. Each checks what it receives the way CM would, records
+ * every request, and can be switched to fail in the ways the real services can.
+ */
+
+/** How one request is answered instead of normally. */
+export interface Fault {
+  status?: number;
+  body?: string;
+  headers?: Record<string, string>;
+  /** Wait this long before answering. */
+  delayMs?: number;
+  /** Drop the connection without answering. */
+  reset?: boolean;
+}
+
+export interface SimulatorOptions {
+  presenceApiKey: string;
+  productToken: string;
+  technicalLinkId: string;
+  port?: number;
+}
+
+export interface PresenceCall {
+  at: string;
+  apikey: string | null;
+  channel: string | null;
+  referrer: string | null;
+  status: number;
+}
+
+export interface MutationCall {
+  at: string;
+  technicalLinkId: string;
+  chatId: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+  /** Why CM would reject it; empty when well-formed. */
+  problems: string[];
+  status: number;
+}
+
+export interface ForwardCall {
+  at: string;
+  contentType: string | undefined;
+  body: string;
+  status: number;
+}
+
+/** Scripted faults: one-shot answers first, then the standing fault, then the normal answer. */
+class Behaviour {
+  readonly #queue: Fault[] = [];
+  standing: Fault | undefined;
+  next(...faults: Fault[]) {
+    this.#queue.push(...faults);
+  }
+  take(): Fault | undefined {
+    return this.#queue.shift() ?? this.standing;
+  }
+  reset() {
+    this.#queue.length = 0;
+    this.standing = undefined;
+  }
+}
+
+const ROUTING_PATH =
+  /^\/conversational\/control\/v1\/accounts\/([^/]+)\/chats\/([^/]+)\/routing\/mutationrequests$/;
+
+export class CmSimulator {
+  readonly presence = {
+    /** The plain-text answer: `Online` or `Offline`, optionally per referrer. */
+    answer: "Online" as "Online" | "Offline",
+    byReferrer: new Map<string, "Online" | "Offline">(),
+    behaviour: new Behaviour(),
+    calls: [] as PresenceCall[],
+  };
+  readonly routing = { behaviour: new Behaviour(), calls: [] as MutationCall[] };
+  readonly webConversations = { behaviour: new Behaviour(), calls: [] as ForwardCall[] };
+
+  #server: Server | undefined;
+  #url = "";
+
+  constructor(readonly options: SimulatorOptions) {}
+
+  get url(): string {
+    return this.#url;
+  }
+  get presenceUrl(): string {
+    return `${this.#url}/presence/api/v1`;
+  }
+  get routingUrl(): string {
+    return `${this.#url}/routing`;
+  }
+  get webConversationsUrl(): string {
+    return `${this.#url}/web-conversations/v1/conversationalrouter/handover`;
+  }
+
+  /** Mutation requests CM would have accepted and answered 2xx. */
+  get acceptedMutations(): MutationCall[] {
+    return this.routing.calls.filter((call) => call.problems.length === 0 && call.status < 300);
+  }
+
+  async start(): Promise<this> {
+    this.#server = createServer((req, res) => {
+      void this.#handle(req, res).catch(() => res.destroy());
+    });
+    this.#server.keepAliveTimeout = 1000;
+    this.#server.listen(this.options.port ?? 0, "127.0.0.1");
+    await once(this.#server, "listening");
+    const { port } = this.#server.address() as { port: number };
+    this.#url = `http://127.0.0.1:${port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#server) return;
+    this.#server.closeAllConnections();
+    this.#server.close();
+    await once(this.#server, "close");
+    this.#server = undefined;
+  }
+
+  /** Forgets every recorded call and fault; presence back to `Online`. */
+  reset(): void {
+    this.presence.answer = "Online";
+    this.presence.byReferrer.clear();
+    for (const part of [this.presence, this.routing, this.webConversations]) {
+      part.behaviour.reset();
+      part.calls.length = 0;
+    }
+  }
+
+  /** What it received, for the inspection route and the demo. */
+  received() {
+    return {
+      presence: this.presence.calls,
+      mutationRequests: this.routing.calls,
+      acceptedMutationRequests: this.acceptedMutations.length,
+      webConversationsHandovers: this.webConversations.calls,
+    };
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? "/", this.#url);
+    const body = await readBody(req);
+    if (req.method === "GET" && url.pathname === "/__sim/received") {
+      return send(res, 200, JSON.stringify(this.received(), null, 2), "application/json");
+    }
+    if (req.method === "GET" && url.pathname === "/presence/api/v1") return this.#presence(url, res);
+    if (req.method === "POST" && url.pathname.startsWith("/routing/")) {
+      return this.#routing(url.pathname.slice("/routing".length), req, body, res);
+    }
+    if (req.method === "POST" && url.pathname === "/web-conversations/v1/conversationalrouter/handover") {
+      return this.#forward(req, body, res);
+    }
+    send(res, 404, "Not Found", "text/plain");
+  }
+
+  async #presence(url: URL, res: ServerResponse) {
+    const apikey = url.searchParams.get("apikey");
+    const channel = url.searchParams.get("Channel");
+    const referrer = url.searchParams.get("referrer");
+    const call: PresenceCall = { at: new Date().toISOString(), apikey: apikey ? "[set]" : null, channel, referrer, status: 200 };
+    this.presence.calls.push(call);
+    if (!channel) return send(res, (call.status = 400), "Bad Request", "text/plain");
+    if (apikey !== this.options.presenceApiKey) return send(res, (call.status = 404), "Not Found", "text/plain");
+    if (await applyFault(this.presence.behaviour.take(), res, call)) return;
+    send(res, 200, (referrer && this.presence.byReferrer.get(referrer)) || this.presence.answer, "text/plain");
+  }
+
+  async #routing(path: string, req: IncomingMessage, raw: string, res: ServerResponse) {
+    const match = ROUTING_PATH.exec(path);
+    if (!match) return send(res, 404, "", "text/plain");
+    const technicalLinkId = decodeURIComponent(match[1]!);
+    const chatId = decodeURIComponent(match[2]!);
+    const call: MutationCall = {
+      at: new Date().toISOString(),
+      technicalLinkId,
+      chatId,
+      headers: { "content-type": req.headers["content-type"], "x-cm-producttoken": req.headers["x-cm-producttoken"] ? "[set]" : undefined },
+      body: undefined,
+      problems: [],
+      status: 200,
+    };
+    this.routing.calls.push(call);
+    // CM answers a missing or wrong token with a bare 401.
+    if (req.headers["x-cm-producttoken"] !== this.options.productToken) {
+      call.problems.push("X-CM-PRODUCTTOKEN missing or wrong");
+      return send(res, (call.status = 401), "", "text/plain");
+    }
+    if (technicalLinkId !== this.options.technicalLinkId) {
+      call.problems.push("unknown technical link");
+      return send(res, (call.status = 404), "", "text/plain");
+    }
+    call.body = tryJson(raw);
+    call.problems.push(...mutationProblems(req.headers["content-type"], call.body, chatId));
+    if (call.problems.length > 0) {
+      return send(res, (call.status = 400), JSON.stringify({ message: call.problems.join("; ") }), "application/json");
+    }
+    if (await applyFault(this.routing.behaviour.take(), res, call)) return;
+    send(res, 200, "{}", "application/json");
+  }
+
+  async #forward(req: IncomingMessage, body: string, res: ServerResponse) {
+    const call: ForwardCall = { at: new Date().toISOString(), contentType: req.headers["content-type"], body, status: 200 };
+    this.webConversations.calls.push(call);
+    if (await applyFault(this.webConversations.behaviour.take(), res, call)) return;
+    send(res, 200, "", "text/plain");
+  }
+}
+
+/** What CM's routing control would object to in a mutation request (cm-interfaces §2.2). */
+export function mutationProblems(contentType: string | undefined, body: unknown, pathChatId: string): string[] {
+  const problems: string[] = [];
+  if (!contentType?.toLowerCase().startsWith("application/json")) problems.push("Content-Type must be application/json");
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return [...problems, "body must be a JSON object"];
+  const { ChatId, Mutations, Context } = body as Record<string, unknown>;
+  if (ChatId !== pathChatId) problems.push("ChatId must equal the chat id in the path");
+  if (!Array.isArray(Mutations) || Mutations.length === 0) {
+    problems.push("Mutations must be a non-empty list");
+  } else {
+    Mutations.forEach((mutation: Record<string, unknown>, i) => {
+      if (mutation?.$type !== "ruleMutation") problems.push(`Mutations[${i}].$type must be ruleMutation`);
+      if (mutation?.action !== "Enable" && mutation?.action !== "Disable") problems.push(`Mutations[${i}].action`);
+      if (mutation?.operator !== "And" && mutation?.operator !== "Or") problems.push(`Mutations[${i}].operator`);
+      for (const id of ["sourceAdapterId", "targetAdapterId"]) {
+        if (mutation?.[id] !== undefined && typeof mutation[id] !== "string") problems.push(`Mutations[${i}].${id}`);
+      }
+    });
+  }
+  if (Context !== undefined) {
+    if (typeof Context !== "object" || Context === null || Array.isArray(Context)) problems.push("Context must be an object");
+    else if (Object.values(Context).some((v) => typeof v !== "string")) problems.push("Context values must be strings");
+  }
+  return problems;
+}
+
+async function applyFault(fault: Fault | undefined, res: ServerResponse, call: { status: number }): Promise<boolean> {
+  if (!fault) return false;
+  if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+  if (fault.reset) {
+    call.status = 0;
+    res.socket?.destroy();
+    return true;
+  }
+  if (fault.status === undefined && fault.body === undefined) return false;
+  call.status = fault.status ?? 200;
+  res.writeHead(call.status, { "content-type": "text/plain", ...fault.headers });
+  res.end(fault.body ?? "");
+  return true;
+}
+
+function send(res: ServerResponse, status: number, body: string, contentType: string) {
+  if (res.destroyed) return;
+  res.writeHead(status, { "content-type": contentType });
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function tryJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}

@@ -1,0 +1,15 @@
+import type { TestProject } from "vitest/node";
+import { startDynamoDbLocal } from "../../packages/local/src/dynamodb-local";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    ddbEndpoint: string;
+  }
+}
+
+/** One DynamoDB Local (the real engine) for the whole run; every test file makes its own table. */
+export default async function setup(project: TestProject) {
+  const ddb = await startDynamoDbLocal();
+  project.provide("ddbEndpoint", ddb.endpoint);
+  return () => ddb.stop();
+}

@@ -1,0 +1,114 @@
+import { randomUUID } from "node:crypto";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import type { ChatRecord } from "@caic-handover/core/chat";
+import { inject } from "vitest";
+import { CmSimulator } from "../../packages/local/src/cm-simulator";
+import { dispatch, type Handlers, loadHandlers } from "../../packages/local/src/dispatch";
+import { createChatTable, LOCAL_AWS_ENV } from "../../packages/local/src/dynamodb-local";
+
+export const KEY = "test-webhook-key-0123456789";
+export const PRODUCT_TOKEN = "test-product-token";
+export const PRESENCE_KEY = "test-presence-key";
+export const TECHNICAL_LINK = "6f1d1c3e-0000-4000-8000-00000000c0de";
+export const ADAPTERS = { client: "WC-ADAPTER", bot: "CAIC-ADAPTER", agent: "MSC-ADAPTER" };
+
+export interface CallOptions {
+  query?: Record<string, string>;
+  /** An object is sent as JSON, a string as is. */
+  body?: object | string;
+  headers?: Record<string, string>;
+  /** The webhook key to present in the header; `null` sends none. Defaults to the right key. */
+  key?: string | null;
+}
+
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+  json: any;
+}
+
+/**
+ * Real parts for integration tests: a fresh table in the shared DynamoDB Local, a simulated CM on
+ * loopback, and every handler imported once (one warm process) with its environment pointing at them.
+ */
+export async function startHarness(env: Record<string, string> = {}) {
+  const endpoint = inject("ddbEndpoint");
+  const tableName = `chats-${randomUUID().slice(0, 8)}`;
+  await createChatTable(endpoint, tableName);
+  const cm = await new CmSimulator({
+    presenceApiKey: PRESENCE_KEY,
+    productToken: PRODUCT_TOKEN,
+    technicalLinkId: TECHNICAL_LINK,
+  }).start();
+  Object.assign(process.env, {
+    ...LOCAL_AWS_ENV,
+    TABLE_NAME: tableName,
+    DYNAMODB_ENDPOINT: endpoint,
+    HANDOVER_WEBHOOK_KEY: KEY,
+    CM_PRODUCT_TOKEN: PRODUCT_TOKEN,
+    MSC_PRESENCE_API_KEY: PRESENCE_KEY,
+    CM_TECHNICAL_LINK_ID: TECHNICAL_LINK,
+    ROUTER_CLIENT_ADAPTER_ID: ADAPTERS.client,
+    ROUTER_BOT_ADAPTER_ID: ADAPTERS.bot,
+    ROUTER_AGENT_ADAPTER_ID: ADAPTERS.agent,
+    PRESENCE_API_URL: cm.presenceUrl,
+    ROUTING_API_URL: cm.routingUrl,
+    WEB_CONVERSATIONS_HANDOVER_URL: cm.webConversationsUrl,
+    ...env,
+  });
+  const handlers: Handlers = await loadHandlers();
+  const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint }));
+
+  async function call(method: string, path: string, options: CallOptions = {}): Promise<Answer> {
+    const query = options.query ? `?${new URLSearchParams(options.query)}` : "";
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.key !== null) headers["x-handover-key"] = options.key ?? KEY;
+    let body: string | undefined;
+    if (typeof options.body === "string") body = options.body;
+    else if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers["content-type"] ??= "application/json";
+    }
+    const result = await dispatch(handlers, { method, url: `${path}${query}`, headers, body });
+    const text = result.body ?? "";
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: result.statusCode ?? 200, headers: (result.headers ?? {}) as Record<string, string>, text, json };
+  }
+
+  return {
+    cm,
+    tableName,
+    endpoint,
+    call,
+    /** The stored item, read straight from DynamoDB (expired or not). */
+    async item(chatId: string): Promise<ChatRecord | undefined> {
+      const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: { chatId }, ConsistentRead: true }));
+      return Item as ChatRecord | undefined;
+    },
+    async scan(): Promise<ChatRecord[]> {
+      const items: ChatRecord[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await documents.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start, ConsistentRead: true }));
+        items.push(...((page.Items ?? []) as ChatRecord[]));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return items;
+    },
+    async close() {
+      documents.destroy();
+      await cm.stop();
+    },
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof startHarness>>;
+
+export const newChatId = () => randomUUID();
