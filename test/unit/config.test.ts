@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "@caic-handover/core/config";
+
+const parameters = {
+  CM_TECHNICAL_LINK_ID: "link",
+  ROUTER_CLIENT_ADAPTER_ID: "wc",
+  ROUTER_BOT_ADAPTER_ID: "bot",
+  ROUTER_AGENT_ADAPTER_ID: "msc",
+};
+
+describe("config", () => {
+  it("applies the SPEC defaults", () => {
+    const config = loadConfig({ ...parameters, HANDOVER_WEBHOOK_KEY: "k" }, ["HANDOVER_WEBHOOK_KEY"]);
+    expect(config).toMatchObject({
+      PRESENCE_CHANNEL: "WebChat",
+      PRESENCE_CACHE_SECONDS: 10,
+      INTAKE_TTL_HOURS: 24,
+      INTAKE_REQUIRED_FIELDS: ["email", "name"],
+      PRESENCE_API_URL: "https://presence.robinhq.com/api/v1",
+      ROUTING_API_URL: "https://api.conversational.cm.com",
+      HANDOVER_WEBHOOK_KEY: "k",
+    });
+    expect(config.PRESENCE_REFERRER).toBeUndefined();
+    expect(config.WEB_CONVERSATIONS_HANDOVER_URL).toBeUndefined();
+  });
+
+  it("fails fast naming every missing required value", () => {
+    expect(() => loadConfig({ ROUTER_BOT_ADAPTER_ID: "bot" }, ["CM_PRODUCT_TOKEN"])).toThrowError(
+      new ConfigError(
+        "caic-handover configuration: CM_TECHNICAL_LINK_ID is missing; ROUTER_CLIENT_ADAPTER_ID is missing; ROUTER_AGENT_ADAPTER_ID is missing; CM_PRODUCT_TOKEN is missing",
+      ),
+    );
+  });
+
+  it("names a malformed value", () => {
+    expect(() => loadConfig({ ...parameters, PRESENCE_CACHE_SECONDS: "ten" })).toThrow(/PRESENCE_CACHE_SECONDS is invalid/);
+    expect(() => loadConfig({ ...parameters, ROUTING_API_URL: "ftp://x" })).toThrow(/ROUTING_API_URL is invalid/);
+    expect(() => loadConfig({ ...parameters, INTAKE_REQUIRED_FIELDS: "email,phone" })).toThrow(/INTAKE_REQUIRED_FIELDS is invalid/);
+  });
+
+  it("reads SST-bound names and required-field lists", () => {
+    const config = loadConfig(
+      { ...parameters, SST_Secret_value_CM_PRODUCT_TOKEN: "token", INTAKE_REQUIRED_FIELDS: " email " },
+      ["CM_PRODUCT_TOKEN"],
+    );
+    expect(config.CM_PRODUCT_TOKEN).toBe("token");
+    expect(config.INTAKE_REQUIRED_FIELDS).toEqual(["email"]);
+  });
+});

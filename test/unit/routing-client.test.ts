@@ -1,0 +1,145 @@
+import { describe, expect, it } from "vitest";
+import { handoverMutation, RoutingClient, type RoutingClientOptions } from "@caic-handover/core/routing";
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const request = handoverMutation("chat-1", { client: "wc", bot: "bot", agent: "msc" }, { name: "Ann", email: "a@b.co" });
+
+/** A routing client on a virtual clock: sleeps advance time, each answer is scripted. */
+function client(answers: (() => Response | Promise<Response>)[], options: Partial<RoutingClientOptions> = {}) {
+  let now = 0;
+  const sleeps: number[] = [];
+  const seen: { url: string; init: RequestInit }[] = [];
+  const routing = new RoutingClient({
+    baseUrl: "https://cm.test/",
+    technicalLinkId: "link/1",
+    productToken: "token",
+    log: silent,
+    clock: () => now,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+    random: () => 1,
+    fetch: (async (url: string, init: RequestInit) => {
+      seen.push({ url, init });
+      const answer = answers.shift();
+      if (!answer) throw new Error("no scripted answer");
+      return answer();
+    }) as typeof fetch,
+    ...options,
+  });
+  return { routing, sleeps, seen, advance: (ms: number) => (now += ms) };
+}
+
+const status = (code: number, headers: Record<string, string> = {}) => () => new Response(code === 204 ? null : "{}", { status: code, headers });
+const networkError = () => {
+  throw new TypeError("fetch failed");
+};
+
+describe("routing client", () => {
+  it("sends the documented mutation request", async () => {
+    const { routing, seen } = client([status(200)]);
+    expect(await routing.requestMutation(request)).toEqual({ ok: true, status: 200, attempts: 1 });
+    expect(seen[0]!.url).toBe(
+      "https://cm.test/conversational/control/v1/accounts/link%2F1/chats/chat-1/routing/mutationrequests",
+    );
+    expect(seen[0]!.init.method).toBe("POST");
+    expect(seen[0]!.init.headers).toEqual({ "X-CM-PRODUCTTOKEN": "token", "Content-Type": "application/json" });
+    expect(JSON.parse(seen[0]!.init.body as string)).toEqual(request);
+  });
+
+  it("retries network errors, 429 and 5xx with growing jittered backoff", async () => {
+    const { routing, sleeps } = client([networkError, status(429), status(204)]);
+    expect(await routing.requestMutation(request)).toEqual({ ok: true, status: 204, attempts: 3 });
+    expect(sleeps).toEqual([250, 500]);
+  });
+
+  it("honours Retry-After when it fits the budget", async () => {
+    const { routing, sleeps } = client([status(429, { "retry-after": "2" }), status(200)]);
+    expect((await routing.requestMutation(request)).ok).toBe(true);
+    expect(sleeps).toEqual([2000]);
+  });
+
+  it("gives up when Retry-After does not fit the 8 s budget", async () => {
+    const { routing, sleeps } = client([status(429, { "retry-after": "30" })]);
+    expect(await routing.requestMutation(request)).toEqual({
+      ok: false,
+      reason: "routing-unavailable",
+      status: 429,
+      attempts: 1,
+    });
+    expect(sleeps).toEqual([]);
+  });
+
+  it("stops after 3 attempts", async () => {
+    const { routing } = client([status(500), status(502), status(503), status(200)]);
+    expect(await routing.requestMutation(request)).toEqual({
+      ok: false,
+      reason: "routing-unavailable",
+      status: 503,
+      attempts: 3,
+    });
+  });
+
+  it.each([400, 401, 403, 404, 409])("treats %i as final", async (code) => {
+    const { routing, seen } = client([status(code), status(200)]);
+    expect(await routing.requestMutation(request)).toEqual({
+      ok: false,
+      reason: "routing-rejected",
+      status: code,
+      attempts: 1,
+    });
+    expect(seen).toHaveLength(1);
+  });
+
+  it("cuts hanging attempts at their timeout and stays inside the whole budget", async () => {
+    let attempts = 0;
+    const hang = (async (_url: string, init: RequestInit) => {
+      attempts++;
+      return new Promise<Response>((_resolve, reject) => {
+        init.signal!.addEventListener("abort", () => reject(init.signal!.reason));
+      });
+    }) as typeof fetch;
+    const routing = new RoutingClient({
+      baseUrl: "https://cm.test",
+      technicalLinkId: "link",
+      productToken: "token",
+      log: silent,
+      fetch: hang,
+      attemptTimeoutMs: 300,
+      budgetMs: 1000,
+      baseDelayMs: 10,
+    });
+    const started = performance.now();
+    const result = await routing.requestMutation(request);
+    const elapsed = performance.now() - started;
+    expect(result).toEqual({ ok: false, reason: "routing-unavailable", attempts: 3 });
+    expect(attempts).toBe(3);
+    expect(elapsed).toBeGreaterThanOrEqual(600);
+    expect(elapsed).toBeLessThan(1000 + 250);
+  });
+});
+
+describe("handover mutation", () => {
+  it("disables client→bot, enables client→agent, and carries the context CM's HALO handover uses", () => {
+    const mutation = handoverMutation(
+      "c",
+      { client: "wc", bot: "bot", agent: "msc" },
+      { name: "Ann", email: "a@b.co", referrer: "https://shop", keywords: "billing" },
+    );
+    expect(mutation).toEqual({
+      ChatId: "c",
+      Mutations: [
+        { $type: "ruleMutation", action: "Disable", operator: "And", sourceAdapterId: "wc", targetAdapterId: "bot" },
+        { $type: "ruleMutation", action: "Enable", operator: "And", sourceAdapterId: "wc", targetAdapterId: "msc" },
+      ],
+      Context: {
+        name: "Ann",
+        email: "a@b.co",
+        CustomerInfo: '{"name":"Ann","email":"a@b.co"}',
+        WebStoreReferrer: "https://shop",
+        RoutingKeywords: "billing",
+      },
+    });
+  });
+});
