@@ -299,6 +299,13 @@ describe("the edge", () => {
     expect(await h.scan().then((items) => items.filter((i) => i.chatId === "ok-1"))).toEqual([]);
   });
 
+  it("an empty chatId (an unset CAIC variable) counts as absent", async () => {
+    const availability = await h.call("GET", "/availability", { query: { chatId: "" } });
+    expect(availability).toMatchObject({ status: 200, json: { agentStatus: "online" } });
+    const event = await h.call("POST", "/caic/events", { body: { chatId: "" } });
+    expect(event).toMatchObject({ status: 400, json: { message: "chatId is required" } });
+  });
+
   it("a body over 16 KB is 413", async () => {
     const answer = await h.call("POST", "/intake/name", { body: { chatId: "ok-2", value: "a".repeat(17_000) } });
     expect(answer.status).toBe(413);

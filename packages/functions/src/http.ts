@@ -77,8 +77,10 @@ function readRequest(event: APIGatewayProxyEventV2, body: string, options: Route
   const query: Record<string, string> = { ...(event.queryStringParameters ?? {}) } as Record<string, string>;
   delete query.key;
   const fields = options.rawBody ? {} : parseFields(body, contentType);
-  const rawChatId =
-    event.pathParameters?.chatId ?? query.chatId ?? query.ChatId ?? fields.chatId ?? fields.ChatId;
+  // An unset CAIC variable arrives as "": treat it as absent so later places may still supply the id.
+  const rawChatId = [event.pathParameters?.chatId, query.chatId, query.ChatId, fields.chatId, fields.ChatId].find(
+    (candidate) => candidate !== undefined && candidate !== "",
+  );
   let chatId: string | undefined;
   if (rawChatId !== undefined) {
     const parsed = parseChatId(rawChatId);
