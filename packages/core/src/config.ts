@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { BusinessHoursText } from "./opening-hours";
 
 /** The three secrets of SPEC §2. In AWS they are SST `Config.Secret`s; locally, plain environment variables. */
 export const SECRET_NAMES = ["CM_PRODUCT_TOKEN", "MSC_PRESENCE_API_KEY", "HANDOVER_WEBHOOK_KEY"] as const;
@@ -39,6 +40,8 @@ export const ConfigSchema = z.object({
   PRESENCE_API_URL: z._default(url, "https://presence.robinhq.com/api/v1"),
   ROUTING_API_URL: z._default(url, "https://api.conversational.cm.com"),
   WEB_CONVERSATIONS_HANDOVER_URL: z.optional(url),
+  /** Opening hours as JSON (timeZone, weekly, holidays, special); absent means always open. */
+  BUSINESS_HOURS: z.optional(BusinessHoursText),
   TABLE_NAME: z._default(text, "caic-handover-chats"),
   DYNAMODB_ENDPOINT: z.optional(url),
 });

@@ -1,4 +1,5 @@
 import { parseInput } from "@caic-handover/core/input";
+import { BusinessHoursSchedule } from "@caic-handover/core/opening-hours";
 import { AvailabilityRequestSchema, checkAvailability, PresenceClient } from "@caic-handover/core/presence";
 import { httpRoute, wantsText } from "./http";
 import { createRuntime } from "./runtime";
@@ -14,6 +15,7 @@ const deps = {
   }),
   defaultChannel: config.PRESENCE_CHANNEL,
   defaultReferrer: config.PRESENCE_REFERRER,
+  openingHours: config.BUSINESS_HOURS && new BusinessHoursSchedule(config.BUSINESS_HOURS),
 };
 
 export const handler = httpRoute(
