@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 
 export interface HttpInput {
   method: string;
@@ -84,6 +84,37 @@ export function toApiEvent(
         : { body: body.toString("base64"), isBase64Encoded: true }),
   };
 }
+
+/** An HTTP response as the gateway writes it. */
+export interface HttpOutput {
+  statusCode: number;
+  headers: Record<string, string>;
+  /** One `Set-Cookie` header each. */
+  cookies: string[];
+  body: Buffer;
+}
+
+/**
+ * Turns what a handler returned into the response API Gateway sends: a structured result as given
+ * (base64 bodies decoded); any other value, which has no `statusCode`, as a 200 JSON body.
+ */
+export function toHttpResponse(result: unknown): HttpOutput {
+  if (isStructured(result)) {
+    const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]));
+    const body = result.body ?? "";
+    return {
+      statusCode: Number(result.statusCode),
+      headers,
+      cookies: result.cookies ?? [],
+      body: result.isBase64Encoded ? Buffer.from(body, "base64") : Buffer.from(body, "utf8"),
+    };
+  }
+  const body = typeof result === "string" ? result : (JSON.stringify(result) ?? "");
+  return { statusCode: 200, headers: { "content-type": "application/json" }, cookies: [], body: Buffer.from(body, "utf8") };
+}
+
+const isStructured = (result: unknown): result is APIGatewayProxyStructuredResultV2 =>
+  typeof result === "object" && result !== null && "statusCode" in result;
 
 function splitOnce(value: string, separator: string): [string, string] {
   const index = value.indexOf(separator);

@@ -1,5 +1,5 @@
 import type { Handler } from "@caic-handover/functions/http";
-import { type FunctionName, ROUTES, type RouteSpec, routeKey } from "@caic-handover/functions/routes";
+import { FUNCTIONS, type FunctionName, ROUTES, type RouteSpec, routeKey } from "@caic-handover/functions/routes";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { type HttpInput, matchPath, toApiEvent } from "./api-event";
 
@@ -28,12 +28,39 @@ export function findRoute(
   return candidates.find((c) => !c.route.path.includes("{")) ?? candidates[0];
 }
 
-/** Runs one HTTP request through its Lambda handler, the way API Gateway would. */
+/** An answer API Gateway gives itself, without a handler. */
+export const gatewayError = (statusCode: number, message: string): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ message }),
+});
+
+const TIMED_OUT = Symbol("timed out");
+
+/**
+ * Runs one HTTP request through its Lambda handler, the way API Gateway would: no route is a 404,
+ * a handler that throws a 500, one that outlives its function's timeout a 503.
+ */
 export async function dispatch(handlers: Handlers, input: HttpInput): Promise<APIGatewayProxyStructuredResultV2> {
   const path = input.url.split("?")[0] ?? "/";
   const match = findRoute(input.method, path);
-  if (!match) return { statusCode: 404, headers: { "content-type": "application/json" }, body: '{"message":"Not Found"}' };
-  const handler = handlers.get(match.route.function)!;
+  if (!match) return gatewayError(404, "Not Found");
+  const fn = match.route.function;
+  const handler = handlers.get(fn)!;
   const event = toApiEvent(input, { routeKey: routeKey(match.route), pathParameters: match.pathParameters });
-  return handler(event);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(resolve, FUNCTIONS[fn].timeoutSeconds * 1000, TIMED_OUT);
+  });
+  try {
+    const result = await Promise.race([handler(event), timeout]);
+    if (result !== TIMED_OUT) return result;
+    console.error(`${fn}: timed out after ${FUNCTIONS[fn].timeoutSeconds} s (${event.requestContext.requestId})`);
+    return gatewayError(503, "Service Unavailable");
+  } catch (error) {
+    console.error(`${fn}: handler failed (${event.requestContext.requestId})`, error);
+    return gatewayError(500, "Internal Server Error");
+  } finally {
+    clearTimeout(timer);
+  }
 }

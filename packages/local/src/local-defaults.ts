@@ -1,0 +1,42 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+/** The project root, where `npm start` looks for `.env`. */
+export const PROJECT_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+/**
+ * Settings `npm start` runs with when neither the shell nor `.env` gives them: made-up local values,
+ * accepted only by the simulated CM. Shared by `start`, `demo` and the tests so they always agree.
+ */
+export const LOCAL_DEFAULTS = {
+  HANDOVER_WEBHOOK_KEY: "local-handover-key",
+  CM_PRODUCT_TOKEN: "local-product-token",
+  MSC_PRESENCE_API_KEY: "local-presence-api-key",
+  CM_TECHNICAL_LINK_ID: "00000000-0000-4000-8000-00000000c0de",
+  ROUTER_CLIENT_ADAPTER_ID: "local-web-conversations-adapter",
+  ROUTER_BOT_ADAPTER_ID: "local-caic-adapter",
+  ROUTER_AGENT_ADAPTER_ID: "local-msc-adapter",
+  TABLE_NAME: "caic-handover-chats",
+  PORT: "3000",
+} as const;
+
+export type LocalSetting = keyof typeof LOCAL_DEFAULTS;
+
+/**
+ * Reads `.env` from the project root into `process.env` (the shell wins over the file), then fills
+ * every setting still missing from `LOCAL_DEFAULTS`.
+ */
+export function loadLocalEnv(): NodeJS.ProcessEnv & Record<LocalSetting, string> {
+  const file = `${PROJECT_ROOT}.env`;
+  if (existsSync(file)) {
+    if (typeof process.loadEnvFile !== "function") throw new Error("reading .env needs Node.js 20.12 or later");
+    process.loadEnvFile(file);
+  }
+  for (const [name, value] of Object.entries(LOCAL_DEFAULTS)) {
+    if (!process.env[name]) process.env[name] = value;
+  }
+  return process.env as NodeJS.ProcessEnv & Record<LocalSetting, string>;
+}
+
+/** Where the demo and tests find a running `npm start`. */
+export const localBaseUrl = (port: string) => `http://127.0.0.1:${port}`;

@@ -1,0 +1,124 @@
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { type Config, ConfigError, loadConfig, SECRET_NAMES } from "@caic-handover/core/config";
+import { ROUTES } from "@caic-handover/functions/routes";
+import { CmSimulator } from "./cm-simulator";
+import { loadHandlers } from "./dispatch";
+import { createChatTable, JavaMissingError, LOCAL_AWS_ENV, startDynamoDbLocal } from "./dynamodb-local";
+import { type Gateway, startGateway } from "./gateway";
+import { loadLocalEnv, PROJECT_ROOT } from "./local-defaults";
+
+/**
+ * `npm start`: the whole API on loopback, as API Gateway and Lambda would run it, with an embedded
+ * DynamoDB Local and a simulated CM unless the environment points at real ones.
+ */
+
+const SHUTDOWN_LIMIT_MS = 5000;
+const CM_URLS = ["PRESENCE_API_URL", "ROUTING_API_URL", "WEB_CONVERSATIONS_HANDOVER_URL"] as const;
+
+const running: Array<{ stop(): Promise<void> }> = [];
+let starting: Promise<unknown> = Promise.resolve();
+let stopping = false;
+
+process.once("SIGINT", () => void shutdown(0));
+process.once("SIGTERM", () => void shutdown(0));
+
+starting = start().catch((error: unknown) => {
+  console.error(`npm start: ${failureMessage(error)}`);
+  void shutdown(1);
+});
+
+async function start() {
+  const env = loadLocalEnv();
+  for (const [name, value] of Object.entries(LOCAL_AWS_ENV)) process.env[name] ??= value;
+  // Funnel metrics are CloudWatch EMF lines: noise on a terminal.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
+  process.env.POWERTOOLS_LOG_LEVEL ??= "INFO";
+  const config = loadConfig(process.env, SECRET_NAMES);
+  const gatewayPort = port(env.PORT);
+
+  const dynamoDb = await startDynamoDb(config, env.DATA_DIR);
+  await createChatTable(dynamoDb.endpoint, config.TABLE_NAME);
+  process.env.DYNAMODB_ENDPOINT = dynamoDb.endpoint;
+
+  const simulated = CM_URLS.filter((name) => !env[name]);
+  const simulator = simulated.length > 0 ? await startSimulator(config) : undefined;
+  if (simulator) {
+    const urls = { PRESENCE_API_URL: simulator.presenceUrl, ROUTING_API_URL: simulator.routingUrl, WEB_CONVERSATIONS_HANDOVER_URL: simulator.webConversationsUrl };
+    for (const name of simulated) process.env[name] = urls[name];
+  }
+
+  const handlers = await loadHandlers();
+  const inspectUrl = simulator && `${simulator.url}/__sim/received`;
+  const gateway = await startGateway({ handlers, port: gatewayPort, localInfo: { simulator: { inspectUrl } } });
+  running.push({ stop: gateway.close });
+  console.log(banner(gateway, config, dynamoDb.description, simulated, inspectUrl));
+}
+
+async function startDynamoDb(config: Config, dataDir: string | undefined) {
+  if (config.DYNAMODB_ENDPOINT) {
+    return { endpoint: config.DYNAMODB_ENDPOINT, description: `existing DynamoDB at ${config.DYNAMODB_ENDPOINT} (DYNAMODB_ENDPOINT)` };
+  }
+  const path = dataDir ? resolve(PROJECT_ROOT, dataDir) : undefined;
+  if (path) mkdirSync(path, { recursive: true });
+  const ddb = await startDynamoDbLocal({ dataDir: path });
+  running.push(ddb);
+  const storage = path ? `data kept in ${path}` : "in memory, DATA_DIR to keep data";
+  return { endpoint: ddb.endpoint, description: `embedded DynamoDB Local ${ddb.endpoint} (${storage}; java pid ${ddb.pid})` };
+}
+
+async function startSimulator(config: Config) {
+  const simulator = new CmSimulator({
+    presenceApiKey: config.MSC_PRESENCE_API_KEY!,
+    productToken: config.CM_PRODUCT_TOKEN!,
+    technicalLinkId: config.CM_TECHNICAL_LINK_ID,
+  });
+  running.push(simulator);
+  return simulator.start();
+}
+
+function banner(gateway: Gateway, config: Config, dynamoDb: string, simulated: readonly string[], inspectUrl: string | undefined) {
+  const key = config.HANDOVER_WEBHOOK_KEY!;
+  const urlWidth = Math.max(...ROUTES.map((route) => route.path.length)) + gateway.url.length + 2;
+  const line = (label: string, value: string) => `  ${label.padEnd(34)}${value}`;
+  return [
+    "",
+    `caic-handover is running on ${gateway.url}`,
+    "",
+    ...ROUTES.map((route) => `  ${route.method.padEnd(7)}${(gateway.url + route.path).padEnd(urlWidth)}${route.calledBy}`),
+    "",
+    line("Header to add", `X-Handover-Key: ${key}`),
+    line("Local key (HANDOVER_WEBHOOK_KEY)", key),
+    line("Router event endpoint", `${gateway.url}/router/events?key=${encodeURIComponent(key)}`),
+    line("DynamoDB", `${dynamoDb}, table ${config.TABLE_NAME}`),
+    ...CM_URLS.map((name) => line(name, `${(simulated.includes(name) ? "simulated" : "configured").padEnd(12)}${process.env[name]}`)),
+    ...(inspectUrl ? [line("What the simulated CM received", inspectUrl)] : []),
+    "",
+    "Try it: `npm run demo` in a second shell. Ctrl-C stops everything.",
+    "",
+  ].join("\n");
+}
+
+function port(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT is invalid: ${value}`);
+  return port;
+}
+
+function failureMessage(error: unknown): string {
+  if (error instanceof JavaMissingError || error instanceof ConfigError) return error.message;
+  if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+    return `port ${process.env.PORT} is in use: stop what runs there or set PORT to another port.`;
+  }
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+/** Stops everything started (Java included) and exits; never takes longer than the limit. */
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  setTimeout(() => process.exit(code), SHUTDOWN_LIMIT_MS).unref();
+  await starting;
+  await Promise.allSettled(running.map((part) => part.stop()));
+  process.exit(code);
+}

@@ -1,0 +1,99 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { readdirSync, readFileSync } from "node:fs";
+import { afterAll, expect, it } from "vitest";
+import type { CmSimulator } from "../../packages/local/src/cm-simulator";
+import { freePort } from "../../packages/local/src/dynamodb-local";
+import { LOCAL_INFO_PATH, type LocalInfo } from "../../packages/local/src/gateway";
+import { localBaseUrl, PROJECT_ROOT } from "../../packages/local/src/local-defaults";
+
+/** tsx's own CLI, as `npm start` runs it, without npm's wrapper processes. */
+const TSX = `${PROJECT_ROOT}node_modules/tsx/dist/cli.mjs`;
+/** A developer's `.env` must not point this test at real services. */
+const ISOLATED_ENV = {
+  PRESENCE_API_URL: "",
+  ROUTING_API_URL: "",
+  WEB_CONVERSATIONS_HANDOVER_URL: "",
+  DYNAMODB_ENDPOINT: "",
+  DATA_DIR: "",
+  BASE_URL: "",
+};
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function run(script: string, env: Record<string, string>): Run {
+  // Its own process group, so the test can find (and as a last resort end) everything it started.
+  const child = spawn(process.execPath, [TSX, `packages/local/src/${script}.ts`], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...ISOLATED_ENV, ...env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const exited = once(child, "exit").then(([code]) => code as number | null);
+  return { child, output: () => output, exited };
+}
+
+async function waitForOutput(started: Run, text: string, ms: number) {
+  const deadline = Date.now() + ms;
+  while (!started.output().includes(text)) {
+    if (started.child.exitCode !== null) throw new Error(`npm start exited early:\n${started.output()}`);
+    if (Date.now() > deadline) throw new Error(`npm start not ready after ${ms} ms:\n${started.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Live processes in a process group, read from /proc (field 5 of `stat` is the group id). */
+function processGroup(groupId: number): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const [state, , group] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return state !== "Z" && Number(group) === groupId;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+let started: Run | undefined;
+afterAll(() => {
+  if (started?.child.pid && processGroup(started.child.pid).length > 0) process.kill(-started.child.pid, "SIGKILL");
+});
+
+it("npm start serves, npm run demo walks a conversation, and SIGTERM leaves no process behind", async () => {
+  const port = String(await freePort());
+  started = run("start", { PORT: port });
+  await waitForOutput(started, "Ctrl-C stops everything", 40_000);
+  const banner = started.output();
+  const baseUrl = localBaseUrl(port);
+  expect(banner).toContain(`POST   ${baseUrl}/caic/events`);
+  expect(banner).toContain(`${baseUrl}/router/events?key=`);
+  const javaPid = Number(/java pid (\d+)/.exec(banner)?.[1]);
+  expect(processGroup(started.child.pid!)).toContain(javaPid);
+
+  const demo = run("demo", { PORT: port });
+  expect(await demo.exited, demo.output()).toBe(0);
+  expect(demo.output()).toContain("the bot says:");
+  expect(demo.output()).toContain("Demo finished");
+
+  const info = (await (await fetch(`${baseUrl}${LOCAL_INFO_PATH}`)).json()) as LocalInfo;
+  const received = (await (await fetch(info.simulator.inspectUrl!)).json()) as ReturnType<CmSimulator["received"]>;
+  expect(received.mutationRequests).toHaveLength(1);
+  expect(received.acceptedMutationRequests).toBe(1);
+
+  const stoppedAt = Date.now();
+  started.child.kill("SIGTERM");
+  expect(await started.exited).toBe(0);
+  expect(Date.now() - stoppedAt).toBeLessThan(5000);
+  expect(processGroup(started.child.pid!)).toEqual([]);
+}, 90_000);
