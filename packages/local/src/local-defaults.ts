@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { ConfigError } from "@caic-handover/core/config";
 
 /** The project root, where `npm start` looks for `.env`. */
 export const PROJECT_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -29,7 +30,7 @@ export type LocalSetting = keyof typeof LOCAL_DEFAULTS;
 export function loadLocalEnv(): NodeJS.ProcessEnv & Record<LocalSetting, string> {
   const file = `${PROJECT_ROOT}.env`;
   if (existsSync(file)) {
-    if (typeof process.loadEnvFile !== "function") throw new Error("reading .env needs Node.js 20.12 or later");
+    if (typeof process.loadEnvFile !== "function") throw new ConfigError("reading .env needs Node.js 20.12 or later");
     process.loadEnvFile(file);
   }
   for (const [name, value] of Object.entries(LOCAL_DEFAULTS)) {
