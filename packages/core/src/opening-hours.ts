@@ -40,8 +40,8 @@ const DATE = 'a date "YYYY-MM-DD"';
 const date = z.string(says(DATE)).check(z.refine(isDate, says(DATE)));
 
 /**
- * `BUSINESS_HOURS`, in the desk's own time zone. An interval whose closing time is not after its
- * opening time runs overnight into the next day. A special date replaces that day's weekly hours;
+ * `BUSINESS_HOURS`, in the desk's own time zone. An interval whose closing time is earlier than
+ * its opening time runs overnight into the next day. A special date replaces that day's weekly hours;
  * a holiday is closed all day, which also cuts short an overnight interval running into it.
  */
 export const BusinessHoursSchema = z.strictObject(
@@ -59,7 +59,7 @@ export const BusinessHoursSchema = z.strictObject(
       },
       {
         error: (issue) =>
-        issue.code === "unrecognized_keys"
+          issue.code === "unrecognized_keys"
             ? `unknown weekday ${issue.keys.map(show).join(", ")} (use ${WEEKDAYS.join(", ")})`
             : says('an object of weekdays such as {"mon":[["09:00","17:30"]]}').error(issue),
       },
