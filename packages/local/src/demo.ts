@@ -41,7 +41,7 @@ async function call(title: string, method: string, path: string, body?: object |
   return answer;
 }
 
-function expect(answer: Answer, ok: boolean, expected: string) {
+function check(answer: Answer, ok: boolean, expected: string) {
   if (answer.status !== 200 || !ok) throw new UnexpectedAnswerError(`expected 200 and ${expected}`);
 }
 
@@ -53,30 +53,30 @@ async function conversation() {
   console.log(`Demo conversation ${chatId} against ${baseUrl}; every call carries X-Handover-Key: ${key}`);
 
   const event = await call("The handover dialog starts (CAIC event)", "POST", "/caic/events", { chatId });
-  expect(event, event.json?.status === "started", 'status "started"');
+  check(event, event.json?.status === "started", 'status "started"');
 
   const referrer = encodeURIComponent("https://shop.example/help");
   const availability = await call("Are agents available?", "GET", `/availability?chatId=${chatId}&referrer=${referrer}`);
-  expect(availability, ["online", "offline"].includes(availability.json?.agentStatus), "an agentStatus");
+  check(availability, ["online", "offline"].includes(availability.json?.agentStatus), "an agentStatus");
 
   const wrong = await call("A wrong e-mail address", "POST", "/intake/email", { chatId, value: "jane.doe.example.com" });
-  expect(wrong, wrong.json?.valid === false && typeof wrong.json.message === "string", "valid false with a message");
+  check(wrong, wrong.json?.valid === false && typeof wrong.json.message === "string", "valid false with a message");
   console.log(`   the bot says: "${wrong.json.message}"`);
 
   const email = await call("The right e-mail address", "POST", "/intake/email", { chatId, value: " Jane.Doe@Example.COM " });
-  expect(email, email.json?.valid === true, "valid true");
+  check(email, email.json?.valid === true, "valid true");
 
   const name = await call("The name", "POST", "/intake/name", { chatId, value: "Jane van der Berg" });
-  expect(name, name.json?.valid === true && name.json.complete === true, "valid true and complete");
+  check(name, name.json?.valid === true && name.json.complete === true, "valid true and complete");
 
   const handover = await call("The handover", "POST", "/handover", { chatId });
-  expect(handover, handover.json?.handover === "requested", 'handover "requested"');
+  check(handover, handover.json?.handover === "requested", 'handover "requested"');
 
   const notified = await call("The Router's handover notification (empty context)", "POST", "/router/handover", routerNotification());
-  expect(notified, notified.json?.ok === true, "ok true");
+  check(notified, notified.json?.ok === true, "ok true");
 
   const status = await call("The chat's status", "GET", `/chats/${chatId}`);
-  expect(status, status.json?.status === "handed_over", 'status "handed_over"');
+  check(status, status.json?.status === "handed_over", 'status "handed_over"');
 
   await simulatedCm();
 }

@@ -17,16 +17,14 @@ const SHUTDOWN_LIMIT_MS = 5000;
 const CM_URLS = ["PRESENCE_API_URL", "ROUTING_API_URL", "WEB_CONVERSATIONS_HANDOVER_URL"] as const;
 
 const running: Array<{ stop(): Promise<void> }> = [];
-let starting: Promise<unknown> = Promise.resolve();
 let stopping = false;
 
-process.once("SIGINT", () => void shutdown(0));
-process.once("SIGTERM", () => void shutdown(0));
-
-starting = start().catch((error: unknown) => {
+const starting = start().catch((error: unknown) => {
   console.error(`npm start: ${failureMessage(error)}`);
   void shutdown(1);
 });
+process.once("SIGINT", () => void shutdown(0));
+process.once("SIGTERM", () => void shutdown(0));
 
 async function start() {
   const env = loadLocalEnv();
