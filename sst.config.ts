@@ -1,0 +1,15 @@
+import type { SSTConfig } from "sst";
+import { API } from "./stacks/API";
+import { Database } from "./stacks/Database";
+import { FUNCTION_DEFAULTS } from "./stacks/defaults";
+
+export default {
+  config(input) {
+    // `npx sst deploy --region <region>` deploys elsewhere.
+    return { name: "caic-handover", region: input.region ?? "eu-west-1" };
+  },
+  stacks(app) {
+    app.setDefaultFunctionProps(FUNCTION_DEFAULTS);
+    app.stack(Database).stack(API);
+  },
+} satisfies SSTConfig;

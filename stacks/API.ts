@@ -1,0 +1,83 @@
+import { SECRET_NAMES } from "@caic-handover/core/config";
+import { METRICS_NAMESPACE, METRICS_SERVICE } from "@caic-handover/core/metrics";
+import {
+  FUNCTIONS,
+  type FunctionName,
+  handlerPath,
+  ROUTES,
+  type RouteSpec,
+  routeKey,
+} from "@caic-handover/functions/routes";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { Api, Config, Function, type StackContext, use } from "sst/constructs";
+import { Database } from "./Database";
+import { monitor } from "./monitoring";
+import { deploySettings } from "./settings";
+
+/** Every request logged without its query string: callers that cannot send headers put the key there. */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: "$context.requestId",
+  requestTime: "$context.requestTime",
+  routeKey: "$context.routeKey",
+  status: "$context.status",
+  responseLatency: "$context.responseLatency",
+  integrationStatus: "$context.integrationStatus",
+  error: "$context.error.message",
+  ip: "$context.identity.sourceIp",
+  userAgent: "$context.identity.userAgent",
+});
+
+/** A handover is a handful of calls per chat; this caps a runaway caller well below Lambda's concurrency. */
+const THROTTLE = { burst: 100, rate: 50 };
+
+/** The Router's event endpoint cannot send headers, so its URL carries the key (SPEC §3). */
+const KEY_IN_QUERY: FunctionName = "router-events";
+
+/** The secrets, one function per route of the route table, the HTTP API, its outputs and its monitoring. */
+export function API({ stack, app }: StackContext) {
+  const { chats } = use(Database);
+  const settings = deploySettings(process.env);
+  const secrets = Config.Secret.create(stack, ...SECRET_NAMES);
+
+  const functions = {} as Record<FunctionName, Function>;
+  for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+    const spec = FUNCTIONS[name];
+    functions[name] = new Function(stack, name, {
+      handler: handlerPath(name),
+      timeout: spec.timeoutSeconds,
+      environment: {
+        ...settings.parameters,
+        // A plain name instead of binding the table: binding would grant dynamodb:* on it.
+        TABLE_NAME: chats.tableName,
+        POWERTOOLS_SERVICE_NAME: METRICS_SERVICE,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: settings.logLevel,
+      },
+      bind: spec.secrets.map((secret) => secrets[secret]),
+      permissions: [new PolicyStatement({ actions: [...spec.dynamodb], resources: [chats.tableArn] })],
+    });
+  }
+
+  const api = new Api(stack, "Api", {
+    // Server-to-server webhooks only: no browser may call this API.
+    cors: false,
+    accessLog: { format: ACCESS_LOG_FORMAT, retention: "one_month" },
+    defaults: { throttle: THROTTLE },
+    routes: Object.fromEntries(ROUTES.map((route) => [routeKey(route), { function: functions[route.function] }])),
+  });
+
+  const routeUrl = (route: RouteSpec) =>
+    `${api.url}${route.path}${route.function === KEY_IN_QUERY ? "?key=<HANDOVER_WEBHOOK_KEY>" : ""}`;
+  stack.addOutputs({
+    ApiUrl: api.url,
+    ...Object.fromEntries(
+      ROUTES.map((route) => [route.output, { value: routeUrl(route), description: `${routeKey(route)}: ${route.calledBy}` }]),
+    ),
+  });
+
+  // In this stack, not its own: a dashboard in another stack would import every function name, and
+  // removing a route would then be blocked by the export still in use.
+  monitor(stack, { app, api, functions, table: chats, alarmEmail: settings.alarmEmail });
+
+  return { api, functions };
+}

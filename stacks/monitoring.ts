@@ -1,0 +1,151 @@
+import {
+  DIMENSION_VALUES,
+  FUNNEL,
+  Metric as Declared,
+  METRIC_NAMES,
+  METRICS_NAMESPACE,
+  METRICS_SERVICE,
+  type MetricName,
+} from "@caic-handover/core/metrics";
+import type { FunctionName } from "@caic-handover/functions/routes";
+import { Duration } from "aws-cdk-lib";
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  Metric,
+  SingleValueWidget,
+  TreatMissingData,
+} from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import { Topic } from "aws-cdk-lib/aws-sns";
+import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
+import type { Api, App, Function, Stack, Table } from "sst/constructs";
+
+const PERIOD = Duration.minutes(5);
+
+/** One line per emitted dimension value (or one line) of a funnel metric, as the functions' EMF writes it. */
+function emfMetrics(name: MetricName): Metric[] {
+  const dimension = Declared[name].dimension;
+  const line = (dimensions: Record<string, string>, label: string) =>
+    new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: name,
+      dimensionsMap: { service: METRICS_SERVICE, ...dimensions },
+      statistic: "Sum",
+      period: PERIOD,
+      label,
+    });
+  if (dimension === undefined) return [line({}, name)];
+  return DIMENSION_VALUES[dimension].map((value) => line({ [dimension]: value }, `${name} ${value}`));
+}
+
+/** A dimensioned metric summed over all its values, for an alarm on any of them. */
+function total(name: MetricName): IMetric {
+  const lines = emfMetrics(name);
+  if (lines.length === 1) return lines[0]!;
+  return new MathExpression({
+    expression: "SUM(METRICS())",
+    usingMetrics: Object.fromEntries(lines.map((line, index) => [`m${index}`, line])),
+    period: PERIOD,
+    label: `${name} (all)`,
+  });
+}
+
+const graph = (title: string, metrics: IMetric[], width = 8) => new GraphWidget({ title, left: metrics, width, height: 6 });
+
+export interface MonitoredApp {
+  app: App;
+  api: Api;
+  functions: Record<FunctionName, Function>;
+  table: Table;
+  alarmEmail: string | undefined;
+}
+
+/** The stage's dashboard (funnel, failures, functions, API, table) and the alarms that notify one SNS topic. */
+export function monitor(stack: Stack, { app, api, functions, table, alarmEmail }: MonitoredApp) {
+  const prefix = `${app.stage}-${app.name}`;
+  const fns = Object.entries(functions) as [FunctionName, Function][];
+  const httpApi = api.cdk.httpApi;
+
+  const topic = new Topic(stack, "Alarms", { displayName: `${prefix} alarms` });
+  if (alarmEmail) topic.addSubscription(new EmailSubscription(alarmEmail));
+  const notify = new SnsAction(topic);
+  const alarm = (id: string, metric: IMetric, description: string) => {
+    const created = new Alarm(stack, id, {
+      alarmName: `${prefix}-${id}`,
+      alarmDescription: description,
+      metric,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // No traffic is not a fault.
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    created.addAlarmAction(notify);
+    created.addOkAction(notify);
+    return created;
+  };
+  const alarms = [
+    alarm("HandoverFailed", total("HandoverFailed"), "A handover failed (any reason; see the dashboard for which)."),
+    alarm("PresenceError", total("PresenceError"), "The MSC presence API failed or timed out; chats were told agents are offline."),
+    alarm("Api5xx", httpApi.metricServerError({ period: PERIOD, statistic: "Sum" }), "The API answered 5xx."),
+    ...fns.map(([name, fn]) =>
+      alarm(`Errors-${name}`, fn.metricErrors({ period: PERIOD, statistic: "Sum" }), `Function ${name} failed.`),
+    ),
+  ];
+
+  // Outside the funnel, each dimensioned metric gets a graph of its own and the rest share one, so
+  // a newly declared metric is never left off.
+  const outsideFunnel = METRIC_NAMES.filter((name) => !FUNNEL.includes(name));
+  const split = outsideFunnel.filter((name) => Declared[name].dimension !== undefined);
+  const others = outsideFunnel.filter((name) => Declared[name].dimension === undefined);
+  const perFunction = (statistic: string, metric: (fn: Function) => Metric) =>
+    fns.map(([name, fn]) => metric(fn).with({ statistic, period: PERIOD, label: name }));
+
+  const dashboard = new Dashboard(stack, "Dashboard", {
+    dashboardName: prefix,
+    widgets: [
+      [
+        new SingleValueWidget({
+          title: "Handover funnel (totals over the time range)",
+          metrics: FUNNEL.flatMap(emfMetrics),
+          setPeriodToTimeRange: true,
+          width: 24,
+          height: 4,
+        }),
+      ],
+      [graph("Handover funnel", FUNNEL.flatMap(emfMetrics), 12), graph("Other events", others.flatMap(emfMetrics), 12)],
+      split.map((name) =>
+        graph(`${name} by ${Declared[name].dimension}`, emfMetrics(name), Math.floor(24 / split.length)),
+      ),
+      [
+        graph("Duration p50 (ms)", perFunction("p50", (fn) => fn.metricDuration())),
+        graph("Duration p99 (ms)", perFunction("p99", (fn) => fn.metricDuration())),
+        graph("Function errors", perFunction("Sum", (fn) => fn.metricErrors())),
+      ],
+      [
+        graph("API 4xx / 5xx", [
+          httpApi.metricClientError({ period: PERIOD, statistic: "Sum", label: "4xx" }),
+          httpApi.metricServerError({ period: PERIOD, statistic: "Sum", label: "5xx" }),
+        ]),
+        graph(
+          "DynamoDB throttles",
+          ["ReadThrottleEvents", "WriteThrottleEvents"].map((name) =>
+            table.cdk.table.metric(name, { period: PERIOD, statistic: "Sum", label: name }),
+          ),
+        ),
+        new AlarmStatusWidget({ title: "Alarms", alarms, width: 8, height: 6 }),
+      ],
+    ],
+  });
+
+  stack.addOutputs({
+    DashboardUrl: `https://${stack.region}.console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards/dashboard/${dashboard.dashboardName}`,
+    AlarmTopicArn: { value: topic.topicArn, description: "SNS topic every alarm notifies; subscribe e-mail, chat or paging here" },
+  });
+}

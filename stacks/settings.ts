@@ -1,0 +1,46 @@
+import { ConfigSchema, loadConfig, SECRET_NAMES } from "@caic-handover/core/config";
+import * as z from "zod/mini";
+
+/**
+ * Config keys that are not deploy parameters: secrets live in SSM (`Config.Secret`), the stack
+ * supplies TABLE_NAME itself, and DYNAMODB_ENDPOINT only points the local runner at DynamoDB Local.
+ */
+const NOT_PARAMETERS: ReadonlySet<string> = new Set([...SECRET_NAMES, "TABLE_NAME", "DYNAMODB_ENDPOINT"]);
+
+/** The SPEC §2 parameters, passed to every function as plain environment variables. */
+export const PARAMETER_NAMES = Object.keys(ConfigSchema.shape).filter((name) => !NOT_PARAMETERS.has(name));
+
+/** Settings of the deployment itself rather than of the product. */
+const StackSettingsSchema = z.object({
+  POWERTOOLS_LOG_LEVEL: z._default(z.enum(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "SILENT"]), "INFO"),
+  ALARM_EMAIL: z.optional(z.email()),
+});
+
+export interface DeploySettings {
+  /** Parameters set in the environment, as given: the functions apply the schema's defaults themselves. */
+  parameters: Record<string, string>;
+  logLevel: z.infer<typeof StackSettingsSchema>["POWERTOOLS_LOG_LEVEL"];
+  /** Where alarm notifications are e-mailed, when set. */
+  alarmEmail: string | undefined;
+}
+
+/**
+ * Reads the deploy-time environment (`sst deploy` loads `.env` and `.env.<stage>` into it) through
+ * the product's own config schema, so a deploy fails before anything is created, naming every
+ * missing or malformed setting, instead of every function failing at its first cold start.
+ */
+export function deploySettings(env: Record<string, string | undefined>): DeploySettings {
+  const parameters = Object.fromEntries(
+    PARAMETER_NAMES.flatMap((name) => (env[name] ? [[name, env[name]] as const] : [])),
+  );
+  loadConfig(parameters);
+  const settings = StackSettingsSchema.safeParse({
+    POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL || undefined,
+    ALARM_EMAIL: env.ALARM_EMAIL || undefined,
+  });
+  if (!settings.success) {
+    const names = settings.error.issues.map((issue) => `${String(issue.path[0])} is invalid (${issue.message})`);
+    throw new Error(`caic-handover deploy settings: ${names.join("; ")}`);
+  }
+  return { parameters, logLevel: settings.data.POWERTOOLS_LOG_LEVEL, alarmEmail: settings.data.ALARM_EMAIL };
+}

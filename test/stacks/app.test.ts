@@ -1,0 +1,245 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { SECRET_NAMES } from "@caic-handover/core/config";
+import { DIMENSION_VALUES, Metric, METRIC_NAMES, METRICS_NAMESPACE } from "@caic-handover/core/metrics";
+import { FUNCTIONS, type FunctionName, handlerPath, ROUTES, routeKey } from "@caic-handover/functions/routes";
+import type { CfnElement } from "aws-cdk-lib";
+import { Match, type Template } from "aws-cdk-lib/assertions";
+import { getStack, use } from "sst/constructs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { API } from "../../stacks/API";
+import { Database } from "../../stacks/Database";
+import { FUNCTION_DEFAULTS } from "../../stacks/defaults";
+import { REQUIRED_PARAMETERS, synthesise } from "./synth";
+
+const ALARM_EMAIL = "oncall@shop.example";
+const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
+
+let database: Template;
+let api: Template;
+/** Logical id of each route function in the API stack. */
+let logicalId: Record<FunctionName, string>;
+/** The function's bundle as SST built it. */
+let bundle: (fn: FunctionName) => string;
+
+beforeAll(async () => {
+  const template = await synthesise({
+    ...REQUIRED_PARAMETERS,
+    PRESENCE_CACHE_SECONDS: "30",
+    // Local-only settings must never reach a deployed function.
+    DYNAMODB_ENDPOINT: "http://127.0.0.1:8000",
+    TABLE_NAME: "local-chats",
+    POWERTOOLS_LOG_LEVEL: "INFO",
+    ALARM_EMAIL,
+  });
+  database = template(Database);
+  api = template(API);
+  const stack = getStack(API);
+  const { functions } = use(API);
+  logicalId = Object.fromEntries(
+    FUNCTION_NAMES.map((fn) => [fn, stack.getLogicalId(functions[fn].node.defaultChild as CfnElement)]),
+  ) as Record<FunctionName, string>;
+  bundle = (fn) =>
+    readFileSync(join(".sst/artifacts", functions[fn].node.addr, handlerPath(fn).replace(/\.handler$/, ".mjs")), "utf8");
+});
+
+const resources = (template: Template, type: string) => template.findResources(type) as Record<string, any>;
+const functionResource = (fn: FunctionName) => resources(api, "AWS::Lambda::Function")[logicalId[fn]];
+const roleOf = (fn: FunctionName) => functionResource(fn).Properties.Role["Fn::GetAtt"][0] as string;
+const statementsOf = (fn: FunctionName) =>
+  Object.values(resources(api, "AWS::IAM::Policy"))
+    .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: roleOf(fn) }]))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+const actions = (statement: { Action: string | string[] }) => [statement.Action].flat();
+
+describe("the chats table", () => {
+  it("is on demand, keyed by chatId, expires on expiresAt and has point-in-time recovery", () => {
+    database.resourceCountIs("AWS::DynamoDB::Table", 1);
+    database.hasResourceProperties("AWS::DynamoDB::Table", {
+      TableName: "test-caic-handover-Chats",
+      BillingMode: "PAY_PER_REQUEST",
+      KeySchema: [{ AttributeName: "chatId", KeyType: "HASH" }],
+      AttributeDefinitions: [{ AttributeName: "chatId", AttributeType: "S" }],
+      TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it("outlives the removal of its stack", () => {
+    database.hasResource("AWS::DynamoDB::Table", { DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" });
+  });
+});
+
+describe("the functions", () => {
+  it("are one per function of the route table, the two /availability routes sharing one", () => {
+    const routeFunctions = Object.values(resources(api, "AWS::Lambda::Function")).filter((fn) =>
+      String(fn.Properties.Handler).startsWith("packages/functions/src/"),
+    );
+    expect(routeFunctions).toHaveLength(new Set(ROUTES.map((route) => route.function)).size);
+    const integrations = resources(api, "AWS::ApiGatewayV2::Integration");
+    const routes = Object.values(resources(api, "AWS::ApiGatewayV2::Route"));
+    expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(ROUTES.map(routeKey).sort());
+    for (const route of ROUTES) {
+      const found = routes.find((r) => r.Properties.RouteKey === routeKey(route))!;
+      const integration = integrations[found.Properties.Target["Fn::Join"][1][1].Ref];
+      expect(integration.Properties).toMatchObject({
+        IntegrationType: "AWS_PROXY",
+        PayloadFormatVersion: "2.0",
+        IntegrationUri: { "Fn::GetAtt": [logicalId[route.function], "Arn"] },
+      });
+    }
+  });
+
+  it.each(FUNCTION_NAMES)("%s runs Node 22 on arm64 with 512 MB, its own timeout and a month of logs", (fn) => {
+    expect(functionResource(fn).Properties).toMatchObject({
+      Handler: handlerPath(fn),
+      Runtime: "nodejs22.x",
+      Architectures: ["arm64"],
+      MemorySize: 512,
+      Timeout: FUNCTIONS[fn].timeoutSeconds,
+    });
+    expect(functionResource(fn).Properties.TracingConfig).toBeUndefined();
+    api.hasResourceProperties("Custom::LogRetention", {
+      LogGroupName: { "Fn::Join": ["", ["/aws/lambda/", { Ref: logicalId[fn] }]] },
+      RetentionInDays: 30,
+    });
+  });
+
+  it.each(FUNCTION_NAMES)("%s is bundled as minified ESM", (fn) => {
+    expect(FUNCTION_DEFAULTS.nodejs).toEqual({ format: "esm", minify: true });
+    const code = bundle(fn);
+    expect(code).toMatch(/^import /m);
+    // Minified output is a few very long lines.
+    expect(code.length / code.split("\n").length).toBeGreaterThan(2000);
+  });
+
+  it.each(FUNCTION_NAMES)("%s gets the parameters, the table name and telemetry settings, nothing local", (fn) => {
+    const variables = functionResource(fn).Properties.Environment.Variables;
+    expect(variables).toMatchObject({
+      ...REQUIRED_PARAMETERS,
+      PRESENCE_CACHE_SECONDS: "30",
+      TABLE_NAME: { "Fn::ImportValue": expect.stringMatching(/ChatsTable/) },
+      POWERTOOLS_SERVICE_NAME: "caic-handover",
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      POWERTOOLS_LOG_LEVEL: "INFO",
+      SST_APP: "caic-handover",
+      SST_STAGE: "test",
+    });
+    expect(variables).not.toHaveProperty("DYNAMODB_ENDPOINT");
+    expect(Object.keys(variables).filter((name) => name.startsWith("SST_Table_"))).toEqual([]);
+  });
+
+  it.each(FUNCTION_NAMES)("%s is bound to its own secrets only", (fn) => {
+    const variables = functionResource(fn).Properties.Environment.Variables as Record<string, unknown>;
+    const bound = Object.keys(variables).filter((name) => name.startsWith("SST_Secret_value_"));
+    expect(bound.sort()).toEqual(FUNCTIONS[fn].secrets.map((secret) => `SST_Secret_value_${secret}`).sort());
+    for (const name of bound) expect(variables[name]).toBe("__FETCH_FROM_SSM__");
+    for (const secret of SECRET_NAMES) expect(variables).not.toHaveProperty(secret);
+  });
+
+  it.each(FUNCTION_NAMES)("%s may use only its DynamoDB actions on the table and read only its secrets", (fn) => {
+    const statements = statementsOf(fn);
+    expect(statements.every((s) => (s as { Effect?: string }).Effect === "Allow")).toBe(true);
+    expect(statements.flatMap(actions).sort()).toEqual(
+      [...FUNCTIONS[fn].dynamodb, ...FUNCTIONS[fn].secrets.map(() => "ssm:GetParameters")].sort(),
+    );
+    const dynamodb = statements.filter((s) => actions(s).some((action) => action.startsWith("dynamodb:")));
+    expect(dynamodb).toHaveLength(1);
+    expect(dynamodb[0]!.Resource).toEqual({ "Fn::ImportValue": expect.stringMatching(/ChatsTable.*Arn/) });
+
+    const ssmPaths = JSON.stringify(statements.filter((s) => actions(s).includes("ssm:GetParameters")).map((s) => s.Resource));
+    for (const secret of SECRET_NAMES) {
+      const expected = (FUNCTIONS[fn].secrets as readonly string[]).includes(secret);
+      expect(ssmPaths.includes(`parameter/sst/caic-handover/test/Secret/${secret}/value`)).toBe(expected);
+      expect(ssmPaths.includes(`parameter/sst/caic-handover/.fallback/Secret/${secret}/value`)).toBe(expected);
+    }
+    expect(ssmPaths).not.toContain("*");
+  });
+});
+
+describe("the HTTP API", () => {
+  it("allows no browser origins", () => {
+    api.resourceCountIs("AWS::ApiGatewayV2::Api", 1);
+    api.hasResourceProperties("AWS::ApiGatewayV2::Api", { ProtocolType: "HTTP", CorsConfiguration: Match.absent() });
+  });
+
+  it("is throttled and access-logged for a month, never with the query string that may carry the key", () => {
+    const [stage] = Object.values(resources(api, "AWS::ApiGatewayV2::Stage"));
+    expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 });
+    const { Format, DestinationArn } = stage.Properties.AccessLogSettings;
+    const fields = Object.values(JSON.parse(Format) as Record<string, string>);
+    expect(fields).toContain("$context.routeKey");
+    expect(fields.filter((field) => /path|query|querystring|input/i.test(field))).toEqual([]);
+    expect(resources(api, "AWS::Logs::LogGroup")[DestinationArn["Fn::GetAtt"][0]].Properties.RetentionInDays).toBe(30);
+  });
+
+  it("outputs the API URL and one URL per route, the Router's event URL with a key placeholder", () => {
+    const outputs = api.toJSON().Outputs as Record<string, { Value: unknown; Description?: string }>;
+    expect(outputs.ApiUrl!.Value).toEqual({ "Fn::GetAtt": [expect.any(String), "ApiEndpoint"] });
+    for (const route of ROUTES) {
+      const output = outputs[route.output]!;
+      expect(output.Description).toContain(routeKey(route));
+      const suffix = JSON.stringify(output.Value);
+      expect(suffix).toContain(`"${route.path}${route.function === "router-events" ? "?key=<HANDOVER_WEBHOOK_KEY>" : ""}"`);
+    }
+    expect(outputs).toHaveProperty("DashboardUrl");
+    expect(outputs).toHaveProperty("AlarmTopicArn");
+  });
+});
+
+describe("monitoring", () => {
+  const dashboardBody = () => JSON.stringify(Object.values(resources(api, "AWS::CloudWatch::Dashboard"))[0].Properties.DashboardBody);
+
+  it("has a dashboard drawing every funnel metric, each dimension value, function, API and table health", () => {
+    api.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
+    const body = dashboardBody();
+    for (const name of METRIC_NAMES) {
+      const dimension = Metric[name].dimension;
+      const values = dimension === undefined ? [undefined] : DIMENSION_VALUES[dimension];
+      for (const value of values) {
+        const line = `[\\"${METRICS_NAMESPACE}\\",\\"${name}\\",${value === undefined ? "" : `\\"${dimension}\\",\\"${value}\\",`}\\"service\\",\\"caic-handover\\"`;
+        expect(body, `${name} ${value ?? ""}`).toContain(line);
+      }
+    }
+    for (const fn of FUNCTION_NAMES) expect(body).toContain(logicalId[fn]);
+    for (const needle of ["p50", "p99", "Duration", "Errors", "4xx", "5xx", "ReadThrottleEvents", "WriteThrottleEvents"]) {
+      expect(body).toContain(needle);
+    }
+  });
+
+  it("alarms on handover failures, presence errors, API 5xx and each function's errors, notifying one topic", () => {
+    const topic = Object.keys(resources(api, "AWS::SNS::Topic"));
+    expect(topic).toHaveLength(1);
+    const alarms = Object.values(resources(api, "AWS::CloudWatch::Alarm")).map((alarm) => alarm.Properties);
+    expect(alarms).toHaveLength(3 + FUNCTION_NAMES.length);
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions).toEqual([{ Ref: topic[0] }]);
+      expect(alarm.OKActions).toEqual([{ Ref: topic[0] }]);
+      expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold", TreatMissingData: "notBreaching" });
+    }
+    for (const name of ["HandoverFailed", "PresenceError"] as const) {
+      const alarm = alarms.find((a) => a.AlarmName === `test-caic-handover-${name}`)!;
+      const summed = alarm.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric);
+      expect(summed.map((m: any) => [m.Namespace, m.MetricName])).toEqual(
+        DIMENSION_VALUES[Metric[name].dimension].map(() => [METRICS_NAMESPACE, name]),
+      );
+      expect(alarm.Metrics.find((m: any) => m.ReturnData !== false).Expression).toBe("SUM(METRICS())");
+    }
+    expect(alarms.find((a) => a.AlarmName === "test-caic-handover-Api5xx")).toMatchObject({
+      Namespace: "AWS/ApiGateway",
+      MetricName: "5xx",
+      Statistic: "Sum",
+    });
+    for (const fn of FUNCTION_NAMES) {
+      expect(alarms.find((a) => a.AlarmName === `test-caic-handover-Errors-${fn}`)).toMatchObject({
+        Namespace: "AWS/Lambda",
+        MetricName: "Errors",
+        Dimensions: [{ Name: "FunctionName", Value: { Ref: logicalId[fn] } }],
+      });
+    }
+  });
+
+  it("e-mails the alarm topic to ALARM_EMAIL", () => {
+    api.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: ALARM_EMAIL });
+  });
+});

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { deploySettings, PARAMETER_NAMES } from "../../stacks/settings";
+import { REQUIRED_PARAMETERS } from "./synth";
+
+describe("deploy settings", () => {
+  it("fail fast, naming every missing parameter", () => {
+    expect(() => deploySettings({})).toThrow(
+      /CM_TECHNICAL_LINK_ID is missing.*ROUTER_CLIENT_ADAPTER_ID is missing.*ROUTER_BOT_ADAPTER_ID is missing.*ROUTER_AGENT_ADAPTER_ID is missing/,
+    );
+  });
+
+  it("fail on a malformed parameter or alarm address, naming it", () => {
+    expect(() => deploySettings({ ...REQUIRED_PARAMETERS, PRESENCE_API_URL: "ftp://x" })).toThrow(/PRESENCE_API_URL is invalid/);
+    expect(() => deploySettings({ ...REQUIRED_PARAMETERS, ALARM_EMAIL: "oncall" })).toThrow(/ALARM_EMAIL is invalid/);
+    expect(() => deploySettings({ ...REQUIRED_PARAMETERS, POWERTOOLS_LOG_LEVEL: "LOUD" })).toThrow(/POWERTOOLS_LOG_LEVEL is invalid/);
+  });
+
+  it("pass on the parameters as set, and neither secrets nor local-only settings", () => {
+    const settings = deploySettings({
+      ...REQUIRED_PARAMETERS,
+      PRESENCE_CHANNEL: "WebChat",
+      INTAKE_TTL_HOURS: "",
+      HANDOVER_WEBHOOK_KEY: "secret",
+      TABLE_NAME: "local",
+      DYNAMODB_ENDPOINT: "http://127.0.0.1:8000",
+    });
+    expect(settings).toEqual({
+      parameters: { ...REQUIRED_PARAMETERS, PRESENCE_CHANNEL: "WebChat" },
+      logLevel: "INFO",
+      alarmEmail: undefined,
+    });
+    expect(PARAMETER_NAMES).not.toContain("HANDOVER_WEBHOOK_KEY");
+    expect(PARAMETER_NAMES).toContain("WEB_CONVERSATIONS_HANDOVER_URL");
+  });
+});
