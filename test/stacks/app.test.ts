@@ -6,6 +6,7 @@ import { FUNCTIONS, type FunctionName, handlerPath, ROUTES, routeKey } from "@ca
 import type { CfnElement } from "aws-cdk-lib";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { getStack, use } from "sst/constructs";
+import { useProject } from "sst/project.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { API } from "../../stacks/API";
 import { Database } from "../../stacks/Database";
@@ -40,7 +41,7 @@ beforeAll(async () => {
     FUNCTION_NAMES.map((fn) => [fn, stack.getLogicalId(functions[fn].node.defaultChild as CfnElement)]),
   ) as Record<FunctionName, string>;
   bundle = (fn) =>
-    readFileSync(join(".sst/artifacts", functions[fn].node.addr, handlerPath(fn).replace(/\.handler$/, ".mjs")), "utf8");
+    readFileSync(join(useProject().paths.artifacts, functions[fn].node.addr, handlerPath(fn).replace(/\.handler$/, ".mjs")), "utf8");
 });
 
 const resources = (template: Template, type: string) => template.findResources(type) as Record<string, any>;
