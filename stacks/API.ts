@@ -30,9 +30,6 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
 /** A handover is a handful of calls per chat; this caps a runaway caller well below Lambda's concurrency. */
 const THROTTLE = { burst: 100, rate: 50 };
 
-/** The Router's event endpoint cannot send headers, so its URL carries the key (SPEC §3). */
-const KEY_IN_QUERY: FunctionName = "router-events";
-
 /** The secrets, one function per route of the route table, the HTTP API, its outputs and its monitoring. */
 export function API({ stack, app }: StackContext) {
   const { chats } = use(Database);
@@ -67,7 +64,7 @@ export function API({ stack, app }: StackContext) {
   });
 
   const routeUrl = (route: RouteSpec) =>
-    `${api.url}${route.path}${route.function === KEY_IN_QUERY ? "?key=<HANDOVER_WEBHOOK_KEY>" : ""}`;
+    `${api.url}${route.path}${route.keyIn === "query" ? "?key=<HANDOVER_WEBHOOK_KEY>" : ""}`;
   stack.addOutputs({
     ApiUrl: api.url,
     ...Object.fromEntries(

@@ -174,14 +174,14 @@ describe("the HTTP API", () => {
     expect(resources(api, "AWS::Logs::LogGroup")[DestinationArn["Fn::GetAtt"][0]].Properties.RetentionInDays).toBe(30);
   });
 
-  it("outputs the API URL and one URL per route, the Router's event URL with a key placeholder", () => {
+  it("outputs the API URL and one URL per route, the key-in-query URLs with a key placeholder", () => {
     const outputs = api.toJSON().Outputs as Record<string, { Value: unknown; Description?: string }>;
     expect(outputs.ApiUrl!.Value).toEqual({ "Fn::GetAtt": [expect.any(String), "ApiEndpoint"] });
     for (const route of ROUTES) {
       const output = outputs[route.output]!;
       expect(output.Description).toContain(routeKey(route));
       const suffix = JSON.stringify(output.Value);
-      expect(suffix).toContain(`"${route.path}${route.function === "router-events" ? "?key=<HANDOVER_WEBHOOK_KEY>" : ""}"`);
+      expect(suffix).toContain(`"${route.path}${route.keyIn === "query" ? "?key=<HANDOVER_WEBHOOK_KEY>" : ""}"`);
     }
     expect(outputs).toHaveProperty("DashboardUrl");
     expect(outputs).toHaveProperty("AlarmTopicArn");

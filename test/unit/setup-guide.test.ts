@@ -86,7 +86,7 @@ describe("in step with the route table", () => {
   });
 
   it("reports a route added without a guide entry", () => {
-    const added: RouteSpec = { method: "POST", path: "/router/messages", function: "router-events", output: "RouterMessagesUrl", calledBy: "new" };
+    const added: RouteSpec = { method: "POST", path: "/router/messages", function: "router-events", output: "RouterMessagesUrl", calledBy: "new", keyIn: "header" };
     expect(guideDrift([...ROUTES, added])).toEqual({ missing: ["POST /router/messages"], stale: [] });
     expect(guideDrift(ROUTES.slice(1)).stale).toEqual(["CaicEventUrl"]);
   });

@@ -67,19 +67,24 @@ export interface RouteSpec {
   output: string;
   /** Who calls it, in CM.com's words. */
   calledBy: string;
+  /**
+   * Where its caller puts the key: the Router's Event endpoint has no header section and the
+   * presence-check webhook's headers are undocumented, so those URLs carry `?key=`.
+   */
+  keyIn: "header" | "query";
 }
 
 export const ROUTES: readonly RouteSpec[] = [
-  { method: "POST", path: "/caic/events", function: "caic-event", output: "CaicEventUrl", calledBy: "CAIC API Callout: start of the handover dialog" },
-  { method: "GET", path: "/availability", function: "availability", output: "AvailabilityUrl", calledBy: "CAIC API Callout: agent availability" },
-  { method: "POST", path: "/availability", function: "availability", output: "PresenceWebhookUrl", calledBy: "Web Conversations presence-check webhook (provider Third Party)" },
-  { method: "POST", path: "/intake/email", function: "intake-email", output: "IntakeEmailUrl", calledBy: "CAIC API Callout after the e-mail Capture Input" },
-  { method: "POST", path: "/intake/name", function: "intake-name", output: "IntakeNameUrl", calledBy: "CAIC API Callout after the name Capture Input" },
-  { method: "POST", path: "/handover", function: "handover", output: "HandoverUrl", calledBy: "CAIC API Callout: the handover itself" },
-  { method: "POST", path: "/router/handover", function: "handover-notification", output: "RouterHandoverEndpointUrl", calledBy: "Conversational Router: Handover Endpoint" },
-  { method: "POST", path: "/router/events", function: "router-events", output: "RouterEventsUrl", calledBy: "Conversational Router: Event endpoint (?key= in the URL)" },
-  { method: "GET", path: "/chats/{chatId}", function: "chat-status", output: "ChatStatusUrl", calledBy: "operators, a page polling for 'handed over'" },
-  { method: "DELETE", path: "/chats/{chatId}", function: "chat-erase", output: "ChatEraseUrl", calledBy: "operators, privacy requests" },
+  { method: "POST", path: "/caic/events", function: "caic-event", output: "CaicEventUrl", calledBy: "CAIC API Callout: start of the handover dialog", keyIn: "header" },
+  { method: "GET", path: "/availability", function: "availability", output: "AvailabilityUrl", calledBy: "CAIC API Callout: agent availability", keyIn: "header" },
+  { method: "POST", path: "/availability", function: "availability", output: "PresenceWebhookUrl", calledBy: "Web Conversations presence-check webhook (provider Third Party)", keyIn: "query" },
+  { method: "POST", path: "/intake/email", function: "intake-email", output: "IntakeEmailUrl", calledBy: "CAIC API Callout after the e-mail Capture Input", keyIn: "header" },
+  { method: "POST", path: "/intake/name", function: "intake-name", output: "IntakeNameUrl", calledBy: "CAIC API Callout after the name Capture Input", keyIn: "header" },
+  { method: "POST", path: "/handover", function: "handover", output: "HandoverUrl", calledBy: "CAIC API Callout: the handover itself", keyIn: "header" },
+  { method: "POST", path: "/router/handover", function: "handover-notification", output: "RouterHandoverEndpointUrl", calledBy: "Conversational Router: Handover Endpoint", keyIn: "header" },
+  { method: "POST", path: "/router/events", function: "router-events", output: "RouterEventsUrl", calledBy: "Conversational Router: Event endpoint", keyIn: "query" },
+  { method: "GET", path: "/chats/{chatId}", function: "chat-status", output: "ChatStatusUrl", calledBy: "operators, a page polling for 'handed over'", keyIn: "header" },
+  { method: "DELETE", path: "/chats/{chatId}", function: "chat-erase", output: "ChatEraseUrl", calledBy: "operators, privacy requests", keyIn: "header" },
 ];
 
 export const routeKey = (route: RouteSpec) => `${route.method} ${route.path}`;

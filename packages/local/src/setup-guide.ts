@@ -175,8 +175,6 @@ function outputUrl(outputs: Record<string, string>, route: RouteSpec, file: stri
 interface RouteEntry {
   /** The CM.com element the route is entered in, as the step's title. */
   title: string;
-  /** The Router's Event endpoint has no header section and the presence webhook's headers are undocumented. */
-  keyIn: "header" | "query";
   /** Query parameters the caller adds, with CAIC variables. */
   query?: Record<string, string>;
   /** JSON body the caller sends, with CAIC variables. */
@@ -193,7 +191,6 @@ const GIVE_UP = "Sorry, that did not work. Please try again later.";
 export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   CaicEventUrl: {
     title: 'API Callout "Start handover"',
-    keyIn: "header",
     body: { chatId: CHAT_ID },
     responses: { status: "handoverStatus" },
     notes: [
@@ -203,7 +200,6 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   },
   AvailabilityUrl: {
     title: 'API Callout "Agent availability" (CM.com guide, step 1)',
-    keyIn: "header",
     query: { chatId: CHAT_ID },
     responses: { agentStatus: "agentStatus", reason: "availabilityReason", opensAt: "opensAt" },
     notes: [
@@ -213,7 +209,6 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   },
   PresenceWebhookUrl: {
     title: "Presence check webhook (provider Third Party)",
-    keyIn: "query",
     notes: [
       'Web Conversations posts {"url","channel","data":{"context"}} and reads `agentAvailable`; CAIC then sets the context variable `agentStatus` to `online` or `offline`.',
       "It passes on neither `reason` nor `opensAt`: use the API Callout of step 3.2 when the bot should say when you open.",
@@ -221,21 +216,18 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   },
   IntakeEmailUrl: {
     title: 'API Callout "Check e-mail"',
-    keyIn: "header",
     body: { chatId: CHAT_ID, email: variable("email") },
     responses: { valid: "emailValid", message: "emailMessage", exhausted: "emailExhausted" },
     notes: ["Valid: the normalised address is stored. Invalid: `message` is a short sentence the bot can show; after 3 invalid attempts `exhausted` is true."],
   },
   IntakeNameUrl: {
     title: 'API Callout "Check name"',
-    keyIn: "header",
     body: { chatId: CHAT_ID, name: variable("name") },
     responses: { valid: "nameValid", message: "nameMessage", exhausted: "nameExhausted" },
     notes: ["Same answers as the e-mail check."],
   },
   HandoverUrl: {
     title: 'API Callout "Hand over" (CM.com guide, step 4)',
-    keyIn: "header",
     body: { chatId: CHAT_ID },
     responses: { handover: "handoverResult", reason: "handoverReason" },
     notes: [
@@ -245,7 +237,6 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   },
   RouterHandoverEndpointUrl: {
     title: "Handover Endpoint",
-    keyIn: "header",
     notes: [
       "Body: keep the Router's default template. An empty `{{$context}}` (invalid JSON) is repaired here.",
       "Every received notification marks the chat handed over and is passed on to WEB_CONVERSATIONS_HANDOVER_URL (step 4.1).",
@@ -253,7 +244,6 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   },
   RouterEventsUrl: {
     title: "Event endpoint",
-    keyIn: "query",
     notes: [
       "The Event endpoint has no header section, so the key goes in the URL.",
       "RouterSessionEnded marks the chat ended and erases its personal data; other events are acknowledged.",
@@ -262,12 +252,10 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   },
   ChatStatusUrl: {
     title: "Chat status (operators, a page polling for handed over)",
-    keyIn: "header",
     notes: ["Replace {chatId} in the URL. Names and e-mail addresses come back masked."],
   },
   ChatEraseUrl: {
     title: "Erase a chat's personal data (privacy requests)",
-    keyIn: "header",
     notes: ["Replace {chatId} in the URL. Answers {\"erased\":true}."],
   },
 };
@@ -286,11 +274,11 @@ function routeStep(target: Target, output: string): Step {
   const entry = ROUTE_GUIDE[output];
   if (!route || !entry) throw new SetupGuideError(`the route table and the setup guide disagree about ${output}`);
   const key = target.key ?? KEY_PLACEHOLDER;
-  const query = { ...entry.query, ...(entry.keyIn === "query" ? { key: target.key ? encodeURIComponent(key) : key } : {}) };
+  const query = { ...entry.query, ...(route.keyIn === "query" ? { key: target.key ? encodeURIComponent(key) : key } : {}) };
   const queryText = Object.entries(query).map(([name, value]) => `${name}=${value}`).join("&");
   const url = `${target.urls[output]}${queryText ? `?${queryText}` : ""}`;
   const settings = [set("Method", route.method), set("URL", code(url))];
-  if (entry.keyIn === "header") settings.push(set("Header", code(`${KEY_HEADER}: ${key}`)));
+  if (route.keyIn === "header") settings.push(set("Header", code(`${KEY_HEADER}: ${key}`)));
   if (entry.body) {
     settings.push(set("Header", code("Content-Type: application/json")), set("Body", code(JSON.stringify(entry.body))));
   }
