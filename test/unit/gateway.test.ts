@@ -148,6 +148,12 @@ describe("the response the gateway sends", () => {
     expect(events).toHaveLength(0);
   });
 
+  it("answers 413 above API Gateway's 10 MB payload limit, without calling a handler", async () => {
+    const answer = await send("POST", "/handover", { "Content-Type": "application/json" }, Buffer.alloc(10 * 1024 * 1024 + 1, 32));
+    expect(answer.status).toBe(413);
+    expect(events).toHaveLength(0);
+  });
+
   it("answers 500 revealing nothing when a handler throws", async () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     behave = async () => {

@@ -40,7 +40,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
   });
   server.listen(options.port ?? 0, host);
-  await Promise.race([once(server, "listening"), once(server, "error").then(([error]) => Promise.reject(error))]);
+  // Rejects with the listen error (EADDRINUSE) instead of emitting it unhandled.
+  await once(server, "listening");
   const { port } = server.address() as { port: number };
   return {
     url: `http://${host}:${port}`,

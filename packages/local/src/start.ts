@@ -36,7 +36,9 @@ async function start() {
   const gatewayPort = port(env.PORT);
 
   const dynamoDb = await startDynamoDb(config, env.DATA_DIR);
-  await createChatTable(dynamoDb.endpoint, config.TABLE_NAME);
+  await createChatTable(dynamoDb.endpoint, config.TABLE_NAME).catch((error: Error) => {
+    throw new ConfigError(`DynamoDB at ${dynamoDb.endpoint} did not create table ${config.TABLE_NAME}: ${error.message}`);
+  });
   process.env.DYNAMODB_ENDPOINT = dynamoDb.endpoint;
 
   const simulated = CM_URLS.filter((name) => !env[name]);
