@@ -128,6 +128,26 @@ describe("the DynamoDB chat store (DynamoDB Local)", () => {
     expect(await store.get(chatId, at(0))).toBeUndefined();
   });
 
+  it("applies a write once when the SDK re-sends it after a lost answer", async () => {
+    const raw = new DynamoDBClient({ endpoint: inject("ddbEndpoint") });
+    // Sends every request twice and answers with the second response, as a retry after a timeout would.
+    raw.middlewareStack.add(
+      (next) => async (args) => {
+        await next(args);
+        return next(args);
+      },
+      { step: "finalizeRequest", name: "resendOnce" },
+    );
+    const resending = new DynamoDbChatStore({ client: DynamoDBDocumentClient.from(raw), tableName, ttlHours: 24 });
+    const chatId = randomUUID();
+    expect((await resending.startIntake(chatId, at(0))).started).toBe(true);
+    expect((await resending.recordInvalidAttempt(chatId, "email", at(1))).emailAttempts).toBe(1);
+    expect((await resending.recordInvalidAttempt(chatId, "email", at(2))).emailAttempts).toBe(2);
+    const record = await resending.recordValue(chatId, "name", "Ann", at(3));
+    expect(record.history.map((entry) => entry.status)).toEqual(["started", "collecting"]);
+    raw.destroy();
+  });
+
   it("reads a record written by an older version without history", async () => {
     const chatId = randomUUID();
     const expiresAt = Math.floor(at(0).getTime() / 1000) + 3600;

@@ -165,7 +165,7 @@ describe("the response the gateway sends", () => {
     expect(logged).toHaveBeenCalled();
   });
 
-  it("answers 503 when a handler outlives its function's timeout from the route table", async () => {
+  it("answers 500 when a handler outlives its function's timeout from the route table, as API Gateway does for a Lambda timeout", async () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
     vi.useFakeTimers();
     behave = () => new Promise(() => {});
@@ -176,7 +176,7 @@ describe("the response the gateway sends", () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(settled).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
-    expect(await pending).toMatchObject({ statusCode: 503, body: '{"message":"Service Unavailable"}' });
+    expect(await pending).toMatchObject({ statusCode: 500, body: '{"message":"Internal Server Error"}' });
   });
 
   it("serves the local-only info for the demo", async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, DeleteCommand, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
@@ -245,7 +246,12 @@ export class DynamoDbChatStore implements ChatStore {
     }
     const live = `${expiresAt} > ${e.value(nowSec)}`;
     const exists = change.create ? `(attribute_not_exists(${key}) OR ${live})` : `(attribute_exists(${key}) AND ${live})`;
-    const condition = change.condition ? `${exists} AND ${change.condition(e)}` : exists;
+    // The SDK re-sends a request whose answer it did not get; the token turns a repeat of an applied write into a no-op.
+    const writeId = randomUUID();
+    const writeToken = e.name("writeId");
+    set.push(`${writeToken} = ${e.value(writeId)}`);
+    const once = `(attribute_not_exists(${writeToken}) OR ${writeToken} <> ${e.value(writeId)})`;
+    const condition = [exists, once, ...(change.condition ? [change.condition(e)] : [])].join(" AND ");
     const remove = change.remove?.(e) ?? [];
     const add = change.add?.(e) ?? [];
     const update = [
@@ -272,7 +278,8 @@ export class DynamoDbChatStore implements ChatStore {
       return { ok: true, record };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw unavailable(error);
-      const old = error.Item ? (unmarshall(error.Item) as ChatRecord) : undefined;
+      const old = error.Item ? (unmarshall(error.Item) as ChatRecord & { writeId?: string }) : undefined;
+      if (old?.writeId === writeId) return { ok: true, record: old };
       if (old && old.expiresAt <= nowSec) {
         if (retried) return { ok: false, old: undefined };
         await this.#deleteExpired(chatId, old.expiresAt);

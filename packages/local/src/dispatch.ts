@@ -39,7 +39,7 @@ const TIMED_OUT = Symbol("timed out");
 
 /**
  * Runs one HTTP request through its Lambda handler, the way API Gateway would: no route is a 404,
- * a handler that throws a 500, one that outlives its function's timeout a 503.
+ * a handler that throws or outlives its function's timeout a 500, as a Lambda error is.
  */
 export async function dispatch(handlers: Handlers, input: HttpInput): Promise<APIGatewayProxyStructuredResultV2> {
   const path = input.url.split("?")[0] ?? "/";
@@ -56,7 +56,7 @@ export async function dispatch(handlers: Handlers, input: HttpInput): Promise<AP
     const result = await Promise.race([handler(event), timeout]);
     if (result !== TIMED_OUT) return result;
     console.error(`${fn}: timed out after ${FUNCTIONS[fn].timeoutSeconds} s (${event.requestContext.requestId})`);
-    return gatewayError(503, "Service Unavailable");
+    return gatewayError(500, "Internal Server Error");
   } catch (error) {
     console.error(`${fn}: handler failed (${event.requestContext.requestId})`, error);
     return gatewayError(500, "Internal Server Error");
