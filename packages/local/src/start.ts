@@ -79,17 +79,18 @@ async function startSimulator(config: Config) {
 
 function banner(gateway: Gateway, config: Config, dynamoDb: string, simulated: readonly string[], inspectUrl: string | undefined) {
   const key = config.HANDOVER_WEBHOOK_KEY!;
-  const urlWidth = Math.max(...ROUTES.map((route) => route.path.length)) + gateway.url.length + 2;
+  const urlOf = (route: (typeof ROUTES)[number]) =>
+    `${gateway.url}${route.path}${route.keyIn === "query" ? `?key=${encodeURIComponent(key)}` : ""}`;
+  const urlWidth = Math.max(...ROUTES.map((route) => urlOf(route).length)) + 2;
   const line = (label: string, value: string) => `  ${label.padEnd(34)}${value}`;
   return [
     "",
     `caic-handover is running on ${gateway.url}`,
     "",
-    ...ROUTES.map((route) => `  ${route.method.padEnd(7)}${(gateway.url + route.path).padEnd(urlWidth)}${route.calledBy}`),
+    ...ROUTES.map((route) => `  ${route.method.padEnd(7)}${urlOf(route).padEnd(urlWidth)}${route.calledBy}`),
     "",
-    line("Header to add", `X-Handover-Key: ${key}`),
+    line("Header to add", `X-Handover-Key: ${key}  (URLs with ?key= carry it already)`),
     line("Local key (HANDOVER_WEBHOOK_KEY)", key),
-    line("Router event endpoint", `${gateway.url}/router/events?key=${encodeURIComponent(key)}`),
     line("DynamoDB", `${dynamoDb}, table ${config.TABLE_NAME}`),
     ...CM_URLS.map((name) => line(name, `${(simulated.includes(name) ? "simulated" : "configured").padEnd(12)}${process.env[name]}`)),
     ...(inspectUrl ? [line("What the simulated CM received", inspectUrl)] : []),
