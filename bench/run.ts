@@ -1,0 +1,353 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { cpus, loadavg } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DynamoDbChatStore } from "@caic-handover/core/chat-store-dynamodb";
+import { type FunctionName, FUNCTIONS } from "@caic-handover/functions/routes";
+import { CmSimulator } from "../packages/local/src/cm-simulator";
+import { loadHandlers } from "../packages/local/src/dispatch";
+import { createChatTable, LOCAL_AWS_ENV, startDynamoDbLocal } from "../packages/local/src/dynamodb-local";
+import { startGateway } from "../packages/local/src/gateway";
+import { type Bundle, buildBundles, bundleDir, measureColdImports } from "./bundles";
+import { type CountingProxy, difference, startCountingProxy } from "./counting-proxy";
+import { handlerEnv, PRESENCE_KEY, PRODUCT_TOKEN, TECHNICAL_LINK } from "./env";
+import { floorFlow, type Round, runRound, STEPS, type Step } from "./flows";
+import { startGatewayDriver } from "./gateway-driver";
+import { type BundleResult, type Figure, kb, type LevelResult, type PathSummary, type Results, toMarkdown } from "./report";
+import { median, quantile, round } from "./stats";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** How long each part runs: the default stays under 5 minutes, `--quick` under 60 s, `--smoke` a few seconds. */
+const MODES = {
+  default: { levels: [1, 16], warmMs: 4000, rounds: 5, roundMs: 5000, countedFlows: 10, fanIn: 100, coldSamples: 19 },
+  quick: { levels: [1, 16], warmMs: 1500, rounds: 3, roundMs: 1500, countedFlows: 5, fanIn: 100, coldSamples: 7 },
+  smoke: { levels: [1, 4], warmMs: 200, rounds: 1, roundMs: 300, countedFlows: 2, fanIn: 100, coldSamples: 1 },
+} as const;
+type Mode = keyof typeof MODES;
+
+const TARGETS = { overhead: 1.25, dynamodbPerFlow: 7, presenceCalls: 1, bundleBytes: 450 * 1024, coldImport: 1.25 };
+
+const began = performance.now();
+const progress = (message: string) =>
+  process.stderr.write(`bench [${((performance.now() - began) / 1000).toFixed(1)} s]: ${message}\n`);
+
+/** Handler logs and EMF metrics go to stdout; during measurement they are counted and dropped, so stdout keeps the report. */
+function discardStdout() {
+  const write = process.stdout.write;
+  const counter = { bytes: 0 };
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    counter.bytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
+    const callback = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+    callback?.();
+    return true;
+  }) as typeof process.stdout.write;
+  return {
+    written: () => counter.bytes,
+    restore: () => {
+      process.stdout.write = write;
+    },
+  };
+}
+
+function summarise(rounds: Round[]): PathSummary {
+  const flows = rounds.flatMap((r) => r.flows);
+  const steps = Object.fromEntries(
+    STEPS.map((step) => {
+      const samples = flows.map((f) => f.steps[step]);
+      return [step, { p50: round(quantile(samples, 0.5), 3), p99: round(quantile(samples, 0.99), 3) }];
+    }),
+  ) as Record<Step, { p50: number; p99: number }>;
+  return {
+    flowsPerSecond: rounds.map((r) => round((r.flows.length * 1000) / r.elapsedMs, 1)),
+    flowMsP50: rounds.map((r) => round(median(r.flows.map((f) => f.ms)), 3)),
+    cpuMsPerFlow: rounds.map((r) => round(r.cpuMs / Math.max(1, r.flows.length), 2)),
+    steps,
+    flows: flows.length,
+    errors: [...new Set(rounds.flatMap((r) => r.errors))].slice(0, 10),
+  };
+}
+
+/** `--name=value` or `--name value`. */
+function option(name: string): string | undefined {
+  const args = process.argv.slice(2);
+  const inline = args.find((arg) => arg.startsWith(`--${name}=`));
+  if (inline) return inline.slice(name.length + 3);
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? args[at + 1] : undefined;
+}
+
+async function main() {
+  const mode: Mode = process.argv.includes("--smoke") ? "smoke" : process.argv.includes("--quick") ? "quick" : "default";
+  /** Where the JSON goes; the smoke test writes elsewhere so it never replaces a real run's figures. */
+  const out = resolve(option("out") ?? join(ROOT, "bench/results/latest.json"));
+  /** An already running DynamoDB Local (the tests' own) instead of starting one; a fresh table is made in it. */
+  const existingDynamoDb = option("dynamodb-endpoint");
+  const settings = MODES[mode];
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  progress(`${mode} mode: ${JSON.stringify(settings)}`);
+  Object.assign(process.env, LOCAL_AWS_ENV);
+
+  const cleanup: (() => Promise<unknown>)[] = [];
+  const stopAll = async () => {
+    for (const stop of cleanup.splice(0).reverse()) await stop().catch(() => undefined);
+  };
+  process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
+
+  let stdout: ReturnType<typeof discardStdout> | undefined;
+  try {
+    progress("starting DynamoDB Local and the simulated CM");
+    // DynamoDB Local, reached by every client through the counting proxy; the simulated CM.
+    const ddb = existingDynamoDb ? { endpoint: existingDynamoDb } : await startDynamoDbLocal();
+    if ("stop" in ddb) cleanup.push(() => ddb.stop());
+    const tableName = `bench-${randomUUID().slice(0, 8)}`;
+    await createChatTable(ddb.endpoint, tableName);
+    const proxy: CountingProxy = await startCountingProxy(ddb.endpoint);
+    cleanup.push(() => proxy.close());
+    const cm = await new CmSimulator({ presenceApiKey: PRESENCE_KEY, productToken: PRODUCT_TOKEN, technicalLinkId: TECHNICAL_LINK }).start();
+    cleanup.push(() => cm.stop());
+    const env = handlerEnv({
+      dynamodbEndpoint: proxy.endpoint,
+      tableName,
+      presenceUrl: cm.presenceUrl,
+      routingUrl: cm.routingUrl,
+      webConversationsUrl: cm.webConversationsUrl,
+    });
+    Object.assign(process.env, env);
+
+    // (1) every handler imported once (one warm process), behind the local gateway.
+    const handlers = await loadHandlers();
+    const gateway = await startGateway({ handlers });
+    cleanup.push(() => gateway.close());
+    // (2) the same DynamoDB adapter with the client settings of packages/functions/src/runtime.ts.
+    const documents = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: proxy.endpoint,
+        region: LOCAL_AWS_ENV.AWS_REGION,
+        maxAttempts: 3,
+        requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 },
+      }),
+      { marshallOptions: { removeUndefinedValues: true } },
+    );
+    cleanup.push(async () => documents.destroy());
+    const store = new DynamoDbChatStore({ client: documents, tableName, ttlHours: 24 });
+    const driver = startGatewayDriver(gateway.url);
+    cleanup.push(() => driver.close());
+    const floorConversation = floorFlow({
+      store,
+      presenceUrl: cm.presenceUrl,
+      routingUrl: cm.routingUrl,
+      webConversationsUrl: cm.webConversationsUrl,
+    });
+    type RoundOptions = { concurrency: number; durationMs: number; maxFlows?: number; first: number };
+    type Path = (options: RoundOptions) => Promise<Round>;
+    const full: Path = (options) => driver.round(options);
+    const floor: Path = (options) => runRound(floorConversation, options);
+
+    stdout = discardStdout();
+    let n = 0;
+    const roundOf = async (path: Path, concurrency: number, durationMs: number, maxFlows?: number) => {
+      const result = await path({ concurrency, durationMs, first: n, ...(maxFlows ? { maxFlows } : {}) });
+      n += result.flows.length + result.errors.length + concurrency;
+      return result;
+    };
+
+    progress("warming up (JIT, connection pools, DynamoDB Local's JVM)");
+    const widest = Math.max(...settings.levels);
+    for (const path of [full, floor, full, floor]) await roundOf(path, widest, settings.warmMs / 2);
+
+    // 3. DynamoDB requests per complete flow, one flow at a time, counted at the proxy.
+    const countOne = async (path: Path) => {
+      const before = proxy.counts();
+      const result = await roundOf(path, 1, Number.POSITIVE_INFINITY, 1);
+      if (result.errors.length > 0) throw new Error(`counted flow failed: ${result.errors[0]}`);
+      return difference(proxy.counts(), before);
+    };
+    const counted = [];
+    const floorCounted = [];
+    for (let i = 0; i < settings.countedFlows; i++) {
+      counted.push(await countOne(full));
+      floorCounted.push(await countOne(floor));
+    }
+    const byOperation = counted.reduce((sum, c) => {
+      for (const key of Object.keys(c) as (keyof typeof c)[]) sum[key] = (sum[key] ?? 0) + c[key] / counted.length;
+      return sum;
+    }, {} as typeof counted[number]);
+
+    // 1 and 2, interleaved: rounds alternate which path goes first, so drift hits both.
+    const levels: LevelResult[] = [];
+    const logs = { bytes: 0, flows: 0 };
+    for (const concurrency of settings.levels) {
+      const rounds = { full: [] as Round[], floor: [] as Round[] };
+      const requests = { full: 0, floor: 0 };
+      for (let r = 0; r < settings.rounds; r++) {
+        progress(`concurrency ${concurrency}: round ${r + 1} of ${settings.rounds}`);
+        const order = r % 2 === 0 ? (["full", "floor"] as const) : (["floor", "full"] as const);
+        for (const path of order) {
+          const before = proxy.counts();
+          const logged = stdout.written();
+          const result = await roundOf(path === "full" ? full : floor, concurrency, settings.roundMs);
+          rounds[path].push(result);
+          requests[path] += difference(proxy.counts(), before).total;
+          if (path === "full") {
+            logs.bytes += stdout.written() - logged;
+            logs.flows += result.flows.length;
+          }
+        }
+      }
+      const summary = { full: summarise(rounds.full), floor: summarise(rounds.floor) };
+      levels.push({
+        concurrency,
+        rounds: settings.rounds,
+        ...summary,
+        overhead: round(median(summary.full.flowMsP50) / median(summary.floor.flowMsP50), 3),
+        throughputRatio: round(median(summary.floor.flowsPerSecond) / median(summary.full.flowsPerSecond), 3),
+        dynamodbPerFlow: {
+          full: round(requests.full / (summary.full.flows + summary.full.errors.length), 3),
+          floor: round(requests.floor / (summary.floor.flows + summary.floor.errors.length), 3),
+        },
+      });
+    }
+
+    // 4. Presence fan-in: 100 concurrent availability requests for one (channel, referrer) nobody asked before.
+    progress(`presence fan-in: ${settings.fanIn} concurrent availability requests`);
+    const referrer = `https://shop.example/fan-in/${randomUUID()}`;
+    const answers = await Promise.all(
+      Array.from({ length: settings.fanIn }, async () => {
+        const query = new URLSearchParams({ chatId: randomUUID(), referrer });
+        const response = await fetch(`${gateway.url}/availability?${query}`, { headers: { "x-handover-key": env.HANDOVER_WEBHOOK_KEY! } });
+        return `${response.status} ${await response.text()}`;
+      }),
+    );
+    const online = answers.filter((a) => a.startsWith("200") && a.includes('"agentStatus":"online"')).length;
+    const presenceCalls = cm.presence.calls.filter((call) => call.referrer === referrer).length;
+
+    stdout.restore();
+    stdout = undefined;
+    await stopAll();
+
+    // 5. Bundles as SST v2 builds them, and cold import in fresh processes against a DocumentClient-only bundle.
+    progress("building bundles");
+    const names = Object.keys(FUNCTIONS) as FunctionName[];
+    const built = await buildBundles(
+      [
+        { name: "baseline-documentclient", entry: join(ROOT, "bench/baseline-handler.ts") },
+        ...names.map((name) => ({ name, entry: join(ROOT, `packages/functions/src/${name}.ts`) })),
+      ],
+      bundleDir(ROOT),
+    );
+    progress(`cold import: ${settings.coldSamples} fresh processes per bundle, round-robin`);
+    const cold = await measureColdImports(built, settings.coldSamples, handlerEnv({
+      dynamodbEndpoint: "http://127.0.0.1:1",
+      tableName: "cold-import",
+      presenceUrl: "http://127.0.0.1:1/presence",
+      routingUrl: "http://127.0.0.1:1/routing",
+      webConversationsUrl: "http://127.0.0.1:1/wc",
+    }));
+    const baselineSamples = cold.get("baseline-documentclient")!;
+    const bundleResult = (b: Bundle): BundleResult => {
+      const samples = cold.get(b.name)!;
+      return {
+        name: b.name,
+        bytes: b.bytes,
+        gzipBytes: b.gzipBytes,
+        coldImportMs: round(median(samples.wall), 2),
+        coldImportCpuMs: round(median(samples.cpu), 2),
+        coldImportSamples: samples.wall.length,
+        ratio: round(median(samples.wall) / median(baselineSamples.wall), 3),
+        cpuRatio: round(median(samples.cpu) / median(baselineSamples.cpu), 3),
+        largest: b.largest,
+      };
+    };
+    const [baselineBundle, ...functionBundles] = built.map(bundleResult);
+
+    // The figures of SPEC §6.
+    const perFlow = counted.map((c) => c.total);
+    const largestBundle = functionBundles.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+    const slowestImport = functionBundles.reduce((a, b) => (b.ratio > a.ratio ? b : a));
+    const concurrent = levels[levels.length - 1]!;
+    const sequential = levels[0]!;
+    const figures: Figure[] = [
+      {
+        id: "handlerOverhead",
+        what: `Handler overhead, ${concurrent.concurrency} conversations at once: flow p50 via gateway ÷ direct`,
+        value: concurrent.overhead,
+        display: `${concurrent.overhead.toFixed(2)}×`,
+        target: `≤ ${TARGETS.overhead}×`,
+        pass: concurrent.overhead <= TARGETS.overhead,
+      },
+      {
+        id: "handlerOverheadSequential",
+        what: `Handler overhead, ${sequential.concurrency} conversation at a time: flow p50 via gateway ÷ direct`,
+        value: sequential.overhead,
+        display: `${sequential.overhead.toFixed(2)}×`,
+        target: `≤ ${TARGETS.overhead}×`,
+        pass: sequential.overhead <= TARGETS.overhead,
+      },
+      {
+        id: "dynamodbRequestsPerFlow",
+        what: `DynamoDB requests per complete flow (counted at a proxy, max of ${perFlow.length} flows)`,
+        value: Math.max(...perFlow),
+        display: `${Math.max(...perFlow)} (${Object.entries(byOperation)
+          .filter(([op, count]) => op !== "total" && count > 0)
+          .map(([op, count]) => `${round(count, 2)} ${op}`)
+          .join(", ")})`,
+        target: `≤ ${TARGETS.dynamodbPerFlow}`,
+        pass: Math.max(...perFlow) <= TARGETS.dynamodbPerFlow,
+      },
+      {
+        id: "presenceFanIn",
+        what: `Presence calls for ${settings.fanIn} concurrent availability requests (one warm process)`,
+        value: presenceCalls,
+        display: `${presenceCalls} (${online} of ${settings.fanIn} answered online)`,
+        target: `${TARGETS.presenceCalls}`,
+        pass: presenceCalls === TARGETS.presenceCalls && online === settings.fanIn,
+      },
+      {
+        id: "bundleSize",
+        what: `Largest function bundle (${largestBundle.name}), minified, AWS SDK bundled`,
+        value: largestBundle.bytes,
+        display: `${kb(largestBundle.bytes)} (${largestBundle.bytes} B)`,
+        target: `≤ ${kb(TARGETS.bundleBytes)}`,
+        pass: largestBundle.bytes <= TARGETS.bundleBytes,
+      },
+      {
+        id: "coldImportRatio",
+        what: `Slowest cold import (${slowestImport.name}) vs DocumentClient-only bundle, median of ${settings.coldSamples} processes`,
+        value: slowestImport.ratio,
+        display:
+          `${slowestImport.ratio.toFixed(2)}× (${slowestImport.coldImportMs.toFixed(1)} vs ${baselineBundle!.coldImportMs.toFixed(1)} ms; ` +
+          `CPU time ${slowestImport.cpuRatio.toFixed(2)}×)`,
+        target: `≤ ${TARGETS.coldImport}×`,
+        pass: slowestImport.ratio <= TARGETS.coldImport,
+      },
+    ];
+
+    const results: Results = {
+      mode,
+      startedAt,
+      durationSeconds: round((performance.now() - started) / 1000, 1),
+      machine: { node: process.versions.node, cpus: cpus().length, loadAverage: loadavg().map((l) => round(l, 2)) },
+      settings: { ...settings, referrers: "one per conversation, so every availability call asks presence (as the direct path does)" },
+      figures,
+      levels,
+      dynamodb: { countedFlows: perFlow.length, perFlow, byOperation, floorPerFlow: floorCounted.map((c) => c.total) },
+      presenceFanIn: { requests: settings.fanIn, presenceCalls, online, otherAnswers: [...new Set(answers.filter((a) => !a.includes('"online"')))].slice(0, 5) },
+      bundles: { baseline: baselineBundle!, functions: functionBundles },
+      logBytesPerFlow: round(logs.bytes / Math.max(1, logs.flows), 0),
+    };
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`${toMarkdown(results)}\n\nJSON: ${out}\n`);
+  } finally {
+    stdout?.restore();
+    await stopAll();
+  }
+}
+
+await main();

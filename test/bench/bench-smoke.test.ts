@@ -1,0 +1,60 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Results } from "../../bench/report";
+
+const run = promisify(execFile);
+
+/** Keeps `npm run bench` working: a few seconds of every measurement. No time is asserted, only that figures exist. */
+describe("npm run bench --smoke", () => {
+  let dir: string;
+  let results: Results;
+  let stdout: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "bench-smoke-"));
+    const out = join(dir, "smoke.json");
+    ({ stdout } = await run(
+      process.execPath,
+      ["--import", "tsx", "bench/run.ts", "--smoke", `--out=${out}`, `--dynamodb-endpoint=${inject("ddbEndpoint")}`],
+      { timeout: 170_000, maxBuffer: 16 * 1024 * 1024 },
+    ));
+    results = JSON.parse(await readFile(out, "utf8"));
+  }, 180_000);
+
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("produces every SPEC §6 figure, next to its target", () => {
+    expect(results.figures.map((f) => f.id).sort()).toEqual(
+      ["bundleSize", "coldImportRatio", "dynamodbRequestsPerFlow", "handlerOverhead", "handlerOverheadSequential", "presenceFanIn"].sort(),
+    );
+    for (const figure of results.figures) {
+      expect(Number.isFinite(figure.value), figure.id).toBe(true);
+      expect(figure.target, figure.id).not.toBe("");
+      expect(stdout).toContain(figure.what);
+    }
+    for (const level of results.levels) {
+      expect(level.full.flows).toBeGreaterThan(0);
+      expect(level.floor.flows).toBeGreaterThan(0);
+      expect(level.full.errors).toEqual([]);
+      expect(level.floor.errors).toEqual([]);
+    }
+    expect(results.bundles.functions).toHaveLength(9);
+    for (const bundle of [results.bundles.baseline, ...results.bundles.functions]) {
+      expect(bundle.bytes, bundle.name).toBeGreaterThan(0);
+      expect(Number.isFinite(bundle.coldImportMs), bundle.name).toBe(true);
+    }
+  });
+
+  it("counts at most 7 DynamoDB requests per complete flow, the same for the direct path", () => {
+    expect(Math.max(...results.dynamodb.perFlow)).toBeLessThanOrEqual(7);
+    expect(results.dynamodb.floorPerFlow).toEqual(results.dynamodb.perFlow);
+  });
+
+  it("fans 100 concurrent availability requests into one presence call", () => {
+    expect(results.presenceFanIn).toMatchObject({ requests: 100, presenceCalls: 1, online: 100 });
+  });
+});
