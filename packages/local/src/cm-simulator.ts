@@ -41,6 +41,7 @@ export interface MutationCall {
   body: unknown;
   /** Why CM would reject it; empty when well-formed. */
   problems: string[];
+  /** The status answered; 0 while held by a delay or when the connection was dropped. */
   status: number;
 }
 
@@ -101,7 +102,7 @@ export class CmSimulator {
 
   /** Mutation requests CM would have accepted and answered 2xx. */
   get acceptedMutations(): MutationCall[] {
-    return this.routing.calls.filter((call) => call.problems.length === 0 && call.status < 300);
+    return this.routing.calls.filter((call) => call.problems.length === 0 && call.status >= 200 && call.status < 300);
   }
 
   async start(): Promise<this> {
@@ -241,7 +242,13 @@ export function mutationProblems(contentType: string | undefined, body: unknown,
 
 async function applyFault(fault: Fault | undefined, res: ServerResponse, call: { status: number }): Promise<boolean> {
   if (!fault) return false;
-  if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+  if (fault.delayMs) {
+    // Not answered yet: a request still being held is not (yet) accepted.
+    const answer = call.status;
+    call.status = 0;
+    await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    call.status = answer;
+  }
   if (fault.reset) {
     call.status = 0;
     res.socket?.destroy();

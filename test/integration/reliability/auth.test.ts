@@ -1,0 +1,66 @@
+import { ROUTES } from "@caic-handover/functions/routes";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KEY } from "../../support/harness";
+import { person, type Reliability, startReliability } from "../../support/reliability-harness";
+
+/** Every route × every way of presenting (or not) the webhook key. */
+let r: Reliability;
+beforeAll(async () => {
+  r = await startReliability(import.meta.filename);
+});
+afterAll(() => r.finish());
+
+const CHAT = "5a1e2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b";
+const { name, email } = person("auth");
+
+const bodyFor = (path: string) =>
+  ({
+    "/caic/events": { chatId: CHAT },
+    "/availability": { chatId: CHAT, url: "https://shop.example" },
+    "/intake/email": { chatId: CHAT, value: email },
+    "/intake/name": { chatId: CHAT, value: name },
+    "/handover": { chatId: CHAT },
+    "/router/handover": { chatId: CHAT },
+    "/router/events": { chat: { id: CHAT }, conversationEvents: [{ $type: "RouterSessionEnded" }] },
+  })[path];
+
+type Presentation = { label: string; header?: string; query?: string; accepted: boolean };
+const PRESENTATIONS: Presentation[] = [
+  { label: "no key", accepted: false },
+  { label: "empty key", header: "", accepted: false },
+  { label: "wrong key, same length", header: `${KEY.slice(0, -1)}X`, accepted: false },
+  { label: "shorter key (a prefix)", header: KEY.slice(0, 10), accepted: false },
+  { label: "longer key (key + 1)", header: `${KEY}0`, accepted: false },
+  { label: "key of very different length", query: KEY.repeat(20), accepted: false },
+  { label: "key with surrounding space", header: ` ${KEY} `, accepted: false },
+  { label: "key in another case", header: KEY.toUpperCase(), accepted: false },
+  { label: "wrong key in the header, right one in the query (the header decides)", header: "wrong", query: KEY, accepted: false },
+  { label: "key in the header", header: KEY, accepted: true },
+  { label: "key in the query", query: KEY, accepted: true },
+];
+
+describe.each(ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))("%s", (_label, route) => {
+  it.each(PRESENTATIONS.map((p) => [p.label, p] as const))("%s", async (_l, presentation) => {
+    r.logs.personal(name, email);
+    const path = route.path.replace("{chatId}", CHAT);
+    const before = await r.h.scan();
+    const routingCalls = r.h.cm.routing.calls.length;
+    const query: Record<string, string> = route.method === "GET" && route.path === "/availability" ? { chatId: CHAT } : {};
+    if (presentation.query !== undefined) query.key = presentation.query;
+    const answer = await r.call(route.method, path, {
+      key: presentation.header ?? null,
+      query,
+      body: route.method === "POST" ? bodyFor(route.path) : undefined,
+    });
+    if (presentation.accepted) {
+      expect(answer.status).not.toBe(401);
+      expect(answer.status).toBeLessThan(500);
+    } else {
+      expect(answer.status).toBe(401);
+      expect(answer.json).toEqual({ error: "unauthorized" });
+      expect(answer.headers["content-type"]).toMatch(/^application\/json/);
+      expect(await r.h.scan(), "a refused request changed the table").toEqual(before);
+      expect(r.h.cm.routing.calls).toHaveLength(routingCalls);
+    }
+  });
+});

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createChatTable, type DynamoDbLocal, startDynamoDbLocal } from "../../../packages/local/src/dynamodb-local";
+import { newChatId } from "../../support/harness";
+import { BUDGET_MS, person, type Reliability, SLACK_MS, startReliability, timed } from "../../support/reliability-harness";
+
+/**
+ * The handlers' table lives in a second DynamoDB Local (the real engine) that is stopped mid-run:
+ * every call needing the table is a 503 inside the budget, nothing else is; once a DynamoDB Local
+ * answers on that port again (in memory, so the table is created anew), the next request succeeds.
+ */
+const TABLE = "chats-stopped";
+let r: Reliability;
+let ddb: DynamoDbLocal;
+let port: number;
+beforeAll(async () => {
+  ddb = await startDynamoDbLocal();
+  port = Number(new URL(ddb.endpoint).port);
+  await createChatTable(ddb.endpoint, TABLE);
+  r = await startReliability(import.meta.filename, { DYNAMODB_ENDPOINT: ddb.endpoint, TABLE_NAME: TABLE });
+}, 90_000);
+afterAll(async () => {
+  await r.finish();
+  await ddb.stop();
+});
+
+describe("a stopped DynamoDB Local", () => {
+  it("answers 503 'please try again' within budget on every route that needs the table, then recovers", async () => {
+    const chatId = newChatId();
+    const { name, email } = person("stopped");
+    r.logs.personal(name, email);
+    expect((await r.call("POST", "/caic/events", { body: { chatId } })).status).toBe(200);
+    expect((await r.call("POST", "/intake/email", { body: { chatId, value: email } })).json.valid).toBe(true);
+
+    await ddb.stop();
+    r.figures.faults += 1;
+    const requests: [string, string, object | undefined][] = [
+      ["POST", "/caic/events", { chatId }],
+      ["POST", "/intake/name", { chatId, value: name }],
+      ["POST", "/intake/email", { chatId, value: "not-an-address" }],
+      ["POST", "/handover", { chatId }],
+      ["POST", "/router/handover", { chatId }],
+      ["POST", "/router/events", { chatId, conversationEvents: [{ $type: "RouterSessionEnded" }] }],
+      ["GET", `/chats/${chatId}`, undefined],
+      ["DELETE", `/chats/${chatId}`, undefined],
+    ];
+    await Promise.all(
+      requests.map(async ([method, path, body]) => {
+        const [answer, ms] = await timed(() => r.callDuringOutage(method, path, { body }));
+        expect(answer.status, `${method} ${path}`).toBe(503);
+        expect(answer.json).toEqual({ error: "unavailable", message: "please try again" });
+        expect(ms, `${method} ${path}`).toBeLessThan(BUDGET_MS.dynamodb + SLACK_MS);
+      }),
+    );
+    const [withChat, ms] = await timed(() => r.callDuringOutage("GET", "/availability", { query: { chatId } }));
+    expect(withChat.status).toBe(503);
+    expect(ms).toBeLessThan(BUDGET_MS.presence + BUDGET_MS.dynamodb + SLACK_MS);
+    expect((await r.call("GET", "/availability")).json, "no chat, no table").toMatchObject({ agentStatus: "online" });
+    expect(r.h.cm.routing.calls).toHaveLength(0);
+
+    ddb = await startDynamoDbLocal({ port });
+    await createChatTable(ddb.endpoint, TABLE);
+    expect((await r.call("POST", "/intake/email", { body: { chatId, value: email } })).json.valid).toBe(true);
+    expect((await r.call("POST", "/intake/name", { body: { chatId, value: name } })).json.complete).toBe(true);
+    expect((await r.call("POST", "/handover", { body: { chatId } })).json).toEqual({ handover: "requested" });
+    expect(r.h.cm.acceptedMutations).toHaveLength(1);
+  }, 90_000);
+});
