@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
@@ -21,13 +20,10 @@ declare module "vitest" {
   }
 }
 
-/** The summary's directory, handed out by `reliability-summary.ts`; a fallback keeps a file runnable alone. */
-export function figuresDir(): string {
-  return inject("reliabilityDir") ?? join(tmpdir(), `caic-reliability-${process.ppid}`);
-}
-
+/** Hands the file's figures to `reliability-summary.ts` (when it is a global setup) for the one summary line. */
 export function writeFigures(file: string, figures: Figures) {
-  const dir = figuresDir();
+  const dir = inject("reliabilityDir");
+  if (dir === undefined) return;
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${basename(file, ".test.ts")}.json`), JSON.stringify(figures));
 }

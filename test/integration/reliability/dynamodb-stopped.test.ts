@@ -1,17 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createChatTable, type DynamoDbLocal, startDynamoDbLocal } from "../../../packages/local/src/dynamodb-local";
 import { newChatId } from "../../support/harness";
-import { BUDGET_MS, person, type Reliability, SLACK_MS, startReliability, timed } from "../../support/reliability-harness";
+import {
+  BUDGET_MS,
+  DynamoDbFaultProxy,
+  person,
+  type Reliability,
+  SLACK_MS,
+  startReliability,
+  timed,
+} from "../../support/reliability-harness";
 
 /**
  * The handlers' table lives in a second DynamoDB Local (the real engine) that is stopped mid-run:
- * every call needing the table is a 503 inside the budget, nothing else is; once a DynamoDB Local
- * answers on that port again (in memory, so the table is created anew), the next request succeeds.
+ * every call needing the table is a 503 inside the budget, nothing else is; once a DynamoDB answers on
+ * that port again (the shared DynamoDB Local behind a proxy, the table created anew), the next request
+ * succeeds. The proxy saves a second engine start.
  */
-const TABLE = "chats-stopped";
+const TABLE = `chats-stopped-${process.pid}`;
 let r: Reliability;
 let ddb: DynamoDbLocal;
 let port: number;
+let revived: DynamoDbFaultProxy | undefined;
 beforeAll(async () => {
   ddb = await startDynamoDbLocal();
   port = Number(new URL(ddb.endpoint).port);
@@ -21,6 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await r.finish();
   await ddb.stop();
+  await revived?.stop();
 });
 
 describe("a stopped DynamoDB Local", () => {
@@ -57,8 +68,8 @@ describe("a stopped DynamoDB Local", () => {
     expect((await r.call("GET", "/availability")).json, "no chat, no table").toMatchObject({ agentStatus: "online" });
     expect(r.h.cm.routing.calls).toHaveLength(0);
 
-    ddb = await startDynamoDbLocal({ port });
-    await createChatTable(ddb.endpoint, TABLE);
+    await createChatTable(inject("ddbEndpoint"), TABLE);
+    revived = await new DynamoDbFaultProxy(inject("ddbEndpoint")).start(port);
     expect((await r.call("POST", "/intake/email", { body: { chatId, value: email } })).json.valid).toBe(true);
     expect((await r.call("POST", "/intake/name", { body: { chatId, value: name } })).json.complete).toBe(true);
     expect((await r.call("POST", "/handover", { body: { chatId } })).json).toEqual({ handover: "requested" });

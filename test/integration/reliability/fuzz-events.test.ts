@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => r.finish());
 
-const RUNS = Number(process.env.RELIABILITY_FUZZ_RUNS ?? 50);
+const RUNS = Number(process.env.RELIABILITY_FUZZ_RUNS ?? 80);
 
 type ApiEvent = Parameters<Parameters<Reliability["event"]>[1] & object>[0];
 type Alteration = { label: string; alter: (event: ApiEvent) => void };

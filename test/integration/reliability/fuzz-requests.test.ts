@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => r.finish());
 
-const RUNS = Number(process.env.RELIABILITY_FUZZ_RUNS ?? 50);
+const RUNS = Number(process.env.RELIABILITY_FUZZ_RUNS ?? 80);
 
 describe("fuzzed requests through every handler", () => {
   it(`${RUNS} sequences of hostile requests, each followed by a valid one`, async () => {
