@@ -134,6 +134,11 @@ export function toMarkdown(results: Results): string {
     ),
   );
 
+  parts.push(
+    "bench CPU per flow: user + system time of the whole bench process (gateway, handlers, load generator thread, " +
+      `simulated CM, counting proxy; not DynamoDB Local's JVM) per completed flow. Handler logs and EMF metrics: ` +
+      `${results.logBytesPerFlow} bytes per flow (written, then discarded).`,
+  );
   const steps = Object.keys(results.levels[0]?.full.steps ?? {}) as Step[];
   const stepRows = results.levels.flatMap((level) =>
     steps.map((step) => [

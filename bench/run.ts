@@ -4,10 +4,8 @@ import { cpus, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { DynamoDbChatStore } from "@caic-handover/core/chat-store-dynamodb";
 import { type FunctionName, FUNCTIONS } from "@caic-handover/functions/routes";
+import { createRuntime } from "@caic-handover/functions/runtime";
 import { CmSimulator } from "../packages/local/src/cm-simulator";
 import { loadHandlers } from "../packages/local/src/dispatch";
 import { createChatTable, LOCAL_AWS_ENV, startDynamoDbLocal } from "../packages/local/src/dynamodb-local";
@@ -124,18 +122,8 @@ async function main() {
     const handlers = await loadHandlers();
     const gateway = await startGateway({ handlers });
     cleanup.push(() => gateway.close());
-    // (2) the same DynamoDB adapter with the client settings of packages/functions/src/runtime.ts.
-    const documents = DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        endpoint: proxy.endpoint,
-        region: LOCAL_AWS_ENV.AWS_REGION,
-        maxAttempts: 3,
-        requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 },
-      }),
-      { marshallOptions: { removeUndefinedValues: true } },
-    );
-    cleanup.push(async () => documents.destroy());
-    const store = new DynamoDbChatStore({ client: documents, tableName, ttlHours: 24 });
+    // (2) the product's own DynamoDB adapter, built by the handlers' own runtime factory (same client settings).
+    const { store } = await createRuntime("handover");
     const driver = startGatewayDriver(gateway.url);
     cleanup.push(() => driver.close());
     const floorConversation = floorFlow({
@@ -175,9 +163,12 @@ async function main() {
       floorCounted.push(await countOne(floor));
     }
     const byOperation = counted.reduce((sum, c) => {
-      for (const key of Object.keys(c) as (keyof typeof c)[]) sum[key] = (sum[key] ?? 0) + c[key] / counted.length;
+      for (const key of Object.keys(c) as (keyof typeof c)[]) sum[key] = (sum[key] ?? 0) + c[key];
       return sum;
-    }, {} as typeof counted[number]);
+    }, {} as (typeof counted)[number]);
+    for (const key of Object.keys(byOperation) as (keyof typeof byOperation)[]) {
+      byOperation[key] = round(byOperation[key] / counted.length, 2);
+    }
 
     // 1 and 2, interleaved: rounds alternate which path goes first, so drift hits both.
     const levels: LevelResult[] = [];
