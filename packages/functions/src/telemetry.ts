@@ -1,6 +1,5 @@
 import { LogFormatter, LogItem, Logger } from "@aws-lambda-powertools/logger";
 import type { LogAttributes, UnformattedAttributes } from "@aws-lambda-powertools/logger/types";
-import { Metrics as EmfMetrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { Metric, METRICS_NAMESPACE, METRICS_SERVICE, type Metrics, type MetricName } from "@caic-handover/core/metrics";
 
 /** Keys whose values are personal data or raw caller input: never written, whatever a call site passes. */
@@ -44,15 +43,33 @@ export function createLogger(functionName: string): Logger {
   });
 }
 
-/** Funnel metrics as CloudWatch EMF lines, one per event, with the metric's own dimension. */
-export function createMetrics(): Metrics {
-  const emf = new EmfMetrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
+/**
+ * Funnel metrics as CloudWatch EMF lines, one per event, with the metric's own dimension next to
+ * `service`. Written directly: Powertools' `singleMetric()` built a Metrics and a Console per count
+ * and cost every bundle 16 KB (npm run bench). `POWERTOOLS_METRICS_DISABLED=true` still silences them.
+ */
+export function createMetrics(write: (line: string) => void = (line) => process.stdout.write(line)): Metrics {
   return {
     count(metric: MetricName, dimensionValue?: string) {
-      const single = emf.singleMetric();
+      if (process.env.POWERTOOLS_METRICS_DISABLED === "true") return;
       const dimension = Metric[metric].dimension;
-      if (dimension !== undefined && dimensionValue !== undefined) single.addDimension(dimension, dimensionValue);
-      single.addMetric(metric, MetricUnit.Count, 1);
+      const own = dimension !== undefined && dimensionValue !== undefined ? { [dimension]: dimensionValue } : {};
+      const line = {
+        _aws: {
+          Timestamp: Date.now(),
+          CloudWatchMetrics: [
+            {
+              Namespace: METRICS_NAMESPACE,
+              Dimensions: [["service", ...Object.keys(own)]],
+              Metrics: [{ Name: metric, Unit: "Count" }],
+            },
+          ],
+        },
+        service: METRICS_SERVICE,
+        ...own,
+        [metric]: 1,
+      };
+      write(`${JSON.stringify(line)}\n`);
     },
   };
 }
