@@ -1,5 +1,4 @@
 import { SECRET_NAMES } from "@caic-handover/core/config";
-import { METRICS_NAMESPACE, METRICS_SERVICE } from "@caic-handover/core/metrics";
 import {
   FUNCTIONS,
   type FunctionName,
@@ -46,8 +45,6 @@ export function API({ stack, app }: StackContext) {
         ...settings.parameters,
         // A plain name instead of binding the table: binding would grant dynamodb:* on it.
         TABLE_NAME: chats.tableName,
-        POWERTOOLS_SERVICE_NAME: METRICS_SERVICE,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: settings.logLevel,
       },
       bind: spec.secrets.map((secret) => secrets[secret]),

@@ -120,8 +120,6 @@ describe("the functions", () => {
       ...REQUIRED_PARAMETERS,
       PRESENCE_CACHE_SECONDS: "30",
       TABLE_NAME: { "Fn::ImportValue": expect.stringMatching(/ChatsTable/) },
-      POWERTOOLS_SERVICE_NAME: "caic-handover",
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: "INFO",
       SST_APP: "caic-handover",
       SST_STAGE: "test",

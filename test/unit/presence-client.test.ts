@@ -80,6 +80,16 @@ describe("presence client", () => {
     expect(await client.check("WebChat", undefined)).toMatchObject({ agentStatus: "offline", reason: "presence-timeout" });
   });
 
+  it("keeps a bounded number of answers, still serving recent ones from the cache", async () => {
+    const { client, urls } = presence(() => text("Online"));
+    for (let i = 0; i < 600; i++) await client.check("WebChat", `shop-${i}`);
+    expect(urls).toHaveLength(600);
+    await client.check("WebChat", "shop-599");
+    expect(urls).toHaveLength(600);
+    await client.check("WebChat", "shop-0");
+    expect(urls).toHaveLength(601);
+  });
+
   it("with a cache of 0 s asks every time", async () => {
     const { client, urls } = presence(() => text("Online"), 0);
     await client.check("WebChat", undefined);

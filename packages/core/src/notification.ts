@@ -1,5 +1,6 @@
 import type { ChatStore } from "./chat-store";
 import { parseChatId } from "./chat-id";
+import { StoreUnavailableError } from "./errors";
 import type { Log, Metrics } from "./metrics";
 
 /**
@@ -46,7 +47,8 @@ export interface NotificationDeps {
 
 /**
  * The Router's Handover Endpoint: marks the chat handed over (once) and passes the raw body on to
- * Web Conversations. Never fails towards the Router, so it does not retry.
+ * Web Conversations. Never fails towards the Router, so it does not retry: not even when the
+ * chat store is down, because the forward matters more than our mark.
  */
 export async function receiveHandoverNotification(
   deps: NotificationDeps,
@@ -58,9 +60,15 @@ export async function receiveHandoverNotification(
   if (chatId === undefined) {
     deps.log.warn("handover notification without a chat id");
   } else {
-    const result = await deps.store.confirmHandover(chatId, deps.now());
-    if (result === "confirmed") deps.metrics.count("HandoverConfirmed");
-    deps.log.info("handover notification received", { chatId, result });
+    try {
+      const result = await deps.store.confirmHandover(chatId, deps.now());
+      if (result === "confirmed") deps.metrics.count("HandoverConfirmed");
+      deps.log.info("handover notification received", { chatId, result });
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      // Web Conversations must still switch to live chat; our own mark is what is lost, and said so.
+      deps.log.error("could not mark the chat handed over", { chatId, error: error.message });
+    }
   }
   if (deps.forwarder) {
     try {

@@ -22,6 +22,9 @@ export interface PresenceClientOptions {
   clock?: () => number;
 }
 
+/** Distinct (channel, referrer) answers one process keeps. */
+const MAX_CACHED_KEYS = 500;
+
 const answer = (online: boolean, reason: PresenceReason): PresenceAnswer => ({
   agentStatus: online ? "online" : "offline",
   agentAvailable: online,
@@ -54,6 +57,7 @@ export class PresenceClient {
     const cached = this.#cache.get(key);
     if (cached && cached.expiresAt > now) return cached.answer;
 
+    if (this.#cache.size >= MAX_CACHED_KEYS) this.#evictExpired(now);
     const entry = { expiresAt: Number.POSITIVE_INFINITY, answer: this.#ask(channel, referrer) };
     this.#cache.set(key, entry);
     void entry.answer.then((result) => {
@@ -64,6 +68,12 @@ export class PresenceClient {
       }
     });
     return entry.answer;
+  }
+
+  /** A warm function may see many referrers: drop stale answers, and the oldest if all are fresh. */
+  #evictExpired(now: number) {
+    for (const [key, entry] of this.#cache) if (entry.expiresAt <= now) this.#cache.delete(key);
+    if (this.#cache.size >= MAX_CACHED_KEYS) this.#cache.delete(this.#cache.keys().next().value!);
   }
 
   async #ask(channel: string, referrer: string | undefined): Promise<PresenceAnswer> {

@@ -32,31 +32,34 @@ const KEY = "HANDOVER_WEBHOOK_KEY" as const;
 /** Writes may delete an expired record before re-creating it, and trim history. */
 const WRITE: readonly DynamoDbAction[] = ["dynamodb:UpdateItem", "dynamodb:DeleteItem"];
 
+/** One DynamoDB call: 3 attempts of ≤ 1.5 s plus backoff (packages/functions/src/runtime.ts). */
+const DYNAMODB_CALL_S = 5;
+
 export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
-  "caic-event": { secrets: [KEY], dynamodb: WRITE, timeoutSeconds: 6, budget: "one DynamoDB write (≤ 3 s with SDK retries)" },
+  "caic-event": { secrets: [KEY], dynamodb: WRITE, timeoutSeconds: 8, budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s)` },
   availability: {
     secrets: [KEY, "MSC_PRESENCE_API_KEY"],
     dynamodb: WRITE,
-    timeoutSeconds: 8,
-    budget: "presence 2 s + one DynamoDB write",
+    timeoutSeconds: 10,
+    budget: `presence ≤ 2 s + one or two DynamoDB writes (normally one; ≤ ${DYNAMODB_CALL_S} s each)`,
   },
-  "intake-email": { secrets: [KEY], dynamodb: WRITE, timeoutSeconds: 6, budget: "one or two DynamoDB writes" },
-  "intake-name": { secrets: [KEY], dynamodb: WRITE, timeoutSeconds: 6, budget: "one or two DynamoDB writes" },
+  "intake-email": { secrets: [KEY], dynamodb: WRITE, timeoutSeconds: 12, budget: `one DynamoDB write, two after a handover (≤ ${DYNAMODB_CALL_S} s each)` },
+  "intake-name": { secrets: [KEY], dynamodb: WRITE, timeoutSeconds: 12, budget: `one DynamoDB write, two after a handover (≤ ${DYNAMODB_CALL_S} s each)` },
   handover: {
     secrets: [KEY, "CM_PRODUCT_TOKEN"],
     dynamodb: ["dynamodb:GetItem", ...WRITE],
-    timeoutSeconds: 20,
-    budget: "routing 8 s (3 attempts × ≤ 3 s) + two writes; a concurrent duplicate waits ≤ 12 s",
+    timeoutSeconds: 25,
+    budget: `claim + routing ≤ 8 s (3 attempts × ≤ 3 s) + settle (≤ ${DYNAMODB_CALL_S} s each write); a concurrent duplicate waits ≤ 12 s`,
   },
   "handover-notification": {
     secrets: [KEY],
     dynamodb: WRITE,
-    timeoutSeconds: 8,
-    budget: "one DynamoDB write + forward 3 s",
+    timeoutSeconds: 10,
+    budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s) + forward ≤ 3 s`,
   },
-  "router-events": { secrets: [KEY], dynamodb: WRITE, timeoutSeconds: 6, budget: "one DynamoDB write" },
-  "chat-status": { secrets: [KEY], dynamodb: ["dynamodb:GetItem"], timeoutSeconds: 6, budget: "one DynamoDB read" },
-  "chat-erase": { secrets: [KEY], dynamodb: WRITE, timeoutSeconds: 6, budget: "one DynamoDB write" },
+  "router-events": { secrets: [KEY], dynamodb: WRITE, timeoutSeconds: 8, budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s)` },
+  "chat-status": { secrets: [KEY], dynamodb: ["dynamodb:GetItem"], timeoutSeconds: 8, budget: `one DynamoDB read (≤ ${DYNAMODB_CALL_S} s)` },
+  "chat-erase": { secrets: [KEY], dynamodb: WRITE, timeoutSeconds: 8, budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s)` },
 };
 
 export interface RouteSpec {

@@ -96,6 +96,10 @@ export class CmSimulator {
   get routingUrl(): string {
     return `${this.#url}/routing`;
   }
+  /** The read-only route listing everything received. */
+  get inspectUrl(): string {
+    return `${this.#url}/__sim/received`;
+  }
   get webConversationsUrl(): string {
     return `${this.#url}/web-conversations/v1/conversationalrouter/handover`;
   }
@@ -109,7 +113,8 @@ export class CmSimulator {
     this.#server = createServer((req, res) => {
       void this.#handle(req, res).catch(() => res.destroy());
     });
-    this.#server.keepAliveTimeout = 1000;
+    // Longer than undici's 4 s idle keep-alive, so callers reuse connections as they would with CM.
+    this.#server.keepAliveTimeout = 5000;
     this.#server.listen(this.options.port ?? 0, "127.0.0.1");
     await once(this.#server, "listening");
     const { port } = this.#server.address() as { port: number };

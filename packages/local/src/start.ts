@@ -49,7 +49,7 @@ async function start() {
   }
 
   const handlers = await loadHandlers();
-  const inspectUrl = simulator && `${simulator.url}/__sim/received`;
+  const inspectUrl = simulator?.inspectUrl;
   const gateway = await startGateway({ handlers, port: gatewayPort, localInfo: { simulator: { inspectUrl } } });
   running.push({ stop: gateway.close });
   console.log(banner(gateway, config, dynamoDb.description, simulated, inspectUrl));

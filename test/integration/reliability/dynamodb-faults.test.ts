@@ -50,7 +50,6 @@ const storeRequests = (chatId: string, email: string): [string, string, object |
   ["POST", "/intake/email", { chatId, value: email }],
   ["POST", "/intake/name", { chatId, value: "Nobody" }],
   ["POST", "/handover", { chatId }],
-  ["POST", "/router/handover", { chatId }],
   ["POST", "/router/events", { chat: { id: chatId }, conversationEvents: [{ $type: "RouterSessionEnded" }] }],
   ["GET", `/chats/${chatId}`, undefined],
   ["DELETE", `/chats/${chatId}`, undefined],

@@ -49,7 +49,6 @@ describe("a stopped DynamoDB Local", () => {
       ["POST", "/intake/name", { chatId, value: name }],
       ["POST", "/intake/email", { chatId, value: "not-an-address" }],
       ["POST", "/handover", { chatId }],
-      ["POST", "/router/handover", { chatId }],
       ["POST", "/router/events", { chatId, conversationEvents: [{ $type: "RouterSessionEnded" }] }],
       ["GET", `/chats/${chatId}`, undefined],
       ["DELETE", `/chats/${chatId}`, undefined],
@@ -62,6 +61,12 @@ describe("a stopped DynamoDB Local", () => {
         expect(ms, `${method} ${path}`).toBeLessThan(BUDGET_MS.dynamodb + SLACK_MS);
       }),
     );
+    // SPEC: the Router's Handover Endpoint always hears 200, and Web Conversations still gets the notification.
+    const forwards = r.h.cm.webConversations.calls.length;
+    const notification = await r.callDuringOutage("POST", "/router/handover", { body: { chatId } });
+    expect(notification).toMatchObject({ status: 200, json: { ok: true } });
+    expect(r.h.cm.webConversations.calls).toHaveLength(forwards + 1);
+
     const [withChat, ms] = await timed(() => r.callDuringOutage("GET", "/availability", { query: { chatId } }));
     expect(withChat.status).toBe(503);
     expect(ms).toBeLessThan(BUDGET_MS.presence + BUDGET_MS.dynamodb + SLACK_MS);
