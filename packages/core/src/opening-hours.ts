@@ -25,56 +25,62 @@ const isTimeZone = (timeZone: string) => {
 const isDate = (date: string) =>
   /^\d{4}-\d{2}-\d{2}$/.test(date) && new Date(`${date}T00:00:00Z`).toISOString().startsWith(date);
 
-const CLOCK = 'a time "HH:MM" from "00:00" to "24:00"';
-const clock = z.string(says(CLOCK)).check(z.regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, says(CLOCK)));
-const interval = z
-  .tuple([clock, clock], says('an interval ["HH:MM","HH:MM"]'))
-  .check(
-    z.refine(
-      ([opens, closes]) => opens !== closes && opens !== "24:00",
-      says('an interval: the times must differ and the first be before "24:00" (a whole day is ["00:00","24:00"])'),
-    ),
-  );
-const intervals = z.array(interval, says('a list of intervals [["HH:MM","HH:MM"], …]'));
-const DATE = 'a date "YYYY-MM-DD"';
-const date = z.string(says(DATE)).check(z.refine(isDate, says(DATE)));
-
 /**
  * `BUSINESS_HOURS`, in the desk's own time zone. An interval whose closing time is earlier than
  * its opening time runs overnight into the next day. A special date replaces that day's weekly hours;
  * a holiday is closed all day, which also cuts short an overnight interval running into it.
+ * Built on first use: most deployments set no BUSINESS_HOURS, and building it costs every cold start ~6 ms.
  */
-export const BusinessHoursSchema = z.strictObject(
-  {
-    timeZone: z.string(says("a time zone")).check(z.refine(isTimeZone, says('an IANA time zone such as "Europe/Amsterdam"'))),
-    weekly: z.strictObject(
-      {
-        sun: z.optional(intervals),
-        mon: z.optional(intervals),
-        tue: z.optional(intervals),
-        wed: z.optional(intervals),
-        thu: z.optional(intervals),
-        fri: z.optional(intervals),
-        sat: z.optional(intervals),
-      },
-      {
-        error: (issue) =>
-          issue.code === "unrecognized_keys"
-            ? `unknown weekday ${issue.keys.map(show).join(", ")} (use ${WEEKDAYS.join(", ")})`
-            : says('an object of weekdays such as {"mon":[["09:00","17:30"]]}').error(issue),
-      },
-    ),
-    holidays: z._default(z.array(date, says('a list of dates ["YYYY-MM-DD", …]')), []),
-    special: z._default(z.record(date, intervals, says('an object of dates such as {"2026-12-24":[["09:00","13:00"]]}')), {}),
-  },
-  {
-    error: (issue) =>
-      issue.code === "unrecognized_keys"
-        ? `unknown key ${issue.keys.map(show).join(", ")} (use timeZone, weekly, holidays, special)`
-        : says("an object with timeZone and weekly").error(issue),
-  },
-);
-export type BusinessHours = z.infer<typeof BusinessHoursSchema>;
+function buildSchema() {
+  const CLOCK = 'a time "HH:MM" from "00:00" to "24:00"';
+  const clock = z.string(says(CLOCK)).check(z.regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, says(CLOCK)));
+  const interval = z
+    .tuple([clock, clock], says('an interval ["HH:MM","HH:MM"]'))
+    .check(
+      z.refine(
+        ([opens, closes]) => opens !== closes && opens !== "24:00",
+        says('an interval: the times must differ and the first be before "24:00" (a whole day is ["00:00","24:00"])'),
+      ),
+    );
+  const intervals = z.array(interval, says('a list of intervals [["HH:MM","HH:MM"], …]'));
+  const DATE = 'a date "YYYY-MM-DD"';
+  const date = z.string(says(DATE)).check(z.refine(isDate, says(DATE)));
+
+  return z.strictObject(
+    {
+      timeZone: z.string(says("a time zone")).check(z.refine(isTimeZone, says('an IANA time zone such as "Europe/Amsterdam"'))),
+      weekly: z.strictObject(
+        {
+          sun: z.optional(intervals),
+          mon: z.optional(intervals),
+          tue: z.optional(intervals),
+          wed: z.optional(intervals),
+          thu: z.optional(intervals),
+          fri: z.optional(intervals),
+          sat: z.optional(intervals),
+        },
+        {
+          error: (issue) =>
+            issue.code === "unrecognized_keys"
+              ? `unknown weekday ${issue.keys.map(show).join(", ")} (use ${WEEKDAYS.join(", ")})`
+              : says('an object of weekdays such as {"mon":[["09:00","17:30"]]}').error(issue),
+        },
+      ),
+      holidays: z._default(z.array(date, says('a list of dates ["YYYY-MM-DD", …]')), []),
+      special: z._default(z.record(date, intervals, says('an object of dates such as {"2026-12-24":[["09:00","13:00"]]}')), {}),
+    },
+    {
+      error: (issue) =>
+        issue.code === "unrecognized_keys"
+          ? `unknown key ${issue.keys.map(show).join(", ")} (use timeZone, weekly, holidays, special)`
+          : says("an object with timeZone and weekly").error(issue),
+    },
+  );
+}
+let schema: ReturnType<typeof buildSchema> | undefined;
+const businessHoursSchema = () => (schema ??= buildSchema());
+
+export type BusinessHours = z.infer<ReturnType<typeof buildSchema>>;
 
 const entry = (path: readonly PropertyKey[]) =>
   path.map((key, i) => (typeof key === "number" ? `[${key}]` : `${i === 0 ? "" : "."}${String(key)}`)).join("");
@@ -90,7 +96,7 @@ export const BusinessHoursText = z.pipe(
       ctx.issues.push({ code: "custom", input: text, message: "is not JSON" });
       return z.NEVER;
     }
-    const parsed = BusinessHoursSchema.safeParse(json);
+    const parsed = businessHoursSchema().safeParse(json);
     const problems = parsed.success
       ? parsed.data.holidays
           .filter((day) => parsed.data.special[day] !== undefined)
