@@ -5,13 +5,18 @@ import type { ChatRecord } from "@caic-handover/core/chat";
 import { inject } from "vitest";
 import { CmSimulator } from "../../packages/local/src/cm-simulator";
 import { dispatch, type Handlers, loadHandlers } from "../../packages/local/src/dispatch";
-import { createChatTable, LOCAL_AWS_ENV } from "../../packages/local/src/dynamodb-local";
+import { createChatTable } from "../../packages/local/src/dynamodb-local";
+import { handlerEnv, LOCAL_DEFAULTS, SIMULATED_CM } from "../../packages/local/src/local-defaults";
 
-export const KEY = "test-webhook-key-0123456789";
-export const PRODUCT_TOKEN = "test-product-token";
-export const PRESENCE_KEY = "test-presence-key";
-export const TECHNICAL_LINK = "6f1d1c3e-0000-4000-8000-00000000c0de";
-export const ADAPTERS = { client: "WC-ADAPTER", bot: "CAIC-ADAPTER", agent: "MSC-ADAPTER" };
+export const KEY = LOCAL_DEFAULTS.HANDOVER_WEBHOOK_KEY;
+export const PRODUCT_TOKEN = LOCAL_DEFAULTS.CM_PRODUCT_TOKEN;
+export const PRESENCE_KEY = LOCAL_DEFAULTS.MSC_PRESENCE_API_KEY;
+export const TECHNICAL_LINK = LOCAL_DEFAULTS.CM_TECHNICAL_LINK_ID;
+export const ADAPTERS = {
+  client: LOCAL_DEFAULTS.ROUTER_CLIENT_ADAPTER_ID,
+  bot: LOCAL_DEFAULTS.ROUTER_BOT_ADAPTER_ID,
+  agent: LOCAL_DEFAULTS.ROUTER_AGENT_ADAPTER_ID,
+};
 
 export interface CallOptions {
   query?: Record<string, string>;
@@ -37,25 +42,15 @@ export async function startHarness(env: Record<string, string> = {}) {
   const endpoint = inject("ddbEndpoint");
   const tableName = `chats-${randomUUID().slice(0, 8)}`;
   await createChatTable(endpoint, tableName);
-  const cm = await new CmSimulator({
-    presenceApiKey: PRESENCE_KEY,
-    productToken: PRODUCT_TOKEN,
-    technicalLinkId: TECHNICAL_LINK,
-  }).start();
+  const cm = await new CmSimulator(SIMULATED_CM).start();
   Object.assign(process.env, {
-    ...LOCAL_AWS_ENV,
-    TABLE_NAME: tableName,
-    DYNAMODB_ENDPOINT: endpoint,
-    HANDOVER_WEBHOOK_KEY: KEY,
-    CM_PRODUCT_TOKEN: PRODUCT_TOKEN,
-    MSC_PRESENCE_API_KEY: PRESENCE_KEY,
-    CM_TECHNICAL_LINK_ID: TECHNICAL_LINK,
-    ROUTER_CLIENT_ADAPTER_ID: ADAPTERS.client,
-    ROUTER_BOT_ADAPTER_ID: ADAPTERS.bot,
-    ROUTER_AGENT_ADAPTER_ID: ADAPTERS.agent,
-    PRESENCE_API_URL: cm.presenceUrl,
-    ROUTING_API_URL: cm.routingUrl,
-    WEB_CONVERSATIONS_HANDOVER_URL: cm.webConversationsUrl,
+    ...handlerEnv({
+      dynamodbEndpoint: endpoint,
+      tableName,
+      presenceUrl: cm.presenceUrl,
+      routingUrl: cm.routingUrl,
+      webConversationsUrl: cm.webConversationsUrl,
+    }),
     ...env,
   });
   const handlers: Handlers = await loadHandlers();

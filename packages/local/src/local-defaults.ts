@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ConfigError } from "@caic-handover/core/config";
+import { LOCAL_AWS_ENV } from "./dynamodb-local";
 
 /** The project root, where `npm start` looks for `.env`. */
 export const PROJECT_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -41,3 +42,32 @@ export function loadLocalEnv(): NodeJS.ProcessEnv & Record<LocalSetting, string>
 
 /** Where the demo and tests find a running `npm start`. */
 export const localBaseUrl = (port: string) => `http://127.0.0.1:${port}`;
+
+/** What the simulated CM accepts: `npm start`, the tests and the bench all run with the local values. */
+export const SIMULATED_CM = {
+  presenceApiKey: LOCAL_DEFAULTS.MSC_PRESENCE_API_KEY,
+  productToken: LOCAL_DEFAULTS.CM_PRODUCT_TOKEN,
+  technicalLinkId: LOCAL_DEFAULTS.CM_TECHNICAL_LINK_ID,
+} as const;
+
+export interface HandlerTargets {
+  dynamodbEndpoint: string;
+  tableName: string;
+  presenceUrl: string;
+  routingUrl: string;
+  webConversationsUrl: string;
+}
+
+/** The environment a handler builds its config from at import: the local values, aimed at these targets. */
+export function handlerEnv(targets: HandlerTargets): Record<string, string> {
+  const { PORT: _port, TABLE_NAME: _table, ...identity } = LOCAL_DEFAULTS;
+  return {
+    ...LOCAL_AWS_ENV,
+    ...identity,
+    TABLE_NAME: targets.tableName,
+    DYNAMODB_ENDPOINT: targets.dynamodbEndpoint,
+    PRESENCE_API_URL: targets.presenceUrl,
+    ROUTING_API_URL: targets.routingUrl,
+    WEB_CONVERSATIONS_HANDOVER_URL: targets.webConversationsUrl,
+  };
+}
