@@ -5,6 +5,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // The second prints the reliability suite's one-line summary and fails the run if a promise was broken.
     globalSetup: ["test/support/global-setup.ts", "test/support/reliability-summary.ts"],
+    // Fixes fast-check's seed for every file (TEST_SEED to vary it).
+    setupFiles: ["test/support/seed.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",

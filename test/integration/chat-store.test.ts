@@ -10,7 +10,8 @@ import { createChatTable, LOCAL_AWS_ENV } from "../../packages/local/src/dynamod
 let documents: DynamoDBDocumentClient;
 let store: DynamoDbChatStore;
 const tableName = `store-${randomUUID().slice(0, 8)}`;
-const t0 = new Date("2026-11-23T12:00:00Z");
+// Taken from the real clock: DynamoDB Local's TTL sweeper deletes items by the real clock, so data dated in the past vanishes mid-test.
+const t0 = new Date(Math.floor(Date.now() / 1000) * 1000);
 const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
 const claim = (claimId: string) => ({ claimId, leaseSeconds: 12, required: ["email", "name"] as const });
 

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newChatId } from "../../support/harness";
 import { person, type Reliability, startReliability } from "../../support/reliability-harness";
+import { SEED } from "../../support/seed";
 
 /**
  * 200 chats at once, each sending its steps in a random order, with duplicates, in waves of
@@ -21,7 +22,6 @@ const CHATS = Number(process.env.RELIABILITY_CHATS ?? 200);
  * measure the local engine's throughput against the SDK's request deadline, not the product.
  */
 const IN_FLIGHT = Number(process.env.RELIABILITY_IN_FLIGHT ?? 24);
-const SEED = Number(process.env.RELIABILITY_SEED ?? Date.now() % 2 ** 31);
 
 type Step =
   | { kind: "event" | "availability" }
