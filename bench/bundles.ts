@@ -69,7 +69,13 @@ export async function buildBundles(entries: readonly BundleEntry[], outDir: stri
       bySource.set(source, (bySource.get(source) ?? 0) + input.bytesInOutput);
     }
     const largest = [...bySource].map(([source, bytes]) => ({ source, bytes })).sort((a, b) => b.bytes - a.bytes);
-    bundles.push({ name, file, bytes: output.bytes, gzipBytes: gzipSync(await readFile(file)).length, largest: largest.slice(0, 8) });
+    bundles.push({
+      name,
+      file,
+      bytes: output.bytes,
+      gzipBytes: gzipSync(await readFile(file)).length,
+      largest: largest.slice(0, 8),
+    });
   }
   return bundles;
 }
@@ -111,7 +117,8 @@ export async function measureColdImports(
         timeout: 30_000,
       });
       const sample = JSON.parse(stdout.trim().split("\n").pop() ?? "null") as { wall: number; cpu: number } | null;
-      if (!sample || !Number.isFinite(sample.wall)) throw new Error(`cold import of ${bundle.name} printed ${JSON.stringify(stdout)}`);
+      if (!sample || !Number.isFinite(sample.wall))
+        throw new Error(`cold import of ${bundle.name} printed ${JSON.stringify(stdout)}`);
       if (round < 0) continue;
       times.get(bundle.name)!.wall.push(sample.wall);
       times.get(bundle.name)!.cpu.push(sample.cpu);

@@ -72,7 +72,12 @@ export function floorFlow(targets: FloorTargets): Flow {
         url.searchParams.set("referrer", referrer);
         await upstream(url.href, { headers: { accept: "text/plain" } });
         const now = new Date();
-        await store.recordPresence(chatId, { agentStatus: "online", reason: "presence", at: now.toISOString() }, referrer, now);
+        await store.recordPresence(
+          chatId,
+          { agentStatus: "online", reason: "presence", at: now.toISOString() },
+          referrer,
+          now,
+        );
       });
       await step("email", async () => {
         await store.recordValue(chatId, "email", EMAIL, new Date());
@@ -82,7 +87,11 @@ export function floorFlow(targets: FloorTargets): Flow {
       });
       await step("handover", async () => {
         const claimId = randomUUID();
-        const claim = await store.claimHandover(chatId, { claimId, leaseSeconds: 12, required: ["email", "name"] }, new Date());
+        const claim = await store.claimHandover(
+          chatId,
+          { claimId, leaseSeconds: 12, required: ["email", "name"] },
+          new Date(),
+        );
         if (claim.outcome !== "claimed") throw new FlowError(`handover: claim ${claim.outcome}`);
         const mutation = handoverMutation(chatId, ADAPTERS, { name: NAME, email: EMAIL, referrer });
         await upstream(

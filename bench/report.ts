@@ -74,7 +74,11 @@ const times = (value: number) => `${value.toFixed(2)}×`;
 const mark = (pass: boolean) => (pass ? "pass" : "**falls short**");
 
 function table(header: string[], rows: string[][]): string {
-  return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+  return [
+    `| ${header.join(" | ")} |`,
+    `|${header.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
 }
 
 export function toMarkdown(results: Results): string {
@@ -83,14 +87,19 @@ export function toMarkdown(results: Results): string {
     `### SPEC §6 targets (${results.mode} run, ${results.startedAt}, ${results.durationSeconds.toFixed(0)} s, ` +
       `Node ${results.machine.node}, ${results.machine.cpus} CPUs, load ${results.machine.loadAverage.map((l) => l.toFixed(1)).join(" ")})`,
   );
-  parts.push(table(["figure", "measured", "target", "result"], results.figures.map((f) => [f.what, f.display, f.target, mark(f.pass)])));
+  parts.push(
+    table(
+      ["figure", "measured", "target", "result"],
+      results.figures.map((f) => [f.what, f.display, f.target, mark(f.pass)]),
+    ),
+  );
 
   parts.push("### Full flows through the local gateway (1) vs the same calls made directly (2)");
   const levelRows = results.levels.flatMap((level) => [
     [
       `${level.concurrency}`,
       "gateway (1)",
-      (median(level.full.flowsPerSecond)).toFixed(1),
+      median(level.full.flowsPerSecond).toFixed(1),
       ms(median(level.full.flowMsP50)),
       ms(median(level.full.cpuMsPerFlow)),
       `${level.full.flows}`,
@@ -100,7 +109,7 @@ export function toMarkdown(results: Results): string {
     [
       `${level.concurrency}`,
       "direct (2)",
-      (median(level.floor.flowsPerSecond)).toFixed(1),
+      median(level.floor.flowsPerSecond).toFixed(1),
       ms(median(level.floor.flowMsP50)),
       ms(median(level.floor.cpuMsPerFlow)),
       `${level.floor.flows}`,
@@ -152,7 +161,9 @@ export function toMarkdown(results: Results): string {
     ]),
   );
   parts.push("Per route (all measured rounds pooled):");
-  parts.push(table(["at once", "route", "gateway p50", "gateway p99", "direct p50", "direct p99", "p50 ratio"], stepRows));
+  parts.push(
+    table(["at once", "route", "gateway p50", "gateway p99", "direct p50", "direct p99", "p50 ratio"], stepRows),
+  );
 
   parts.push("### Bundles (esbuild 0.18.13 with SST v2's ESM options, minified, AWS SDK bundled) and cold import");
   const { baseline, functions } = results.bundles;

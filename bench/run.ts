@@ -15,7 +15,15 @@ import { type CountingProxy, difference, startCountingProxy } from "./counting-p
 import { handlerEnv, PRESENCE_KEY, PRODUCT_TOKEN, TECHNICAL_LINK } from "./env";
 import { floorFlow, type Round, runRound, STEPS, type Step } from "./flows";
 import { startGatewayDriver } from "./gateway-driver";
-import { type BundleResult, type Figure, kb, type LevelResult, type PathSummary, type Results, toMarkdown } from "./report";
+import {
+  type BundleResult,
+  type Figure,
+  kb,
+  type LevelResult,
+  type PathSummary,
+  type Results,
+  toMarkdown,
+} from "./report";
 import { median, quantile, round } from "./stats";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -80,7 +88,11 @@ function option(name: string): string | undefined {
 }
 
 async function main() {
-  const mode: Mode = process.argv.includes("--smoke") ? "smoke" : process.argv.includes("--quick") ? "quick" : "default";
+  const mode: Mode = process.argv.includes("--smoke")
+    ? "smoke"
+    : process.argv.includes("--quick")
+      ? "quick"
+      : "default";
   /** Where the JSON goes; the smoke test writes elsewhere so it never replaces a real run's figures. */
   const out = resolve(option("out") ?? join(ROOT, "bench/results/latest.json"));
   /** An already running DynamoDB Local (the tests' own) instead of starting one; a fresh table is made in it. */
@@ -107,7 +119,11 @@ async function main() {
     await createChatTable(ddb.endpoint, tableName);
     const proxy: CountingProxy = await startCountingProxy(ddb.endpoint);
     cleanup.push(() => proxy.close());
-    const cm = await new CmSimulator({ presenceApiKey: PRESENCE_KEY, productToken: PRODUCT_TOKEN, technicalLinkId: TECHNICAL_LINK }).start();
+    const cm = await new CmSimulator({
+      presenceApiKey: PRESENCE_KEY,
+      productToken: PRODUCT_TOKEN,
+      technicalLinkId: TECHNICAL_LINK,
+    }).start();
     cleanup.push(() => cm.stop());
     const env = handlerEnv({
       dynamodbEndpoint: proxy.endpoint,
@@ -162,10 +178,13 @@ async function main() {
       counted.push(await countOne(full));
       floorCounted.push(await countOne(floor));
     }
-    const byOperation = counted.reduce((sum, c) => {
-      for (const key of Object.keys(c) as (keyof typeof c)[]) sum[key] = (sum[key] ?? 0) + c[key];
-      return sum;
-    }, {} as (typeof counted)[number]);
+    const byOperation = counted.reduce(
+      (sum, c) => {
+        for (const key of Object.keys(c) as (keyof typeof c)[]) sum[key] = (sum[key] ?? 0) + c[key];
+        return sum;
+      },
+      {} as (typeof counted)[number],
+    );
     for (const key of Object.keys(byOperation) as (keyof typeof byOperation)[]) {
       byOperation[key] = round(byOperation[key] / counted.length, 2);
     }
@@ -211,7 +230,9 @@ async function main() {
     const answers = await Promise.all(
       Array.from({ length: settings.fanIn }, async () => {
         const query = new URLSearchParams({ chatId: randomUUID(), referrer });
-        const response = await fetch(`${gateway.url}/availability?${query}`, { headers: { "x-handover-key": env.HANDOVER_WEBHOOK_KEY! } });
+        const response = await fetch(`${gateway.url}/availability?${query}`, {
+          headers: { "x-handover-key": env.HANDOVER_WEBHOOK_KEY! },
+        });
         return `${response.status} ${await response.text()}`;
       }),
     );
@@ -233,13 +254,17 @@ async function main() {
       bundleDir(ROOT),
     );
     progress(`cold import: ${settings.coldSamples} fresh processes per bundle, round-robin`);
-    const cold = await measureColdImports(built, settings.coldSamples, handlerEnv({
-      dynamodbEndpoint: "http://127.0.0.1:1",
-      tableName: "cold-import",
-      presenceUrl: "http://127.0.0.1:1/presence",
-      routingUrl: "http://127.0.0.1:1/routing",
-      webConversationsUrl: "http://127.0.0.1:1/wc",
-    }));
+    const cold = await measureColdImports(
+      built,
+      settings.coldSamples,
+      handlerEnv({
+        dynamodbEndpoint: "http://127.0.0.1:1",
+        tableName: "cold-import",
+        presenceUrl: "http://127.0.0.1:1/presence",
+        routingUrl: "http://127.0.0.1:1/routing",
+        webConversationsUrl: "http://127.0.0.1:1/wc",
+      }),
+    );
     const baselineSamples = cold.get("baseline-documentclient")!;
     const bundleResult = (b: Bundle): BundleResult => {
       const samples = cold.get(b.name)!;
@@ -324,11 +349,19 @@ async function main() {
       startedAt,
       durationSeconds: round((performance.now() - started) / 1000, 1),
       machine: { node: process.versions.node, cpus: cpus().length, loadAverage: loadavg().map((l) => round(l, 2)) },
-      settings: { ...settings, referrers: "one per conversation, so every availability call asks presence (as the direct path does)" },
+      settings: {
+        ...settings,
+        referrers: "one per conversation, so every availability call asks presence (as the direct path does)",
+      },
       figures,
       levels,
       dynamodb: { countedFlows: perFlow.length, perFlow, byOperation, floorPerFlow: floorCounted.map((c) => c.total) },
-      presenceFanIn: { requests: settings.fanIn, presenceCalls, online, otherAnswers: [...new Set(answers.filter((a) => !a.includes('"online"')))].slice(0, 5) },
+      presenceFanIn: {
+        requests: settings.fanIn,
+        presenceCalls,
+        online,
+        otherAnswers: [...new Set(answers.filter((a) => !a.includes('"online"')))].slice(0, 5),
+      },
       bundles: { baseline: baselineBundle!, functions: functionBundles },
       logBytesPerFlow: round(logs.bytes / Math.max(1, logs.flows), 0),
     };

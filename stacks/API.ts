@@ -65,7 +65,10 @@ export function API({ stack, app }: StackContext) {
   stack.addOutputs({
     ApiUrl: api.url,
     ...Object.fromEntries(
-      ROUTES.map((route) => [route.output, { value: routeUrl(route), description: `${routeKey(route)}: ${route.calledBy}` }]),
+      ROUTES.map((route) => [
+        route.output,
+        { value: routeUrl(route), description: `${routeKey(route)}: ${route.calledBy}` },
+      ]),
     ),
   });
 

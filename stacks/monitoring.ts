@@ -56,7 +56,8 @@ function total(name: MetricName): IMetric {
   });
 }
 
-const graph = (title: string, metrics: IMetric[], width = 8) => new GraphWidget({ title, left: metrics, width, height: 6 });
+const graph = (title: string, metrics: IMetric[], width = 8) =>
+  new GraphWidget({ title, left: metrics, width, height: 6 });
 
 export interface MonitoredApp {
   app: App;
@@ -92,7 +93,11 @@ export function monitor(stack: Stack, { app, api, functions, table, alarmEmail }
   };
   const alarms = [
     alarm("HandoverFailed", total("HandoverFailed"), "A handover failed (any reason; see the dashboard for which)."),
-    alarm("PresenceError", total("PresenceError"), "The MSC presence API failed or timed out; chats were told agents are offline."),
+    alarm(
+      "PresenceError",
+      total("PresenceError"),
+      "The MSC presence API failed or timed out; chats were told agents are offline.",
+    ),
     alarm("Api5xx", httpApi.metricServerError({ period: PERIOD, statistic: "Sum" }), "The API answered 5xx."),
     ...fns.map(([name, fn]) =>
       alarm(`Errors-${name}`, fn.metricErrors({ period: PERIOD, statistic: "Sum" }), `Function ${name} failed.`),
@@ -124,9 +129,18 @@ export function monitor(stack: Stack, { app, api, functions, table, alarmEmail }
         graph(`${name} by ${Declared[name].dimension}`, emfMetrics(name), Math.floor(24 / split.length)),
       ),
       [
-        graph("Duration p50 (ms)", perFunction("p50", (fn) => fn.metricDuration())),
-        graph("Duration p99 (ms)", perFunction("p99", (fn) => fn.metricDuration())),
-        graph("Function errors", perFunction("Sum", (fn) => fn.metricErrors())),
+        graph(
+          "Duration p50 (ms)",
+          perFunction("p50", (fn) => fn.metricDuration()),
+        ),
+        graph(
+          "Duration p99 (ms)",
+          perFunction("p99", (fn) => fn.metricDuration()),
+        ),
+        graph(
+          "Function errors",
+          perFunction("Sum", (fn) => fn.metricErrors()),
+        ),
       ],
       [
         graph("API 4xx / 5xx", [
@@ -146,6 +160,9 @@ export function monitor(stack: Stack, { app, api, functions, table, alarmEmail }
 
   stack.addOutputs({
     DashboardUrl: `https://${stack.region}.console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards/dashboard/${dashboard.dashboardName}`,
-    AlarmTopicArn: { value: topic.topicArn, description: "SNS topic every alarm notifies; subscribe e-mail, chat or paging here" },
+    AlarmTopicArn: {
+      value: topic.topicArn,
+      description: "SNS topic every alarm notifies; subscribe e-mail, chat or paging here",
+    },
   });
 }

@@ -29,7 +29,14 @@ describe("npm run bench --smoke", () => {
 
   it("produces every SPEC §6 figure, next to its target", () => {
     expect(results.figures.map((f) => f.id).sort()).toEqual(
-      ["bundleSize", "coldImportRatio", "dynamodbRequestsPerFlow", "handlerOverhead", "handlerOverheadSequential", "presenceFanIn"].sort(),
+      [
+        "bundleSize",
+        "coldImportRatio",
+        "dynamodbRequestsPerFlow",
+        "handlerOverhead",
+        "handlerOverheadSequential",
+        "presenceFanIn",
+      ].sort(),
     );
     for (const figure of results.figures) {
       expect(Number.isFinite(figure.value), figure.id).toBe(true);

@@ -10,14 +10,21 @@ it("npm start without Java says in one line how to get it and exits non-zero", (
   const bin = mkdtempSync(join(tmpdir(), "no-java-"));
   symlinkSync(process.execPath, join(bin, "node"));
   try {
-    const run = spawnSync(process.execPath, [join(PROJECT_ROOT, "node_modules/tsx/dist/cli.mjs"), "packages/local/src/start.ts"], {
-      cwd: PROJECT_ROOT,
-      env: { PATH: bin, HOME: process.env.HOME ?? tmpdir(), PORT: "0" },
-      encoding: "utf8",
-      timeout: 20_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      [join(PROJECT_ROOT, "node_modules/tsx/dist/cli.mjs"), "packages/local/src/start.ts"],
+      {
+        cwd: PROJECT_ROOT,
+        env: { PATH: bin, HOME: process.env.HOME ?? tmpdir(), PORT: "0" },
+        encoding: "utf8",
+        timeout: 20_000,
+      },
+    );
     expect(run.status).not.toBe(0);
-    const lines = `${run.stdout}${run.stderr}`.trim().split("\n").filter((line) => line.trim() !== "");
+    const lines = `${run.stdout}${run.stderr}`
+      .trim()
+      .split("\n")
+      .filter((line) => line.trim() !== "");
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/Java 17\+.*openjdk-17-jre-headless/);
   } finally {

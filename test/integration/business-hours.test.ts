@@ -3,7 +3,9 @@ import { type Harness, newChatId, startHarness } from "../support/harness";
 
 const DAY_MS = 86_400_000;
 const dateOf = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
-const ALL_WEEK = Object.fromEntries(["sun", "mon", "tue", "wed", "thu", "fri", "sat"].map((day) => [day, [["00:00", "24:00"]]]));
+const ALL_WEEK = Object.fromEntries(
+  ["sun", "mon", "tue", "wed", "thu", "fri", "sat"].map((day) => [day, [["00:00", "24:00"]]]),
+);
 
 /** Open around the clock except on holidays: whether the desk is open now depends only on the holiday list. */
 const aroundTheClock = (holidays: string[]) => JSON.stringify({ timeZone: "UTC", weekly: ALL_WEEK, holidays });
@@ -31,12 +33,18 @@ describe("outside business hours", () => {
     expect(h.cm.presence.calls).toHaveLength(0);
 
     const item = await h.item(chatId);
-    expect(item).toMatchObject({ status: "unavailable", presence: { agentStatus: "offline", reason: "closed" }, referrer: "https://shop.example/help" });
+    expect(item).toMatchObject({
+      status: "unavailable",
+      presence: { agentStatus: "offline", reason: "closed" },
+      referrer: "https://shop.example/help",
+    });
     expect(item!.history.at(-1)).toMatchObject({ status: "unavailable", detail: "closed" });
   });
 
   it("answers the presence-check webhook and a text/plain caller with offline too", async () => {
-    const webhook = await h.call("POST", "/availability", { body: { url: "https://shop.example", channel: "WebChat", data: { context: "store-1" } } });
+    const webhook = await h.call("POST", "/availability", {
+      body: { url: "https://shop.example", channel: "WebChat", data: { context: "store-1" } },
+    });
     expect(webhook.json).toMatchObject({ agentAvailable: false, reason: "closed" });
     const text = await h.call("GET", "/availability", { headers: { accept: "text/plain" } });
     expect(text.text).toBe("offline");

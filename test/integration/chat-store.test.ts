@@ -43,7 +43,10 @@ describe("the DynamoDB chat store (DynamoDB Local)", () => {
     const expired = at(24 * 3600 + 1);
     expect(await store.get(chatId, at(24 * 3600 - 1))).toBeDefined();
     expect(await store.get(chatId, expired)).toBeUndefined();
-    expect(await store.claimHandover(chatId, claim("c"), expired)).toEqual({ outcome: "incomplete", missing: ["email", "name"] });
+    expect(await store.claimHandover(chatId, claim("c"), expired)).toEqual({
+      outcome: "incomplete",
+      missing: ["email", "name"],
+    });
     expect(await store.confirmHandover(chatId, expired)).toBe("unknown");
 
     const fresh = await store.recordValue(chatId, "name", "New Name", expired);
@@ -55,7 +58,8 @@ describe("the DynamoDB chat store (DynamoDB Local)", () => {
 
   it(`keeps at most ${HISTORY_LIMIT} history entries, the newest`, async () => {
     const chatId = randomUUID();
-    for (let i = 0; i < HISTORY_LIMIT + 5; i++) await store.recordValue(chatId, "name", `Name ${"a".repeat(i + 1)}`, at(i));
+    for (let i = 0; i < HISTORY_LIMIT + 5; i++)
+      await store.recordValue(chatId, "name", `Name ${"a".repeat(i + 1)}`, at(i));
     const record = (await store.get(chatId, at(100)))!;
     expect(record.history).toHaveLength(HISTORY_LIMIT);
     expect(record.history.at(-1)!.at).toBe(at(HISTORY_LIMIT + 4).toISOString());
@@ -81,14 +85,23 @@ describe("the DynamoDB chat store (DynamoDB Local)", () => {
     const chatId = randomUUID();
     await store.recordValue(chatId, "email", "a@b.co", at(0));
     await store.recordValue(chatId, "name", "Ann", at(0));
-    const outcomes = await Promise.all(["a", "b", "c", "d", "e"].map((id) => store.claimHandover(chatId, claim(id), at(1))));
+    const outcomes = await Promise.all(
+      ["a", "b", "c", "d", "e"].map((id) => store.claimHandover(chatId, claim(id), at(1))),
+    );
     expect(outcomes.filter((o) => o.outcome === "claimed")).toHaveLength(1);
     expect(outcomes.filter((o) => o.outcome === "busy")).toHaveLength(4);
     const winner = outcomes.find((o) => o.outcome === "claimed")!;
 
     const takeover = await store.claimHandover(chatId, claim("late"), at(14));
     expect(takeover.outcome).toBe("claimed");
-    expect(await store.settleHandover(chatId, (winner as { record: { claimId: string } }).record.claimId, { ok: true }, at(15))).toBe(false);
+    expect(
+      await store.settleHandover(
+        chatId,
+        (winner as { record: { claimId: string } }).record.claimId,
+        { ok: true },
+        at(15),
+      ),
+    ).toBe(false);
     expect(await store.settleHandover(chatId, "late", { ok: true }, at(15))).toBe(true);
     expect(await store.claimHandover(chatId, claim("again"), at(16))).toMatchObject({ outcome: "done" });
   });

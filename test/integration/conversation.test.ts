@@ -17,7 +17,9 @@ describe("a whole conversation", () => {
     const chatId = newChatId();
     expect((await h.call("POST", "/caic/events", { body: { chatId } })).json).toEqual({ chatId, status: "started" });
 
-    const availability = await h.call("GET", "/availability", { query: { chatId, referrer: "https://shop.example/help" } });
+    const availability = await h.call("GET", "/availability", {
+      query: { chatId, referrer: "https://shop.example/help" },
+    });
     expect(availability.json).toEqual({ agentStatus: "online", agentAvailable: true, reason: "presence" });
 
     const wrong = await h.call("POST", "/intake/email", { body: { chatId, value: "jane.example.com" } });
@@ -26,7 +28,13 @@ describe("a whole conversation", () => {
     expect(wrong.json.message).toMatch(/e-mail/);
 
     const email = await h.call("POST", "/intake/email", { body: { chatId, email: "  Jane.Doe@Example.COM " } });
-    expect(email.json).toEqual({ valid: true, field: "email", value: "Jane.Doe@example.com", complete: false, missing: ["name"] });
+    expect(email.json).toEqual({
+      valid: true,
+      field: "email",
+      value: "Jane.Doe@example.com",
+      complete: false,
+      missing: ["name"],
+    });
 
     const name = await h.call("POST", "/intake/name", { body: { chatId, value: " Jane   van der  Berg " } });
     expect(name.json).toEqual({ valid: true, field: "name", value: "Jane van der Berg", complete: true, missing: [] });
@@ -47,8 +55,20 @@ describe("a whole conversation", () => {
     expect(accepted[0]!.body).toEqual({
       ChatId: chatId,
       Mutations: [
-        { $type: "ruleMutation", action: "Disable", operator: "And", sourceAdapterId: ADAPTERS.client, targetAdapterId: ADAPTERS.bot },
-        { $type: "ruleMutation", action: "Enable", operator: "And", sourceAdapterId: ADAPTERS.client, targetAdapterId: ADAPTERS.agent },
+        {
+          $type: "ruleMutation",
+          action: "Disable",
+          operator: "And",
+          sourceAdapterId: ADAPTERS.client,
+          targetAdapterId: ADAPTERS.bot,
+        },
+        {
+          $type: "ruleMutation",
+          action: "Enable",
+          operator: "And",
+          sourceAdapterId: ADAPTERS.client,
+          targetAdapterId: ADAPTERS.agent,
+        },
       ],
       Context: {
         name: "Jane van der Berg",
@@ -61,7 +81,12 @@ describe("a whole conversation", () => {
     expect(h.cm.webConversations.calls[0]!.body).toBe(routerNotification(chatId));
 
     const status = await h.call("GET", `/chats/${chatId}`);
-    expect(status.json).toMatchObject({ chatId, status: "handed_over", email: "J***@example.com", name: "J*** v*** d*** B***" });
+    expect(status.json).toMatchObject({
+      chatId,
+      status: "handed_over",
+      email: "J***@example.com",
+      name: "J*** v*** d*** B***",
+    });
     expect(status.json.history.map((entry: { status: string }) => entry.status)).toEqual([
       "started",
       "collecting",
@@ -93,7 +118,9 @@ describe("exactly once", () => {
   it("20 concurrent handover calls for one chat send one mutation request; every caller hears requested", async () => {
     const chatId = await readyChat();
     h.cm.routing.behaviour.next({ delayMs: 300 });
-    const answers = await Promise.all(Array.from({ length: 20 }, () => h.call("POST", "/handover", { body: { chatId } })));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => h.call("POST", "/handover", { body: { chatId } })),
+    );
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
     expect(answers.map((a) => a.json)).toEqual(Array(20).fill({ handover: "requested" }));
     expect(h.cm.routing.calls).toHaveLength(1);
@@ -200,7 +227,11 @@ describe("intake", () => {
     await h.call("POST", "/intake/name", { body: { chatId, value: "Ann-Marie O'Neil" } });
     const last = await h.call("POST", "/intake/email", { body: { chatId, value: "second@example.com" } });
     expect(last.json).toMatchObject({ valid: true, complete: true, missing: [] });
-    expect(await h.item(chatId)).toMatchObject({ email: "second@example.com", name: "Ann-Marie O'Neil", status: "collecting" });
+    expect(await h.item(chatId)).toMatchObject({
+      email: "second@example.com",
+      name: "Ann-Marie O'Neil",
+      status: "collecting",
+    });
     expect((await h.call("GET", `/chats/${chatId}`)).json.status).toBe("ready");
   });
 

@@ -34,7 +34,11 @@ const abandonedChatId = newChatId();
 async function step(what: string, id: string, request: () => ReturnType<Harness["call"]>) {
   const lines: string[] = [];
   const capture = (chunk: unknown) => {
-    lines.push(...String(chunk).split("\n").filter((line) => line.trim() !== ""));
+    lines.push(
+      ...String(chunk)
+        .split("\n")
+        .filter((line) => line.trim() !== ""),
+    );
     return true;
   };
   const spies = [
@@ -60,7 +64,10 @@ const parse = (line: string): Record<string, unknown> | undefined => {
     return undefined;
   }
 };
-const emfLines = () => allLines().map(parse).filter((entry): entry is Emf => entry !== undefined && "_aws" in entry);
+const emfLines = () =>
+  allLines()
+    .map(parse)
+    .filter((entry): entry is Emf => entry !== undefined && "_aws" in entry);
 
 beforeAll(async () => {
   h = await startHarness();
@@ -83,7 +90,9 @@ beforeAll(async () => {
       query: { key: KEY },
     }),
   );
-  await step("handover without intake", abandonedChatId, () => h.call("POST", "/handover", { body: { chatId: abandonedChatId } }));
+  await step("handover without intake", abandonedChatId, () =>
+    h.call("POST", "/handover", { body: { chatId: abandonedChatId } }),
+  );
 });
 afterAll(() => h.close());
 
@@ -123,7 +132,8 @@ describe("telemetry across a whole conversation", () => {
       const logs = lines.map(parse).filter((entry) => entry !== undefined && !("_aws" in entry));
       expect(logs.length, what).toBeGreaterThan(0);
       expect(logs.length, `${what}: every line is JSON`).toBe(lines.filter((line) => !line.includes('"_aws"')).length);
-      for (const log of logs) expect(log, what).toMatchObject({ chatId: id, service: "caic-handover", level: expect.any(String) });
+      for (const log of logs)
+        expect(log, what).toMatchObject({ chatId: id, service: "caic-handover", level: expect.any(String) });
     }
   });
 

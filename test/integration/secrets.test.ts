@@ -5,7 +5,11 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchBoundSecrets } from "../../packages/functions/src/secrets";
 
-const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", sessionToken: "session-token" };
+const credentials = {
+  accessKeyId: "AKIDEXAMPLE",
+  secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+  sessionToken: "session-token",
+};
 const stored: Record<string, string> = {
   "/sst/caic-handover/prod/Secret/HANDOVER_WEBHOOK_KEY/value": "stage-key",
   "/sst/caic-handover/.fallback/Secret/HANDOVER_WEBHOOK_KEY/value": "fallback-key",
@@ -17,21 +21,38 @@ let server: ReturnType<typeof createServer>;
 
 /** Re-signs the request with the AWS SDK's own signer: a different implementation must agree. */
 async function signatureValid(req: IncomingMessage, body: string): Promise<boolean> {
-  const signer = new SignatureV4({ credentials, region: "eu-west-1", service: "ssm", sha256: Sha256, applyChecksum: false });
+  const signer = new SignatureV4({
+    credentials,
+    region: "eu-west-1",
+    service: "ssm",
+    sha256: Sha256,
+    applyChecksum: false,
+  });
   const headers = Object.fromEntries(
-    Object.entries(req.headers).filter(([name]) => name !== "authorization" && name !== "connection" && name !== "content-length"),
+    Object.entries(req.headers).filter(
+      ([name]) => name !== "authorization" && name !== "connection" && name !== "content-length",
+    ),
   ) as Record<string, string>;
   const amzDate = headers["x-amz-date"]!;
-  const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+  const signingDate = new Date(
+    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+  );
   const url = new URL(endpoint);
   const signed = await signer.sign(
     { method: "POST", protocol: "http:", hostname: url.hostname, port: Number(url.port), path: "/", headers, body },
-    { signingDate, unsignableHeaders: new Set(["accept", "accept-encoding", "accept-language", "sec-fetch-mode", "user-agent"]) },
+    {
+      signingDate,
+      unsignableHeaders: new Set(["accept", "accept-encoding", "accept-language", "sec-fetch-mode", "user-agent"]),
+    },
   );
   const expected = /Signature=([0-9a-f]+)/.exec(String(signed.headers.authorization))?.[1];
   const got = /Signature=([0-9a-f]+)/.exec(req.headers.authorization ?? "")?.[1];
   const signedHeaders = /SignedHeaders=([^,]+)/.exec(req.headers.authorization ?? "")?.[1];
-  return expected !== undefined && expected === got && signedHeaders === /SignedHeaders=([^,]+)/.exec(String(signed.headers.authorization))?.[1];
+  return (
+    expected !== undefined &&
+    expected === got &&
+    signedHeaders === /SignedHeaders=([^,]+)/.exec(String(signed.headers.authorization))?.[1]
+  );
 }
 
 beforeAll(async () => {
@@ -43,11 +64,19 @@ beforeAll(async () => {
     const valid = await signatureValid(req, body);
     received.push({ target: req.headers["x-amz-target"] as string, body: parsed, signatureValid: valid });
     if (!valid) {
-      res.writeHead(403, { "content-type": "application/x-amz-json-1.1" }).end('{"__type":"InvalidSignatureException"}');
+      res
+        .writeHead(403, { "content-type": "application/x-amz-json-1.1" })
+        .end('{"__type":"InvalidSignatureException"}');
       return;
     }
-    const Parameters = parsed.Names.filter((name: string) => name in stored).map((Name: string) => ({ Name, Value: stored[Name], Type: "SecureString" }));
-    res.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end(JSON.stringify({ Parameters, InvalidParameters: [] }));
+    const Parameters = parsed.Names.filter((name: string) => name in stored).map((Name: string) => ({
+      Name,
+      Value: stored[Name],
+      Type: "SecureString",
+    }));
+    res
+      .writeHead(200, { "content-type": "application/x-amz-json-1.1" })
+      .end(JSON.stringify({ Parameters, InvalidParameters: [] }));
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -85,7 +114,11 @@ describe("bound SST secrets from SSM", () => {
 
   it("fetches nothing when secrets are plain environment values", async () => {
     received.length = 0;
-    expect(await fetchBoundSecrets({ ...lambdaEnv(), SST_Secret_value_HANDOVER_WEBHOOK_KEY: "literal" }, ["HANDOVER_WEBHOOK_KEY"])).toEqual({});
+    expect(
+      await fetchBoundSecrets({ ...lambdaEnv(), SST_Secret_value_HANDOVER_WEBHOOK_KEY: "literal" }, [
+        "HANDOVER_WEBHOOK_KEY",
+      ]),
+    ).toEqual({});
     expect(received).toHaveLength(0);
   });
 

@@ -41,7 +41,10 @@ beforeAll(async () => {
     FUNCTION_NAMES.map((fn) => [fn, stack.getLogicalId(functions[fn].node.defaultChild as CfnElement)]),
   ) as Record<FunctionName, string>;
   bundle = (fn) =>
-    readFileSync(join(useProject().paths.artifacts, functions[fn].node.addr, handlerPath(fn).replace(/\.handler$/, ".mjs")), "utf8");
+    readFileSync(
+      join(useProject().paths.artifacts, functions[fn].node.addr, handlerPath(fn).replace(/\.handler$/, ".mjs")),
+      "utf8",
+    );
 });
 
 const resources = (template: Template, type: string) => template.findResources(type) as Record<string, any>;
@@ -50,7 +53,9 @@ const roleOf = (fn: FunctionName) => functionResource(fn).Properties.Role["Fn::G
 const statementsOf = (fn: FunctionName) =>
   Object.values(resources(api, "AWS::IAM::Policy"))
     .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: roleOf(fn) }]))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    .flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
 const actions = (statement: { Action: string | string[] }) => [statement.Action].flat();
 
 describe("the chats table", () => {
@@ -146,7 +151,9 @@ describe("the functions", () => {
     expect(dynamodb).toHaveLength(1);
     expect(dynamodb[0]!.Resource).toEqual({ "Fn::ImportValue": expect.stringMatching(/ChatsTable.*Arn/) });
 
-    const ssmPaths = JSON.stringify(statements.filter((s) => actions(s).includes("ssm:GetParameters")).map((s) => s.Resource));
+    const ssmPaths = JSON.stringify(
+      statements.filter((s) => actions(s).includes("ssm:GetParameters")).map((s) => s.Resource),
+    );
     for (const secret of SECRET_NAMES) {
       const expected = (FUNCTIONS[fn].secrets as readonly string[]).includes(secret);
       expect(ssmPaths.includes(`parameter/sst/caic-handover/test/Secret/${secret}/value`)).toBe(expected);
@@ -187,7 +194,8 @@ describe("the HTTP API", () => {
 });
 
 describe("monitoring", () => {
-  const dashboardBody = () => JSON.stringify(Object.values(resources(api, "AWS::CloudWatch::Dashboard"))[0].Properties.DashboardBody);
+  const dashboardBody = () =>
+    JSON.stringify(Object.values(resources(api, "AWS::CloudWatch::Dashboard"))[0].Properties.DashboardBody);
 
   it("has a dashboard drawing every funnel metric, each dimension value, function, API and table health", () => {
     api.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
@@ -201,7 +209,16 @@ describe("monitoring", () => {
       }
     }
     for (const fn of FUNCTION_NAMES) expect(body).toContain(logicalId[fn]);
-    for (const needle of ["p50", "p99", "Duration", "Errors", "4xx", "5xx", "ReadThrottleEvents", "WriteThrottleEvents"]) {
+    for (const needle of [
+      "p50",
+      "p99",
+      "Duration",
+      "Errors",
+      "4xx",
+      "5xx",
+      "ReadThrottleEvents",
+      "WriteThrottleEvents",
+    ]) {
       expect(body).toContain(needle);
     }
   });
@@ -214,7 +231,11 @@ describe("monitoring", () => {
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([{ Ref: topic[0] }]);
       expect(alarm.OKActions).toEqual([{ Ref: topic[0] }]);
-      expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold", TreatMissingData: "notBreaching" });
+      expect(alarm).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        TreatMissingData: "notBreaching",
+      });
     }
     for (const name of ["HandoverFailed", "PresenceError"] as const) {
       const alarm = alarms.find((a) => a.AlarmName === `test-caic-handover-${name}`)!;

@@ -10,9 +10,13 @@ describe("deploy settings", () => {
   });
 
   it("fail on a malformed parameter or alarm address, naming it", () => {
-    expect(() => deploySettings({ ...REQUIRED_PARAMETERS, PRESENCE_API_URL: "ftp://x" })).toThrow(/PRESENCE_API_URL is invalid/);
+    expect(() => deploySettings({ ...REQUIRED_PARAMETERS, PRESENCE_API_URL: "ftp://x" })).toThrow(
+      /PRESENCE_API_URL is invalid/,
+    );
     expect(() => deploySettings({ ...REQUIRED_PARAMETERS, ALARM_EMAIL: "oncall" })).toThrow(/ALARM_EMAIL is invalid/);
-    expect(() => deploySettings({ ...REQUIRED_PARAMETERS, POWERTOOLS_LOG_LEVEL: "LOUD" })).toThrow(/POWERTOOLS_LOG_LEVEL is invalid/);
+    expect(() => deploySettings({ ...REQUIRED_PARAMETERS, POWERTOOLS_LOG_LEVEL: "LOUD" })).toThrow(
+      /POWERTOOLS_LOG_LEVEL is invalid/,
+    );
   });
 
   it("pass on the parameters as set, and neither secrets nor local-only settings", () => {

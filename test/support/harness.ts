@@ -84,14 +84,18 @@ export async function startHarness(env: Record<string, string> = {}) {
     call,
     /** The stored item, read straight from DynamoDB (expired or not). */
     async item(chatId: string): Promise<ChatRecord | undefined> {
-      const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: { chatId }, ConsistentRead: true }));
+      const { Item } = await documents.send(
+        new GetCommand({ TableName: tableName, Key: { chatId }, ConsistentRead: true }),
+      );
       return Item as ChatRecord | undefined;
     },
     async scan(): Promise<ChatRecord[]> {
       const items: ChatRecord[] = [];
       let start: Record<string, unknown> | undefined;
       do {
-        const page = await documents.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start, ConsistentRead: true }));
+        const page = await documents.send(
+          new ScanCommand({ TableName: tableName, ExclusiveStartKey: start, ConsistentRead: true }),
+        );
         items.push(...((page.Items ?? []) as ChatRecord[]));
         start = page.LastEvaluatedKey;
       } while (start);

@@ -21,4 +21,3 @@ export const emptyFigures = (): Figures => ({
 export function summaryLine(f: Figures): string {
   return `reliability: ${f.cases} cases, ${f.faults} faults, ${f.unexpected5xx} 5xx, ${f.lostWrites} lost writes, ${f.duplicateMutations} duplicate mutations, ${f.personalDataInLogs} personal data in logs`;
 }
-

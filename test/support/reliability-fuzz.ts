@@ -6,14 +6,28 @@ import { KEY, newChatId } from "./harness";
 import { type Answer, person, type Reliability } from "./reliability-harness";
 
 /** Chat ids hostile requests aim at: a few real ones, so a wrongly accepted request would show in the table. */
-export const TARGET_CHATS = ["0b7f3c0e-1111-4a4a-8b8b-000000000001", "0b7f3c0e-1111-4a4a-8b8b-000000000002", "tolerated_chat-1"];
+export const TARGET_CHATS = [
+  "0b7f3c0e-1111-4a4a-8b8b-000000000001",
+  "0b7f3c0e-1111-4a4a-8b8b-000000000002",
+  "tolerated_chat-1",
+];
 
 const text = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: "grapheme", maxLength: 40 }),
   fc.string({ unit: "binary", maxLength: 40 }),
   fc.string({ minLength: 1_000, maxLength: 3_000 }),
-  fc.constantFrom("", " ", "null", "\u0000", "\uFFFD", "x".repeat(2_049), "<script>alert(1)</script>", "' OR 1=1 --", "${jndi:ldap://x}"),
+  fc.constantFrom(
+    "",
+    " ",
+    "null",
+    "\u0000",
+    "\uFFFD",
+    "x".repeat(2_049),
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "${jndi:ldap://x}",
+  ),
 );
 
 export const chatIdish = fc.oneof(
@@ -43,7 +57,10 @@ const bodyObject = fc.record(
     keywords: fieldValue,
     data: fc.oneof(fieldValue, fc.record({ context: fieldValue })),
     chat: fc.oneof(fieldValue, fc.record({ id: chatIdish })),
-    conversationEvents: fc.oneof(fieldValue, fc.array(fc.record({ $type: fc.oneof(text, fc.constant("RouterSessionEnded")) }), { maxLength: 3 })),
+    conversationEvents: fc.oneof(
+      fieldValue,
+      fc.array(fc.record({ $type: fc.oneof(text, fc.constant("RouterSessionEnded")) }), { maxLength: 3 }),
+    ),
     extra: fc.jsonValue({ maxDepth: 4 }),
   },
   { requiredKeys: [] },
@@ -66,18 +83,37 @@ const CONTENT_TYPES = [
 export const hostileBody: fc.Arbitrary<[string | Buffer | undefined, string | undefined]> = fc.tuple(
   fc.oneof(
     bodyObject.map((o) => JSON.stringify(o)),
-    bodyObject.map((o) => new URLSearchParams(Object.entries(o).map(([k, v]): [string, string] => [k, typeof v === "string" ? v : JSON.stringify(v)])).toString()),
+    bodyObject.map((o) =>
+      new URLSearchParams(
+        Object.entries(o).map(([k, v]): [string, string] => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+      ).toString(),
+    ),
     fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
-    fc.tuple(fc.integer({ min: 50, max: 4_000 }), fc.boolean()).map(([depth, array]) =>
-      array ? `${"[".repeat(depth)}${"]".repeat(depth)}` : `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`,
-    ),
-    fc.tuple(chatIdish, chatIdish, text).map(([a, b, v]) => `{"chatId":${JSON.stringify(a)},"value":${JSON.stringify(v)},"chatId":${JSON.stringify(b)},"value":1}`),
+    fc
+      .tuple(fc.integer({ min: 50, max: 4_000 }), fc.boolean())
+      .map(([depth, array]) =>
+        array ? `${"[".repeat(depth)}${"]".repeat(depth)}` : `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`,
+      ),
+    fc
+      .tuple(chatIdish, chatIdish, text)
+      .map(
+        ([a, b, v]) =>
+          `{"chatId":${JSON.stringify(a)},"value":${JSON.stringify(v)},"chatId":${JSON.stringify(b)},"value":1}`,
+      ),
     fc.integer({ min: 16_385, max: 40_000 }).map((n) => `{"value":"${"a".repeat(n)}"}`),
-    fc.integer({ min: 10_000, max: 16_000 }).map((n) => JSON.stringify({ chatId: TARGET_CHATS[0], value: "b".repeat(n) })),
+    fc
+      .integer({ min: 10_000, max: 16_000 })
+      .map((n) => JSON.stringify({ chatId: TARGET_CHATS[0], value: "b".repeat(n) })),
     fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
-    fc.tuple(fc.constantFrom(...TARGET_CHATS), fc.uint8Array({ minLength: 1, maxLength: 20 })).map(([chatId, bytes]) =>
-      Buffer.concat([Buffer.from(`{"chatId":"${chatId}","value":"`), Buffer.from([0xff, 0xfe, ...bytes]), Buffer.from('"}')]),
-    ),
+    fc
+      .tuple(fc.constantFrom(...TARGET_CHATS), fc.uint8Array({ minLength: 1, maxLength: 20 }))
+      .map(([chatId, bytes]) =>
+        Buffer.concat([
+          Buffer.from(`{"chatId":"${chatId}","value":"`),
+          Buffer.from([0xff, 0xfe, ...bytes]),
+          Buffer.from('"}'),
+        ]),
+      ),
     fc.constantFrom(
       undefined,
       "",
@@ -98,18 +134,47 @@ export const hostileBody: fc.Arbitrary<[string | Buffer | undefined, string | un
   fc.option(fc.constantFrom(...CONTENT_TYPES), { nil: undefined }),
 );
 
-const queryKeys = fc.constantFrom("chatId", "ChatId", "referrer", "channel", "url", "keywords", "value", "email", "name", "data", "foo", "__proto__");
-export const hostileQuery = fc.dictionary(queryKeys, text.map((s) => s.slice(0, 3_000)), { maxKeys: 3 });
+const queryKeys = fc.constantFrom(
+  "chatId",
+  "ChatId",
+  "referrer",
+  "channel",
+  "url",
+  "keywords",
+  "value",
+  "email",
+  "name",
+  "data",
+  "foo",
+  "__proto__",
+);
+export const hostileQuery = fc.dictionary(
+  queryKeys,
+  text.map((s) => s.slice(0, 3_000)),
+  { maxKeys: 3 },
+);
 
 export type KeyPlacement = "header" | "query" | "none" | "wrong" | "short" | "long";
-export const keyPlacement = fc.constantFrom<KeyPlacement>("header", "header", "header", "header", "query", "none", "wrong", "short", "long");
+export const keyPlacement = fc.constantFrom<KeyPlacement>(
+  "header",
+  "header",
+  "header",
+  "header",
+  "query",
+  "none",
+  "wrong",
+  "short",
+  "long",
+);
 
 export const route = fc.constantFrom(...ROUTES);
 
 /** A path for the route; a `{chatId}` segment gets a hostile value. */
 export const pathFor = (spec: RouteSpec) =>
   spec.path.includes("{chatId}")
-    ? fc.oneof(fc.constantFrom(...TARGET_CHATS), fc.string({ maxLength: 140 })).map((id) => spec.path.replace("{chatId}", encodeURIComponent(id)))
+    ? fc
+        .oneof(fc.constantFrom(...TARGET_CHATS), fc.string({ maxLength: 140 }))
+        .map((id) => spec.path.replace("{chatId}", encodeURIComponent(id)))
     : fc.constant(spec.path);
 
 export const hostileRequest = route.chain((spec) =>
@@ -119,7 +184,9 @@ export const hostileRequest = route.chain((spec) =>
     body: hostileBody,
     query: hostileQuery,
     key: keyPlacement,
-    accept: fc.option(fc.constantFrom("text/plain", "application/json", "*/*", "text/plain, application/json", ""), { nil: undefined }),
+    accept: fc.option(fc.constantFrom("text/plain", "application/json", "*/*", "text/plain, application/json", ""), {
+      nil: undefined,
+    }),
     extraHeaders: fc.dictionary(fc.stringMatching(/^x-[a-z-]{1,12}$/), fc.string({ maxLength: 50 }), { maxKeys: 3 }),
   }),
 );
@@ -172,7 +239,10 @@ export function checkAnswer(answer: Answer, label: string) {
 }
 
 /** Sends each request; every rejected one must leave the table and CM untouched. */
-export async function sendHostile(r: Reliability, requests: { input: HttpInput; label: string; run?: () => Promise<Answer> }[]) {
+export async function sendHostile(
+  r: Reliability,
+  requests: { input: HttpInput; label: string; run?: () => Promise<Answer> }[],
+) {
   let before = await r.h.scan();
   for (const { input, label, run } of requests) {
     const routingCalls = r.h.cm.routing.calls.length;
@@ -199,9 +269,20 @@ export async function validRequestWorks(r: Reliability, spec: RouteSpec) {
   };
   switch (spec.function) {
     case "caic-event":
-      return expect(ok(await r.call("POST", "/caic/events", { body: { chatId } }))).toEqual({ chatId, status: "started" });
+      return expect(ok(await r.call("POST", "/caic/events", { body: { chatId } }))).toEqual({
+        chatId,
+        status: "started",
+      });
     case "availability":
-      return expect(ok(await r.call(spec.method, "/availability", spec.method === "GET" ? { query: { chatId } } : { body: { chatId, url: "https://shop.example" } })).agentStatus).toBe("online");
+      return expect(
+        ok(
+          await r.call(
+            spec.method,
+            "/availability",
+            spec.method === "GET" ? { query: { chatId } } : { body: { chatId, url: "https://shop.example" } },
+          ),
+        ).agentStatus,
+      ).toBe("online");
     case "intake-email":
       return expect(ok(await r.call("POST", "/intake/email", { body: { chatId, value: email } })).valid).toBe(true);
     case "intake-name":

@@ -116,11 +116,17 @@ export async function startReliability(file: string, env: Record<string, string>
   }
 
   /** Runs an API Gateway event, built from the request and then altered, straight through its handler. */
-  async function event(input: HttpInput, alter: (e: ReturnType<typeof toApiEvent>) => void = () => {}): Promise<Answer> {
+  async function event(
+    input: HttpInput,
+    alter: (e: ReturnType<typeof toApiEvent>) => void = () => {},
+  ): Promise<Answer> {
     const path = input.url.split("?")[0] ?? "/";
     const match = findRoute(input.method, path);
     if (!match) return send(input);
-    const apiEvent = toApiEvent(input, { routeKey: `${match.route.method} ${match.route.path}`, pathParameters: match.pathParameters });
+    const apiEvent = toApiEvent(input, {
+      routeKey: `${match.route.method} ${match.route.path}`,
+      pathParameters: match.pathParameters,
+    });
     alter(apiEvent);
     figures.cases += 1;
     const result = await handlers.get(match.route.function)!(apiEvent);
@@ -150,7 +156,10 @@ export async function startReliability(file: string, env: Record<string, string>
     writeFigures(file, figures);
     await h.close();
     expect(logs.lines.length, "log lines captured (proves the capture works)").toBeGreaterThan(0);
-    expect(withoutTtl.map((item) => item.chatId), "items without expiresAt").toEqual([]);
+    expect(
+      withoutTtl.map((item) => item.chatId),
+      "items without expiresAt",
+    ).toEqual([]);
     expect(logs.leaks().slice(0, 3), "log lines with personal data").toEqual([]);
     expect(figures).toMatchObject({ unexpected5xx: 0, lostWrites: 0, duplicateMutations: 0, personalDataInLogs: 0 });
   }
@@ -198,7 +207,10 @@ export async function putItem(h: Harness, item: ChatRecord) {
     new DynamoDBClient({
       endpoint: h.endpoint,
       region: LOCAL_AWS_ENV.AWS_REGION,
-      credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY },
+      credentials: {
+        accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
+        secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
+      },
     }),
   );
   try {

@@ -33,9 +33,13 @@ describe("config", () => {
   });
 
   it("names a malformed value", () => {
-    expect(() => loadConfig({ ...parameters, PRESENCE_CACHE_SECONDS: "ten" })).toThrow(/PRESENCE_CACHE_SECONDS is invalid/);
+    expect(() => loadConfig({ ...parameters, PRESENCE_CACHE_SECONDS: "ten" })).toThrow(
+      /PRESENCE_CACHE_SECONDS is invalid/,
+    );
     expect(() => loadConfig({ ...parameters, ROUTING_API_URL: "ftp://x" })).toThrow(/ROUTING_API_URL is invalid/);
-    expect(() => loadConfig({ ...parameters, INTAKE_REQUIRED_FIELDS: "email,phone" })).toThrow(/INTAKE_REQUIRED_FIELDS is invalid/);
+    expect(() => loadConfig({ ...parameters, INTAKE_REQUIRED_FIELDS: "email,phone" })).toThrow(
+      /INTAKE_REQUIRED_FIELDS is invalid/,
+    );
   });
 
   it("reads SST-bound names and required-field lists", () => {

@@ -19,7 +19,10 @@ const handlers: Handlers = new Map((Object.keys(FUNCTIONS) as FunctionName[]).ma
 
 let gateway: Gateway;
 beforeAll(async () => {
-  gateway = await startGateway({ handlers, localInfo: { simulator: { inspectUrl: "http://127.0.0.1:1/__sim/received" } } });
+  gateway = await startGateway({
+    handlers,
+    localInfo: { simulator: { inspectUrl: "http://127.0.0.1:1/__sim/received" } },
+  });
 });
 afterAll(() => gateway.close());
 afterEach(() => {
@@ -36,7 +39,12 @@ interface Received {
 }
 
 /** `node:http` rather than fetch: fetch would merge repeated request headers itself. */
-function send(method: string, path: string, headers: OutgoingHttpHeaders = {}, body?: Buffer | string): Promise<Received> {
+function send(
+  method: string,
+  path: string,
+  headers: OutgoingHttpHeaders = {},
+  body?: Buffer | string,
+): Promise<Received> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(`${gateway.url}${path}`, { method, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -74,7 +82,13 @@ describe("the event a handler receives", () => {
       requestContext: {
         routeKey: "GET /chats/{chatId}",
         stage: "$default",
-        http: { method: "GET", path: "/chats/chat%2042", protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "gateway-test" },
+        http: {
+          method: "GET",
+          path: "/chats/chat%2042",
+          protocol: "HTTP/1.1",
+          sourceIp: "127.0.0.1",
+          userAgent: "gateway-test",
+        },
       },
     });
     expect(event.headers["x-repeated"]).toBe("a,b");
@@ -99,7 +113,12 @@ describe("the event a handler receives", () => {
   });
 
   it("carries text bodies as text and binary bodies base64-encoded", async () => {
-    await send("POST", "/intake/name", { "Content-Type": "application/x-www-form-urlencoded" }, "chatId=c-1&value=J%C3%BCrgen");
+    await send(
+      "POST",
+      "/intake/name",
+      { "Content-Type": "application/x-www-form-urlencoded" },
+      "chatId=c-1&value=J%C3%BCrgen",
+    );
     const binary = Buffer.from([0, 1, 2, 254, 255]);
     await send("POST", "/router/handover", { "Content-Type": "application/octet-stream" }, binary);
     const [form, bytes] = events;
@@ -140,7 +159,11 @@ describe("the response the gateway sends", () => {
   });
 
   it("answers 404 for a path or method outside the route table, without calling a handler", async () => {
-    for (const [method, path] of [["GET", "/nowhere"], ["PUT", "/handover"], ["GET", "/chats/"]] as const) {
+    for (const [method, path] of [
+      ["GET", "/nowhere"],
+      ["PUT", "/handover"],
+      ["GET", "/chats/"],
+    ] as const) {
       const answer = await send(method, path);
       expect(answer.status).toBe(404);
       expect(JSON.parse(answer.body.toString())).toEqual({ message: "Not Found" });
@@ -149,7 +172,12 @@ describe("the response the gateway sends", () => {
   });
 
   it("answers 413 above API Gateway's 10 MB payload limit, without calling a handler", async () => {
-    const answer = await send("POST", "/handover", { "Content-Type": "application/json" }, Buffer.alloc(10 * 1024 * 1024 + 1, 32));
+    const answer = await send(
+      "POST",
+      "/handover",
+      { "Content-Type": "application/json" },
+      Buffer.alloc(10 * 1024 * 1024 + 1, 32),
+    );
     expect(answer.status).toBe(413);
     expect(events).toHaveLength(0);
   });
@@ -181,7 +209,9 @@ describe("the response the gateway sends", () => {
 
   it("serves the local-only info for the demo", async () => {
     const answer = await send("GET", LOCAL_INFO_PATH);
-    expect(JSON.parse(answer.body.toString())).toEqual({ simulator: { inspectUrl: "http://127.0.0.1:1/__sim/received" } });
+    expect(JSON.parse(answer.body.toString())).toEqual({
+      simulator: { inspectUrl: "http://127.0.0.1:1/__sim/received" },
+    });
     expect(events).toHaveLength(0);
   });
 });

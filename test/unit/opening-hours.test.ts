@@ -3,7 +3,13 @@ import { ConfigError, loadConfig } from "../../packages/core/src/config";
 import { BusinessHoursSchedule, BusinessHoursText } from "../../packages/core/src/opening-hours";
 import { checkAvailability } from "../../packages/core/src/presence";
 
-const OFFICE = { mon: [["09:00", "17:30"]], tue: [["09:00", "17:30"]], wed: [["09:00", "17:30"]], thu: [["09:00", "17:30"]], fri: [["09:00", "17:30"]] };
+const OFFICE = {
+  mon: [["09:00", "17:30"]],
+  tue: [["09:00", "17:30"]],
+  wed: [["09:00", "17:30"]],
+  thu: [["09:00", "17:30"]],
+  fri: [["09:00", "17:30"]],
+};
 
 const schedule = (hours: object) => new BusinessHoursSchedule(BusinessHoursText.parse(JSON.stringify(hours)));
 /** `closedUntil` at an instant given as ISO text. */
@@ -13,7 +19,13 @@ const instant = (iso: string) => new Date(iso).toISOString();
 describe("open or closed", () => {
   const amsterdam = schedule({
     timeZone: "Europe/Amsterdam",
-    weekly: { ...OFFICE, fri: [["09:00", "12:00"], ["13:00", "17:00"]] },
+    weekly: {
+      ...OFFICE,
+      fri: [
+        ["09:00", "12:00"],
+        ["13:00", "17:00"],
+      ],
+    },
   });
 
   it("is open inside an interval, from its opening minute up to but not including its closing minute", () => {
@@ -94,7 +106,11 @@ describe("overnight intervals", () => {
   });
 
   it("run from a special date into the next day", () => {
-    const hours = schedule({ timeZone: "Europe/Amsterdam", weekly: {}, special: { "2026-12-31": [["20:00", "03:00"]] } });
+    const hours = schedule({
+      timeZone: "Europe/Amsterdam",
+      weekly: {},
+      special: { "2026-12-31": [["20:00", "03:00"]] },
+    });
     expect(ask(hours, "2027-01-01T02:30:00+01:00")).toBeUndefined();
     expect(ask(hours, "2027-01-01T03:00:00+01:00")).toEqual({ opensAt: undefined });
   });
@@ -123,14 +139,22 @@ describe("daylight saving time", () => {
     });
 
     it("spring forward: an opening at the skipped 02:30 happens at 03:30 summer time", () => {
-      const hours = schedule({ timeZone: "Europe/Amsterdam", weekly: {}, special: { "2026-03-29": [["02:30", "05:00"]] } });
+      const hours = schedule({
+        timeZone: "Europe/Amsterdam",
+        weekly: {},
+        special: { "2026-03-29": [["02:30", "05:00"]] },
+      });
       expect(ask(hours, "2026-03-29T00:00:00Z")).toEqual({ opensAt: "2026-03-29T03:30:00+02:00" });
       expect(ask(hours, "2026-03-29T01:29:00Z")).toEqual({ opensAt: "2026-03-29T03:30:00+02:00" });
       expect(ask(hours, "2026-03-29T01:30:00Z")).toBeUndefined();
     });
 
     it("fall back: a repeated 02:30 counts at its first occurrence, and the interval lasts an hour longer", () => {
-      const hours = schedule({ timeZone: "Europe/Amsterdam", weekly: {}, special: { "2026-10-25": [["02:30", "05:00"]] } });
+      const hours = schedule({
+        timeZone: "Europe/Amsterdam",
+        weekly: {},
+        special: { "2026-10-25": [["02:30", "05:00"]] },
+      });
       expect(ask(hours, "2026-10-25T00:00:00Z")).toEqual({ opensAt: "2026-10-25T02:30:00+02:00" });
       expect(ask(hours, "2026-10-25T00:30:00Z")).toBeUndefined();
       expect(ask(hours, "2026-10-25T03:59:00Z")).toBeUndefined();
@@ -160,7 +184,11 @@ describe("daylight saving time", () => {
     });
 
     it("fall back: an opening at the repeated 01:30 is the EDT one", () => {
-      const hours = schedule({ timeZone: "America/New_York", weekly: {}, special: { "2026-11-01": [["01:30", "03:00"]] } });
+      const hours = schedule({
+        timeZone: "America/New_York",
+        weekly: {},
+        special: { "2026-11-01": [["01:30", "03:00"]] },
+      });
       expect(ask(hours, "2026-11-01T05:00:00Z")).toEqual({ opensAt: "2026-11-01T01:30:00-04:00" });
       expect(ask(hours, "2026-11-01T05:30:00Z")).toBeUndefined();
       expect(ask(hours, "2026-11-01T06:45:00Z")).toBeUndefined();
@@ -180,30 +208,68 @@ describe("validation", () => {
   it("accepts the documented example and fills in absent holidays and special dates", () => {
     const example = {
       timeZone: "Europe/Amsterdam",
-      weekly: { mon: [["09:00", "17:30"]], fri: [["09:00", "12:00"], ["13:00", "17:00"]], sat: [["22:00", "02:00"]] },
+      weekly: {
+        mon: [["09:00", "17:30"]],
+        fri: [
+          ["09:00", "12:00"],
+          ["13:00", "17:00"],
+        ],
+        sat: [["22:00", "02:00"]],
+      },
       holidays: ["2026-12-25"],
       special: { "2026-12-24": [["09:00", "13:00"]] },
     };
     expect(BusinessHoursText.parse(JSON.stringify(example))).toEqual(example);
-    expect(BusinessHoursText.parse('{"timeZone":"UTC","weekly":{}}')).toEqual({ timeZone: "UTC", weekly: {}, holidays: [], special: {} });
+    expect(BusinessHoursText.parse('{"timeZone":"UTC","weekly":{}}')).toEqual({
+      timeZone: "UTC",
+      weekly: {},
+      holidays: [],
+      special: {},
+    });
   });
 
   it("names each bad entry and its value", () => {
-    expect(json({ timeZone: "Europe/Amsterdm", weekly: {} })).toBe('timeZone: "Europe/Amsterdm" is not an IANA time zone such as "Europe/Amsterdam"');
-    expect(json({ timeZone: "UTC", weekly: { monday: [] } })).toBe('weekly: unknown weekday "monday" (use sun, mon, tue, wed, thu, fri, sat)');
-    expect(json({ timeZone: "UTC", weekly: { mon: [["9:00", "17:00"]] } })).toBe('weekly.mon[0][0]: "9:00" is not a time "HH:MM" from "00:00" to "24:00"');
-    expect(json({ timeZone: "UTC", weekly: { fri: [["09:00", "12:00"], ["13:00", "13:00"]] } })).toMatch(
-      /^weekly\.fri\[1\]: \["13:00","13:00"\] is not an interval/,
+    expect(json({ timeZone: "Europe/Amsterdm", weekly: {} })).toBe(
+      'timeZone: "Europe/Amsterdm" is not an IANA time zone such as "Europe/Amsterdam"',
     );
-    expect(json({ timeZone: "UTC", weekly: { sat: [["24:00", "02:00"]] } })).toMatch(/^weekly\.sat\[0\]: \["24:00","02:00"\] is not an interval/);
-    expect(json({ timeZone: "UTC", weekly: { tue: [["09:00"]] } })).toBe('weekly.tue[0]: ["09:00"] is not an interval ["HH:MM","HH:MM"]');
-    expect(json({ timeZone: "UTC", weekly: { wed: "09:00-17:00" } })).toMatch(/^weekly\.wed: "09:00-17:00" is not a list of intervals/);
-    expect(json({ timeZone: "UTC", weekly: {}, holidays: ["2026-12-25", "2026-02-30"] })).toBe('holidays[1]: "2026-02-30" is not a date "YYYY-MM-DD"');
-    expect(json({ timeZone: "UTC", weekly: {}, special: { "24-12-2026": [] } })).toBe('special.24-12-2026: "24-12-2026" is not a date "YYYY-MM-DD"');
+    expect(json({ timeZone: "UTC", weekly: { monday: [] } })).toBe(
+      'weekly: unknown weekday "monday" (use sun, mon, tue, wed, thu, fri, sat)',
+    );
+    expect(json({ timeZone: "UTC", weekly: { mon: [["9:00", "17:00"]] } })).toBe(
+      'weekly.mon[0][0]: "9:00" is not a time "HH:MM" from "00:00" to "24:00"',
+    );
+    expect(
+      json({
+        timeZone: "UTC",
+        weekly: {
+          fri: [
+            ["09:00", "12:00"],
+            ["13:00", "13:00"],
+          ],
+        },
+      }),
+    ).toMatch(/^weekly\.fri\[1\]: \["13:00","13:00"\] is not an interval/);
+    expect(json({ timeZone: "UTC", weekly: { sat: [["24:00", "02:00"]] } })).toMatch(
+      /^weekly\.sat\[0\]: \["24:00","02:00"\] is not an interval/,
+    );
+    expect(json({ timeZone: "UTC", weekly: { tue: [["09:00"]] } })).toBe(
+      'weekly.tue[0]: ["09:00"] is not an interval ["HH:MM","HH:MM"]',
+    );
+    expect(json({ timeZone: "UTC", weekly: { wed: "09:00-17:00" } })).toMatch(
+      /^weekly\.wed: "09:00-17:00" is not a list of intervals/,
+    );
+    expect(json({ timeZone: "UTC", weekly: {}, holidays: ["2026-12-25", "2026-02-30"] })).toBe(
+      'holidays[1]: "2026-02-30" is not a date "YYYY-MM-DD"',
+    );
+    expect(json({ timeZone: "UTC", weekly: {}, special: { "24-12-2026": [] } })).toBe(
+      'special.24-12-2026: "24-12-2026" is not a date "YYYY-MM-DD"',
+    );
     expect(json({ timeZone: "UTC", weekly: {}, holidays: ["2026-12-25"], special: { "2026-12-25": [] } })).toBe(
       "special.2026-12-25: is also listed as a holiday",
     );
-    expect(json({ timeZone: "UTC", weekly: {}, closed: [] })).toBe('unknown key "closed" (use timeZone, weekly, holidays, special)');
+    expect(json({ timeZone: "UTC", weekly: {}, closed: [] })).toBe(
+      'unknown key "closed" (use timeZone, weekly, holidays, special)',
+    );
     expect(json({ weekly: {} })).toBe("timeZone: is missing");
     expect(problem("mon-fri 9-17")).toBe("is not JSON");
   });
@@ -227,12 +293,21 @@ describe("validation", () => {
     });
 
     it("is parsed once at start", () => {
-      const config = loadConfig({ ...required, BUSINESS_HOURS: '{"timeZone":"Europe/Amsterdam","weekly":{"mon":[["09:00","17:30"]]}}' });
-      expect(config.BUSINESS_HOURS).toEqual({ timeZone: "Europe/Amsterdam", weekly: { mon: [["09:00", "17:30"]] }, holidays: [], special: {} });
+      const config = loadConfig({
+        ...required,
+        BUSINESS_HOURS: '{"timeZone":"Europe/Amsterdam","weekly":{"mon":[["09:00","17:30"]]}}',
+      });
+      expect(config.BUSINESS_HOURS).toEqual({
+        timeZone: "Europe/Amsterdam",
+        weekly: { mon: [["09:00", "17:30"]] },
+        holidays: [],
+        special: {},
+      });
     });
 
     it("fails fast, naming the setting and the bad entry", () => {
-      const start = () => loadConfig({ ...required, BUSINESS_HOURS: '{"timeZone":"UTC","weekly":{"fri":[["13:00","13:00"]]}}' });
+      const start = () =>
+        loadConfig({ ...required, BUSINESS_HOURS: '{"timeZone":"UTC","weekly":{"fri":[["13:00","13:00"]]}}' });
       expect(start).toThrow(ConfigError);
       expect(start).toThrow(/BUSINESS_HOURS is invalid \(weekly\.fri\[0\]: \["13:00","13:00"\] is not an interval/);
     });
@@ -242,7 +317,9 @@ describe("validation", () => {
 describe("the availability check with business hours", () => {
   const office = schedule({ timeZone: "Europe/Amsterdam", weekly: OFFICE });
   const deps = (now: string) => ({
-    presence: { check: vi.fn(async () => ({ agentStatus: "online" as const, agentAvailable: true, reason: "presence" as const })) },
+    presence: {
+      check: vi.fn(async () => ({ agentStatus: "online" as const, agentAvailable: true, reason: "presence" as const })),
+    },
     store: { recordPresence: vi.fn(async () => {}) },
     metrics: { count: vi.fn() },
     log: { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() },

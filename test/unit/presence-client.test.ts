@@ -75,9 +75,14 @@ describe("presence client", () => {
       cacheSeconds: 10,
       timeoutMs: 50,
       fetch: ((_url: URL, init: RequestInit) =>
-        new Promise((_resolve, reject) => init.signal!.addEventListener("abort", () => reject(init.signal!.reason)))) as typeof fetch,
+        new Promise((_resolve, reject) =>
+          init.signal!.addEventListener("abort", () => reject(init.signal!.reason)),
+        )) as typeof fetch,
     });
-    expect(await client.check("WebChat", undefined)).toMatchObject({ agentStatus: "offline", reason: "presence-timeout" });
+    expect(await client.check("WebChat", undefined)).toMatchObject({
+      agentStatus: "offline",
+      reason: "presence-timeout",
+    });
   });
 
   it("keeps a bounded number of answers, still serving recent ones from the cache", async () => {

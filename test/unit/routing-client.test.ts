@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { handoverMutation, RoutingClient, type RoutingClientOptions } from "@caic-handover/core/routing";
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
-const request = handoverMutation("chat-1", { client: "wc", bot: "bot", agent: "msc" }, { name: "Ann", email: "a@b.co" });
+const request = handoverMutation(
+  "chat-1",
+  { client: "wc", bot: "bot", agent: "msc" },
+  { name: "Ann", email: "a@b.co" },
+);
 
 /** A routing client on a virtual clock: sleeps advance time, each answer is scripted. */
 function client(answers: (() => Response | Promise<Response>)[], options: Partial<RoutingClientOptions> = {}) {
@@ -31,7 +35,10 @@ function client(answers: (() => Response | Promise<Response>)[], options: Partia
   return { routing, sleeps, seen, advance: (ms: number) => (now += ms) };
 }
 
-const status = (code: number, headers: Record<string, string> = {}) => () => new Response(code === 204 ? null : "{}", { status: code, headers });
+const status =
+  (code: number, headers: Record<string, string> = {}) =>
+  () =>
+    new Response(code === 204 ? null : "{}", { status: code, headers });
 const networkError = () => {
   throw new TypeError("fetch failed");
 };

@@ -34,7 +34,8 @@ const stepFor = (guide: Guide, route: RouteSpec): Step => {
   expect(found, routeKey(route)).toHaveLength(1);
   return found[0]!;
 };
-const settings = (step: Step, label: string) => step.settings.filter((s) => s.label === label).map((s) => text(s.value));
+const settings = (step: Step, label: string) =>
+  step.settings.filter((s) => s.label === label).map((s) => text(s.value));
 const route = (output: string) => ROUTES.find((candidate) => candidate.output === output)!;
 /** `n.m` as the guide numbers its steps. */
 const numbered = (guide: Guide, number: string) => {
@@ -43,8 +44,17 @@ const numbered = (guide: Guide, number: string) => {
 };
 
 /** What a CM.com user enters for each route, written out in full. */
-const EXPECTED: Record<string, { method: string; url: string; key: "header" | "query"; body?: object; responses?: Record<string, string> }> = {
-  CaicEventUrl: { method: "POST", url: `${PROD}/caic/events`, key: "header", body: { chatId: "{{chatId}}" }, responses: { status: "handoverStatus" } },
+const EXPECTED: Record<
+  string,
+  { method: string; url: string; key: "header" | "query"; body?: object; responses?: Record<string, string> }
+> = {
+  CaicEventUrl: {
+    method: "POST",
+    url: `${PROD}/caic/events`,
+    key: "header",
+    body: { chatId: "{{chatId}}" },
+    responses: { status: "handoverStatus" },
+  },
   AvailabilityUrl: {
     method: "GET",
     url: `${PROD}/availability?chatId={{chatId}}`,
@@ -86,7 +96,14 @@ describe("in step with the route table", () => {
   });
 
   it("reports a route added without a guide entry", () => {
-    const added: RouteSpec = { method: "POST", path: "/router/messages", function: "router-events", output: "RouterMessagesUrl", calledBy: "new", keyIn: "header" };
+    const added: RouteSpec = {
+      method: "POST",
+      path: "/router/messages",
+      function: "router-events",
+      output: "RouterMessagesUrl",
+      calledBy: "new",
+      keyIn: "header",
+    };
     expect(guideDrift([...ROUTES, added])).toEqual({ missing: ["POST /router/messages"], stale: [] });
     expect(guideDrift(ROUTES.slice(1)).stale).toEqual(["CaicEventUrl"]);
   });
@@ -122,8 +139,16 @@ describe("a deployed stage from .sst/outputs.json", () => {
   it("names the stage, the dashboard and where the key is, without the key", () => {
     expect(guide.title).toBe(`caic-handover setup guide: stage prod (from ${FIXTURE})`);
     expect(guide.about).toEqual([
-      { label: "Key", value: `${PLACEHOLDER} (the stage's HANDOVER_WEBHOOK_KEY secret: \`npx sst secrets get HANDOVER_WEBHOOK_KEY --stage prod\`)` },
-      { label: "Dashboard", value: { code: "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/prod-caic-handover" } },
+      {
+        label: "Key",
+        value: `${PLACEHOLDER} (the stage's HANDOVER_WEBHOOK_KEY secret: \`npx sst secrets get HANDOVER_WEBHOOK_KEY --stage prod\`)`,
+      },
+      {
+        label: "Dashboard",
+        value: {
+          code: "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/prod-caic-handover",
+        },
+      },
     ]);
   });
 
@@ -144,7 +169,9 @@ describe("a deployed stage from .sst/outputs.json", () => {
       else expect(settings(step, "URL")).toEqual([expected.url.replace(PLACEHOLDER, encodeURIComponent(SECRET))]);
     }
     expect(shown.about[0]).toEqual({ label: "Key", value: { code: SECRET } });
-    expect(run(["--outputs", FIXTURE, "--stage", "prod", "--show-key"], { HANDOVER_WEBHOOK_KEY: SECRET })).toContain(`X-Handover-Key: ${SECRET}`);
+    expect(run(["--outputs", FIXTURE, "--stage", "prod", "--show-key"], { HANDOVER_WEBHOOK_KEY: SECRET })).toContain(
+      `X-Handover-Key: ${SECRET}`,
+    );
   });
 
   it("asks for the key in the environment when --show-key has none", () => {
@@ -156,7 +183,9 @@ describe("a deployed stage from .sst/outputs.json", () => {
   it("tells where WEB_CONVERSATIONS_HANDOVER_URL is set for the stage", () => {
     const keep = numbered(guide, "4.1");
     expect(keep.title).toBe("Keep Web Conversations' own handover endpoint");
-    expect(settings(keep, "Into")).toEqual(["`WEB_CONVERSATIONS_HANDOVER_URL=…` in `.env.prod`, then `npx sst deploy --stage prod`"]);
+    expect(settings(keep, "Into")).toEqual([
+      "`WEB_CONVERSATIONS_HANDOVER_URL=…` in `.env.prod`, then `npx sst deploy --stage prod`",
+    ]);
   });
 
   it("merges every stack entry of the stage and prefers a route's own output over ApiUrl + path", () => {
@@ -180,8 +209,12 @@ describe("a deployed stage from .sst/outputs.json", () => {
   });
 
   it("explains what is wrong with the outputs", () => {
-    expect(() => run(["--outputs", FIXTURE])).toThrow(`${FIXTURE} holds several stages (dev, prod): pick one with --stage`);
-    expect(() => run(["--outputs", FIXTURE, "--stage", "test"])).toThrow(`${FIXTURE} holds no stage test (found: dev, prod)`);
+    expect(() => run(["--outputs", FIXTURE])).toThrow(
+      `${FIXTURE} holds several stages (dev, prod): pick one with --stage`,
+    );
+    expect(() => run(["--outputs", FIXTURE, "--stage", "test"])).toThrow(
+      `${FIXTURE} holds no stage test (found: dev, prod)`,
+    );
     expect(() => run(["--outputs", "missing.json"])).toThrow(
       "missing.json not found: deploy first (npx sst deploy --stage <stage>), or give --api-url <url>, or --local for npm start",
     );
@@ -194,13 +227,20 @@ describe("a deployed stage from .sst/outputs.json", () => {
 
 describe("--api-url", () => {
   it("overrides the outputs file", () => {
-    const guide = buildGuide(deployedTarget({ apiUrl: "https://api.example.com/", stage: "prod", outputs: FIXTURE }, {}, undefined));
-    for (const r of ROUTES) expect(settings(stepFor(guide, r), "URL")[0]).toBe(EXPECTED[r.output]!.url.replace(PROD, "https://api.example.com"));
+    const guide = buildGuide(
+      deployedTarget({ apiUrl: "https://api.example.com/", stage: "prod", outputs: FIXTURE }, {}, undefined),
+    );
+    for (const r of ROUTES)
+      expect(settings(stepFor(guide, r), "URL")[0]).toBe(
+        EXPECTED[r.output]!.url.replace(PROD, "https://api.example.com"),
+      );
     expect(guide.title).toBe("caic-handover setup guide: stage prod (from --api-url https://api.example.com/)");
   });
 
   it("is checked", () => {
-    expect(() => run(["--api-url", "api.example.com"])).toThrow("--api-url must be an http(s) URL, not api.example.com");
+    expect(() => run(["--api-url", "api.example.com"])).toThrow(
+      "--api-url must be an http(s) URL, not api.example.com",
+    );
   });
 });
 
@@ -209,12 +249,16 @@ describe("--local", () => {
     const guide = buildGuide(localTarget({ local: true }, {}));
     expect(guide.title).toBe("caic-handover setup guide: npm start on http://127.0.0.1:3000");
     for (const r of ROUTES) {
-      expect(settings(stepFor(guide, r), "URL")[0]).toBe(EXPECTED[r.output]!.url.replace(PROD, "http://127.0.0.1:3000"));
+      expect(settings(stepFor(guide, r), "URL")[0]).toBe(
+        EXPECTED[r.output]!.url.replace(PROD, "http://127.0.0.1:3000"),
+      );
     }
     expect(text(guide.about[0]!.value)).toBe(
       `${PLACEHOLDER} (HANDOVER_WEBHOOK_KEY from your shell or \`.env\`, else the local default; \`npm start\` prints it)`,
     );
-    expect(settings(numbered(guide, "4.1"), "Into")).toEqual(["`WEB_CONVERSATIONS_HANDOVER_URL=…` in `.env` (or the shell), then restart `npm start`"]);
+    expect(settings(numbered(guide, "4.1"), "Into")).toEqual([
+      "`WEB_CONVERSATIONS_HANDOVER_URL=…` in `.env` (or the shell), then restart `npm start`",
+    ]);
   });
 
   it("follows PORT, and shows the key npm start uses with --show-key", () => {
@@ -273,13 +317,22 @@ describe("the order and content of CM.com's guide", () => {
   it("branches on agentStatus, on reason closed with opensAt, and re-prompts or stops on valid and exhausted", () => {
     expect(numbered(guide, "3.3").settings).toEqual([
       { label: "agentStatus equals online", value: "continue to 3.4" },
-      { label: "availabilityReason equals closed", value: 'Output: "We are closed now and open again at {{opensAt}}."' },
-      { label: "Fallback (offline, or the API Callout failed)", value: 'Output: "No agent is available right now. Please try again later."' },
+      {
+        label: "availabilityReason equals closed",
+        value: 'Output: "We are closed now and open again at {{opensAt}}."',
+      },
+      {
+        label: "Fallback (offline, or the API Callout failed)",
+        value: 'Output: "No agent is available right now. Please try again later."',
+      },
     ]);
     expect(settings(numbered(guide, "3.4"), "Store the answer in dialog variable")).toEqual(["email"]);
     expect(numbered(guide, "3.6").settings.map((s) => [s.label, s.value])).toEqual([
       ["emailValid equals true", "continue to 3.7"],
-      ["emailExhausted equals true", 'Output: "Sorry, that did not work. Please try again later." (stop: do not ask again)'],
+      [
+        "emailExhausted equals true",
+        'Output: "Sorry, that did not work. Please try again later." (stop: do not ask again)',
+      ],
       ["Fallback (valid is false)", "Output {{emailMessage}}, then back to 3.4 (ask again)"],
     ]);
     expect(settings(numbered(guide, "3.7"), "Store the answer in dialog variable")).toEqual(["name"]);
@@ -288,11 +341,16 @@ describe("the order and content of CM.com's guide", () => {
       'Output: "Sorry, that did not work. Please try again later." (stop: do not ask again)',
       "Output {{nameMessage}}, then back to 3.7 (ask again)",
     ]);
-    expect(numbered(guide, "3.11").settings[0]).toEqual({ label: "handoverResult equals requested", value: 'Output: "One moment, I am connecting you to a colleague."' });
+    expect(numbered(guide, "3.11").settings[0]).toEqual({
+      label: "handoverResult equals requested",
+      value: 'Output: "One moment, I am connecting you to a colleague."',
+    });
   });
 
   it("says the Event endpoint has no header section", () => {
-    expect(stepFor(guide, route("RouterEventsUrl")).notes).toContain("The Event endpoint has no header section, so the key goes in the URL.");
+    expect(stepFor(guide, route("RouterEventsUrl")).notes).toContain(
+      "The Event endpoint has no header section, so the key goes in the URL.",
+    );
   });
 });
 
@@ -302,7 +360,7 @@ describe("formats", () => {
   it("plain text by default: numbered steps with every setting on its own line", () => {
     const out = run(args);
     expect(out.startsWith("caic-handover setup guide: stage prod")).toBe(true);
-    expect(out).toContain("\n3.2 API Callout \"Agent availability\" (CM.com guide, step 1)\n");
+    expect(out).toContain('\n3.2 API Callout "Agent availability" (CM.com guide, step 1)\n');
     expect(out).toMatch(new RegExp(`\\n {6}URL {2,}${PROD.replaceAll(".", "\\.")}/caic/events\\n`));
     expect(out).toMatch(/\n {6}Header {2,}X-Handover-Key: <HANDOVER_WEBHOOK_KEY>\n/);
   });
@@ -310,13 +368,17 @@ describe("formats", () => {
   it("markdown: headings, tables, code spans, and placeholders that survive rendering", () => {
     const out = run([...args, "--format", "markdown"]);
     expect(out.startsWith("# caic-handover setup guide: stage prod")).toBe(true);
-    expect(out).toContain("\n## 3. Conversational AI Cloud: dialog \"Handover to a live agent\"\n");
-    expect(out).toContain("\n### 3.2 API Callout \"Agent availability\" (CM.com guide, step 1)\n\n| Setting | Value |\n| --- | --- |\n| Method | GET |\n");
+    expect(out).toContain('\n## 3. Conversational AI Cloud: dialog "Handover to a live agent"\n');
+    expect(out).toContain(
+      '\n### 3.2 API Callout "Agent availability" (CM.com guide, step 1)\n\n| Setting | Value |\n| --- | --- |\n| Method | GET |\n',
+    );
     expect(out).toContain(`| URL | \`${PROD}/router/events?key=<HANDOVER_WEBHOOK_KEY>\` |`);
     expect(out).toContain("| Header | `X-Handover-Key: <HANDOVER_WEBHOOK_KEY>` |");
-    expect(out).toContain("| Body | `{\"chatId\":\"{{chatId}}\",\"email\":\"{{email}}\"}` |");
+    expect(out).toContain('| Body | `{"chatId":"{{chatId}}","email":"{{email}}"}` |');
     expect(out).toContain("| If | Then |\n| --- | --- |\n| agentStatus equals online | continue to 3.4 |");
-    expect(out).toContain("- **Key**: \\<HANDOVER_WEBHOOK_KEY> (the stage's HANDOVER_WEBHOOK_KEY secret: `npx sst secrets get HANDOVER_WEBHOOK_KEY --stage prod`)");
+    expect(out).toContain(
+      "- **Key**: \\<HANDOVER_WEBHOOK_KEY> (the stage's HANDOVER_WEBHOOK_KEY secret: `npx sst secrets get HANDOVER_WEBHOOK_KEY --stage prod`)",
+    );
     // Outside code spans a bare <…> would vanish as an HTML tag.
     for (const line of out.split("\n")) expect(line.replace(/`[^`]*`/g, "")).not.toMatch(/(^|[^\\])</);
   });
@@ -338,13 +400,17 @@ describe("formats", () => {
 
 describe("the command", () => {
   const tsx = (args: string[]) =>
-    promisify(execFile)("node_modules/.bin/tsx", ["packages/local/src/setup-guide.ts", ...args], { env: { ...process.env, HANDOVER_WEBHOOK_KEY: "" } });
+    promisify(execFile)("node_modules/.bin/tsx", ["packages/local/src/setup-guide.ts", ...args], {
+      env: { ...process.env, HANDOVER_WEBHOOK_KEY: "" },
+    });
 
   it("prints the guide, and a one-line reason with exit code 1 when it cannot", async () => {
     const { stdout } = await tsx(["--outputs", FIXTURE, "--stage", "prod"]);
     expect(stdout).toContain(`${PROD}/handover`);
     const failed = await tsx(["--outputs", FIXTURE]).catch((error: { code: number; stderr: string }) => error);
     expect(failed).toMatchObject({ code: 1 });
-    expect((failed as { stderr: string }).stderr).toContain(`setup-guide: ${FIXTURE} holds several stages (dev, prod): pick one with --stage`);
+    expect((failed as { stderr: string }).stderr).toContain(
+      `setup-guide: ${FIXTURE} holds several stages (dev, prod): pick one with --stage`,
+    );
   });
 });

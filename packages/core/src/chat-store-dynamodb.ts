@@ -169,11 +169,13 @@ export class DynamoDbChatStore implements ChatStore {
   ) {
     const outcome = await this.#change(chatId, now, {
       create: false,
-      condition: (e) =>
-        `${e.name("claimId")} = ${e.value(claimId)} AND ${e.name("status")} = ${e.value("requesting")}`,
+      condition: (e) => `${e.name("claimId")} = ${e.value(claimId)} AND ${e.name("status")} = ${e.value("requesting")}`,
       set: (e) =>
         result.ok
-          ? [`${e.name("status")} = ${e.value("requested")}`, `${e.name("requestedAt")} = ${e.value(now.toISOString())}`]
+          ? [
+              `${e.name("status")} = ${e.value("requested")}`,
+              `${e.name("requestedAt")} = ${e.value(now.toISOString())}`,
+            ]
           : [`${e.name("status")} = ${e.value("failed")}`, `${e.name("failureReason")} = ${e.value(result.reason)}`],
       remove: (e) => [e.name("claimId"), e.name("claimExpiresAt")],
       history: result.ok ? { status: "requested" } : { status: "failed", detail: result.reason },
@@ -219,7 +221,8 @@ export class DynamoDbChatStore implements ChatStore {
 
   async #mustChange(chatId: string, now: Date, change: Change): Promise<ChatRecord> {
     const outcome = await this.#change(chatId, now, change);
-    if (!outcome.ok) throw new StoreUnavailableError(`unexpected condition failure for ${change.create ? "upsert" : "update"}`);
+    if (!outcome.ok)
+      throw new StoreUnavailableError(`unexpected condition failure for ${change.create ? "upsert" : "update"}`);
     return outcome.record;
   }
 
@@ -242,10 +245,14 @@ export class DynamoDbChatStore implements ChatStore {
       ...(change.set?.(e) ?? []),
     ];
     if (!set.some((part) => part.startsWith(`${e.name("status")} =`))) {
-      set.push(`${e.name("status")} = if_not_exists(${e.name("status")}, ${e.value(change.initialStatus ?? "started")})`);
+      set.push(
+        `${e.name("status")} = if_not_exists(${e.name("status")}, ${e.value(change.initialStatus ?? "started")})`,
+      );
     }
     const live = `${expiresAt} > ${e.value(nowSec)}`;
-    const exists = change.create ? `(attribute_not_exists(${key}) OR ${live})` : `(attribute_exists(${key}) AND ${live})`;
+    const exists = change.create
+      ? `(attribute_not_exists(${key}) OR ${live})`
+      : `(attribute_exists(${key}) AND ${live})`;
     // The SDK re-sends a request whose answer it did not get; the token turns a repeat of an applied write into a no-op.
     const writeId = randomUUID();
     const writeToken = e.name("writeId");

@@ -65,8 +65,7 @@ export function loadConfig<S extends SecretName>(
 ): ConfigWith<S> {
   const values: Record<string, string> = {};
   for (const key of Object.keys(ConfigSchema.shape)) {
-    const value =
-      env[key] ?? env[`SST_Secret_value_${key}`] ?? env[`SST_Parameter_value_${key}`];
+    const value = env[key] ?? env[`SST_Secret_value_${key}`] ?? env[`SST_Parameter_value_${key}`];
     if (value !== undefined && value !== "") values[key] = value;
   }
   const parsed = ConfigSchema.safeParse(values);

@@ -109,7 +109,8 @@ async function awaitOutcome(deps: HandoverDeps, chatId: string): Promise<Handove
     const record = await deps.store.get(chatId, deps.now());
     if (record === undefined || record.status === "requesting") continue;
     if (record.status === "requested" || record.status === "handed_over") return { handover: "requested" };
-    if (record.status === "failed") return { handover: "failed", reason: record.failureReason ?? "routing-unavailable" };
+    if (record.status === "failed")
+      return { handover: "failed", reason: record.failureReason ?? "routing-unavailable" };
     break;
   }
   deps.log.warn("handover still in progress after waiting");

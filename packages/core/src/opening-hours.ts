@@ -11,7 +11,8 @@ const CACHED_DAYS = 32;
 const show = (value: unknown) => JSON.stringify(value) ?? String(value);
 /** Every message names the offending value, so a bad entry is found at a glance. */
 const says = (what: string) => ({
-  error: (issue: { input?: unknown }) => (issue.input === undefined ? "is missing" : `${show(issue.input)} is not ${what}`),
+  error: (issue: { input?: unknown }) =>
+    issue.input === undefined ? "is missing" : `${show(issue.input)} is not ${what}`,
 });
 
 const isTimeZone = (timeZone: string) => {
@@ -48,7 +49,9 @@ function buildSchema() {
 
   return z.strictObject(
     {
-      timeZone: z.string(says("a time zone")).check(z.refine(isTimeZone, says('an IANA time zone such as "Europe/Amsterdam"'))),
+      timeZone: z
+        .string(says("a time zone"))
+        .check(z.refine(isTimeZone, says('an IANA time zone such as "Europe/Amsterdam"'))),
       weekly: z.strictObject(
         {
           sun: z.optional(intervals),
@@ -67,7 +70,10 @@ function buildSchema() {
         },
       ),
       holidays: z._default(z.array(date, says('a list of dates ["YYYY-MM-DD", …]')), []),
-      special: z._default(z.record(date, intervals, says('an object of dates such as {"2026-12-24":[["09:00","13:00"]]}')), {}),
+      special: z._default(
+        z.record(date, intervals, says('an object of dates such as {"2026-12-24":[["09:00","13:00"]]}')),
+        {},
+      ),
     },
     {
       error: (issue) =>
@@ -178,7 +184,8 @@ export class BusinessHoursSchedule implements OpeningHours {
     return intervals.map(([from, to]) => {
       const opens = minutes(from);
       const overnight = minutes(to) < opens;
-      const closes = overnight && this.#holidays.has(dateOf(day + 1)) ? 24 * 60 : minutes(to) + (overnight ? 24 * 60 : 0);
+      const closes =
+        overnight && this.#holidays.has(dateOf(day + 1)) ? 24 * 60 : minutes(to) + (overnight ? 24 * 60 : 0);
       return {
         opens: this.#instant(day * DAY_MS + opens * MINUTE_MS),
         closes: this.#instant(day * DAY_MS + closes * MINUTE_MS),

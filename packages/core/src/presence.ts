@@ -134,7 +134,12 @@ export async function checkAvailability(
   const now = deps.now();
   const closed = deps.openingHours?.closedUntil(now);
   const result: PresenceAnswer = closed
-    ? { agentStatus: "offline", agentAvailable: false, reason: "closed", ...(closed.opensAt ? { opensAt: closed.opensAt } : {}) }
+    ? {
+        agentStatus: "offline",
+        agentAvailable: false,
+        reason: "closed",
+        ...(closed.opensAt ? { opensAt: closed.opensAt } : {}),
+      }
     : await deps.presence.check(channel, referrer);
 
   if (result.agentAvailable) deps.metrics.count("AgentsOnline");

@@ -145,5 +145,9 @@ function parseRetryAfter(header: string | null, now: number): number | undefined
 }
 
 function errorName(error: unknown): string {
-  return error instanceof Error ? (error.name === "TypeError" ? String(error.cause ?? error.message) : error.name) : "error";
+  return error instanceof Error
+    ? error.name === "TypeError"
+      ? String(error.cause ?? error.message)
+      : error.name
+    : "error";
 }

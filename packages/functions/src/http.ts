@@ -1,7 +1,13 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { parseChatId } from "@caic-handover/core/chat-id";
-import { BadRequestError, NotFoundError, PayloadTooLargeError, StoreUnavailableError, UnauthorizedError } from "@caic-handover/core/errors";
+import {
+  BadRequestError,
+  NotFoundError,
+  PayloadTooLargeError,
+  StoreUnavailableError,
+  UnauthorizedError,
+} from "@caic-handover/core/errors";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -122,9 +128,11 @@ function respond(reply: Reply): APIGatewayProxyStructuredResultV2 {
 
 /** The single error-to-status mapping. A 5xx says nothing about internals. */
 function mapError(error: unknown, log: Logger): APIGatewayProxyStructuredResultV2 {
-  if (error instanceof BadRequestError) return respond({ status: 400, json: { error: "bad_request", message: error.problem } });
+  if (error instanceof BadRequestError)
+    return respond({ status: 400, json: { error: "bad_request", message: error.problem } });
   if (error instanceof UnauthorizedError) return respond({ status: 401, json: { error: "unauthorized" } });
-  if (error instanceof NotFoundError) return respond({ status: 404, json: { error: "not_found", message: error.message } });
+  if (error instanceof NotFoundError)
+    return respond({ status: 404, json: { error: "not_found", message: error.message } });
   if (error instanceof PayloadTooLargeError) {
     return respond({ status: 413, json: { error: "payload_too_large", message: error.message } });
   }

@@ -10,10 +10,13 @@ export async function intakeStep(field: IntakeField) {
   const runtime = await createRuntime(`intake-${field}`);
   const deps = { ...runtime, required: runtime.config.INTAKE_REQUIRED_FIELDS };
   const schema = intakeRequestSchema(field);
-  return httpRoute({ log: runtime.log, key: runtime.config.HANDOVER_WEBHOOK_KEY, chatId: "required" }, async (request) => {
-    const input = parseInput(schema, request.fields);
-    const raw = input.value ?? input[field];
-    if (raw === undefined) throw new BadRequestError(`${field} is required (as "value" or "${field}")`);
-    return { json: await recordIntake(deps, request.chatId!, field, raw) };
-  });
+  return httpRoute(
+    { log: runtime.log, key: runtime.config.HANDOVER_WEBHOOK_KEY, chatId: "required" },
+    async (request) => {
+      const input = parseInput(schema, request.fields);
+      const raw = input.value ?? input[field];
+      if (raw === undefined) throw new BadRequestError(`${field} is required (as "value" or "${field}")`);
+      return { json: await recordIntake(deps, request.chatId!, field, raw) };
+    },
+  );
 }

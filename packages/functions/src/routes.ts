@@ -36,15 +36,30 @@ const WRITE: readonly DynamoDbAction[] = ["dynamodb:UpdateItem", "dynamodb:Delet
 const DYNAMODB_CALL_S = 5;
 
 export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
-  "caic-event": { secrets: [KEY], dynamodb: WRITE, timeoutSeconds: 8, budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s)` },
+  "caic-event": {
+    secrets: [KEY],
+    dynamodb: WRITE,
+    timeoutSeconds: 8,
+    budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s)`,
+  },
   availability: {
     secrets: [KEY, "MSC_PRESENCE_API_KEY"],
     dynamodb: WRITE,
     timeoutSeconds: 10,
     budget: `presence ≤ 2 s + one or two DynamoDB writes (normally one; ≤ ${DYNAMODB_CALL_S} s each)`,
   },
-  "intake-email": { secrets: [KEY], dynamodb: WRITE, timeoutSeconds: 12, budget: `one DynamoDB write, two after a handover (≤ ${DYNAMODB_CALL_S} s each)` },
-  "intake-name": { secrets: [KEY], dynamodb: WRITE, timeoutSeconds: 12, budget: `one DynamoDB write, two after a handover (≤ ${DYNAMODB_CALL_S} s each)` },
+  "intake-email": {
+    secrets: [KEY],
+    dynamodb: WRITE,
+    timeoutSeconds: 12,
+    budget: `one DynamoDB write, two after a handover (≤ ${DYNAMODB_CALL_S} s each)`,
+  },
+  "intake-name": {
+    secrets: [KEY],
+    dynamodb: WRITE,
+    timeoutSeconds: 12,
+    budget: `one DynamoDB write, two after a handover (≤ ${DYNAMODB_CALL_S} s each)`,
+  },
   handover: {
     secrets: [KEY, "CM_PRODUCT_TOKEN"],
     dynamodb: ["dynamodb:GetItem", ...WRITE],
@@ -57,9 +72,24 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     timeoutSeconds: 10,
     budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s) + forward ≤ 3 s`,
   },
-  "router-events": { secrets: [KEY], dynamodb: WRITE, timeoutSeconds: 8, budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s)` },
-  "chat-status": { secrets: [KEY], dynamodb: ["dynamodb:GetItem"], timeoutSeconds: 8, budget: `one DynamoDB read (≤ ${DYNAMODB_CALL_S} s)` },
-  "chat-erase": { secrets: [KEY], dynamodb: WRITE, timeoutSeconds: 8, budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s)` },
+  "router-events": {
+    secrets: [KEY],
+    dynamodb: WRITE,
+    timeoutSeconds: 8,
+    budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s)`,
+  },
+  "chat-status": {
+    secrets: [KEY],
+    dynamodb: ["dynamodb:GetItem"],
+    timeoutSeconds: 8,
+    budget: `one DynamoDB read (≤ ${DYNAMODB_CALL_S} s)`,
+  },
+  "chat-erase": {
+    secrets: [KEY],
+    dynamodb: WRITE,
+    timeoutSeconds: 8,
+    budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s)`,
+  },
 };
 
 export interface RouteSpec {
@@ -78,16 +108,86 @@ export interface RouteSpec {
 }
 
 export const ROUTES: readonly RouteSpec[] = [
-  { method: "POST", path: "/caic/events", function: "caic-event", output: "CaicEventUrl", calledBy: "CAIC API Callout: start of the handover dialog", keyIn: "header" },
-  { method: "GET", path: "/availability", function: "availability", output: "AvailabilityUrl", calledBy: "CAIC API Callout: agent availability", keyIn: "header" },
-  { method: "POST", path: "/availability", function: "availability", output: "PresenceWebhookUrl", calledBy: "Web Conversations presence-check webhook (provider Third Party)", keyIn: "query" },
-  { method: "POST", path: "/intake/email", function: "intake-email", output: "IntakeEmailUrl", calledBy: "CAIC API Callout after the e-mail Capture Input", keyIn: "header" },
-  { method: "POST", path: "/intake/name", function: "intake-name", output: "IntakeNameUrl", calledBy: "CAIC API Callout after the name Capture Input", keyIn: "header" },
-  { method: "POST", path: "/handover", function: "handover", output: "HandoverUrl", calledBy: "CAIC API Callout: the handover itself", keyIn: "header" },
-  { method: "POST", path: "/router/handover", function: "handover-notification", output: "RouterHandoverEndpointUrl", calledBy: "Conversational Router: Handover Endpoint", keyIn: "header" },
-  { method: "POST", path: "/router/events", function: "router-events", output: "RouterEventsUrl", calledBy: "Conversational Router: Event endpoint", keyIn: "query" },
-  { method: "GET", path: "/chats/{chatId}", function: "chat-status", output: "ChatStatusUrl", calledBy: "operators, a page polling for 'handed over'", keyIn: "header" },
-  { method: "DELETE", path: "/chats/{chatId}", function: "chat-erase", output: "ChatEraseUrl", calledBy: "operators, privacy requests", keyIn: "header" },
+  {
+    method: "POST",
+    path: "/caic/events",
+    function: "caic-event",
+    output: "CaicEventUrl",
+    calledBy: "CAIC API Callout: start of the handover dialog",
+    keyIn: "header",
+  },
+  {
+    method: "GET",
+    path: "/availability",
+    function: "availability",
+    output: "AvailabilityUrl",
+    calledBy: "CAIC API Callout: agent availability",
+    keyIn: "header",
+  },
+  {
+    method: "POST",
+    path: "/availability",
+    function: "availability",
+    output: "PresenceWebhookUrl",
+    calledBy: "Web Conversations presence-check webhook (provider Third Party)",
+    keyIn: "query",
+  },
+  {
+    method: "POST",
+    path: "/intake/email",
+    function: "intake-email",
+    output: "IntakeEmailUrl",
+    calledBy: "CAIC API Callout after the e-mail Capture Input",
+    keyIn: "header",
+  },
+  {
+    method: "POST",
+    path: "/intake/name",
+    function: "intake-name",
+    output: "IntakeNameUrl",
+    calledBy: "CAIC API Callout after the name Capture Input",
+    keyIn: "header",
+  },
+  {
+    method: "POST",
+    path: "/handover",
+    function: "handover",
+    output: "HandoverUrl",
+    calledBy: "CAIC API Callout: the handover itself",
+    keyIn: "header",
+  },
+  {
+    method: "POST",
+    path: "/router/handover",
+    function: "handover-notification",
+    output: "RouterHandoverEndpointUrl",
+    calledBy: "Conversational Router: Handover Endpoint",
+    keyIn: "header",
+  },
+  {
+    method: "POST",
+    path: "/router/events",
+    function: "router-events",
+    output: "RouterEventsUrl",
+    calledBy: "Conversational Router: Event endpoint",
+    keyIn: "query",
+  },
+  {
+    method: "GET",
+    path: "/chats/{chatId}",
+    function: "chat-status",
+    output: "ChatStatusUrl",
+    calledBy: "operators, a page polling for 'handed over'",
+    keyIn: "header",
+  },
+  {
+    method: "DELETE",
+    path: "/chats/{chatId}",
+    function: "chat-erase",
+    output: "ChatEraseUrl",
+    calledBy: "operators, privacy requests",
+    keyIn: "header",
+  },
 ];
 
 export const routeKey = (route: RouteSpec) => `${route.method} ${route.path}`;

@@ -50,11 +50,23 @@ async function getParameters(
   const headers: Record<string, string> = {
     "content-type": "application/x-amz-json-1.1",
     host: endpoint.host,
-    "x-amz-date": new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, ""),
+    "x-amz-date": new Date()
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .replace(/\.\d{3}/, ""),
     "x-amz-target": "AmazonSSM.GetParameters",
     ...(env.AWS_SESSION_TOKEN ? { "x-amz-security-token": env.AWS_SESSION_TOKEN } : {}),
   };
-  headers.authorization = signV4({ method: "POST", path: endpoint.pathname, headers, body, region, service: "ssm", accessKeyId, secretAccessKey });
+  headers.authorization = signV4({
+    method: "POST",
+    path: endpoint.pathname,
+    headers,
+    body,
+    region,
+    service: "ssm",
+    accessKeyId,
+    secretAccessKey,
+  });
   const response = await fetchImpl(endpoint, { method: "POST", headers, body, signal: AbortSignal.timeout(3000) });
   const text = await response.text();
   if (!response.ok) throw new Error(`SSM GetParameters answered ${response.status}: ${text.slice(0, 200)}`);
@@ -79,14 +91,21 @@ export function signV4(input: SigningInput): string {
   const hmac = (key: string | Buffer, data: string) => createHmac("sha256", key).update(data).digest();
   const amzDate = input.headers["x-amz-date"]!;
   const day = amzDate.slice(0, 8);
-  const names = Object.keys(input.headers).map((name) => name.toLowerCase()).sort();
+  const names = Object.keys(input.headers)
+    .map((name) => name.toLowerCase())
+    .sort();
   const lower = Object.fromEntries(Object.entries(input.headers).map(([k, v]) => [k.toLowerCase(), v]));
   const canonicalHeaders = names.map((name) => `${name}:${lower[name]!.trim().replace(/\s+/g, " ")}\n`).join("");
   const signedHeaders = names.join(";");
-  const canonicalRequest = [input.method, input.path, "", canonicalHeaders, signedHeaders, sha256(input.body)].join("\n");
+  const canonicalRequest = [input.method, input.path, "", canonicalHeaders, signedHeaders, sha256(input.body)].join(
+    "\n",
+  );
   const scope = `${day}/${input.region}/${input.service}/aws4_request`;
   const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256(canonicalRequest)].join("\n");
-  const signingKey = hmac(hmac(hmac(hmac(`AWS4${input.secretAccessKey}`, day), input.region), input.service), "aws4_request");
+  const signingKey = hmac(
+    hmac(hmac(hmac(`AWS4${input.secretAccessKey}`, day), input.region), input.service),
+    "aws4_request",
+  );
   const signature = createHmac("sha256", signingKey).update(stringToSign).digest("hex");
   return `AWS4-HMAC-SHA256 Credential=${input.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
 }

@@ -40,7 +40,8 @@ export function toApiEvent(
   const sourceIp = input.sourceIp ?? "127.0.0.1";
   headers["x-forwarded-for"] ??= sourceIp;
   headers["x-forwarded-proto"] ??= "http";
-  const body = input.body === undefined ? undefined : Buffer.isBuffer(input.body) ? input.body : Buffer.from(input.body);
+  const body =
+    input.body === undefined ? undefined : Buffer.isBuffer(input.body) ? input.body : Buffer.from(input.body);
   const contentType = headers["content-type"] ?? "";
   const isText = body === undefined || contentType === "" || TEXT_TYPES.test(contentType);
   const query = new URLSearchParams(rawQueryString);
@@ -100,7 +101,9 @@ export interface HttpOutput {
  */
 export function toHttpResponse(result: unknown): HttpOutput {
   if (isStructured(result)) {
-    const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]));
+    const headers = Object.fromEntries(
+      Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]),
+    );
     const body = result.body ?? "";
     return {
       statusCode: Number(result.statusCode),
@@ -110,7 +113,12 @@ export function toHttpResponse(result: unknown): HttpOutput {
     };
   }
   const body = typeof result === "string" ? result : (JSON.stringify(result) ?? "");
-  return { statusCode: 200, headers: { "content-type": "application/json" }, cookies: [], body: Buffer.from(body, "utf8") };
+  return {
+    statusCode: 200,
+    headers: { "content-type": "application/json" },
+    cookies: [],
+    body: Buffer.from(body, "utf8"),
+  };
 }
 
 const isStructured = (result: unknown): result is APIGatewayProxyStructuredResultV2 =>

@@ -68,8 +68,7 @@ class Behaviour {
   }
 }
 
-const ROUTING_PATH =
-  /^\/conversational\/control\/v1\/accounts\/([^/]+)\/chats\/([^/]+)\/routing\/mutationrequests$/;
+const ROUTING_PATH = /^\/conversational\/control\/v1\/accounts\/([^/]+)\/chats\/([^/]+)\/routing\/mutationrequests$/;
 
 export class CmSimulator {
   readonly presence = {
@@ -170,7 +169,13 @@ export class CmSimulator {
     const apikey = url.searchParams.get("apikey");
     const channel = url.searchParams.get("Channel");
     const referrer = url.searchParams.get("referrer");
-    const call: PresenceCall = { at: new Date().toISOString(), apikey: apikey ? "[set]" : null, channel, referrer, status: 200 };
+    const call: PresenceCall = {
+      at: new Date().toISOString(),
+      apikey: apikey ? "[set]" : null,
+      channel,
+      referrer,
+      status: 200,
+    };
     this.presence.calls.push(call);
     if (!channel) return send(res, (call.status = 400), "Bad Request", "text/plain");
     if (apikey !== this.options.presenceApiKey) return send(res, (call.status = 404), "Not Found", "text/plain");
@@ -187,7 +192,10 @@ export class CmSimulator {
       at: new Date().toISOString(),
       technicalLinkId,
       chatId,
-      headers: { "content-type": req.headers["content-type"], "x-cm-producttoken": req.headers["x-cm-producttoken"] ? "[set]" : undefined },
+      headers: {
+        "content-type": req.headers["content-type"],
+        "x-cm-producttoken": req.headers["x-cm-producttoken"] ? "[set]" : undefined,
+      },
       body: undefined,
       problems: [],
       status: 200,
@@ -212,7 +220,12 @@ export class CmSimulator {
   }
 
   async #forward(req: IncomingMessage, body: string, res: ServerResponse) {
-    const call: ForwardCall = { at: new Date().toISOString(), contentType: req.headers["content-type"], body, status: 200 };
+    const call: ForwardCall = {
+      at: new Date().toISOString(),
+      contentType: req.headers["content-type"],
+      body,
+      status: 200,
+    };
     this.webConversations.calls.push(call);
     if (await applyFault(this.webConversations.behaviour.take(), res, call)) return;
     send(res, 200, "", "text/plain");
@@ -222,8 +235,10 @@ export class CmSimulator {
 /** What CM's routing control would object to in a mutation request (cm-interfaces §2.2). */
 export function mutationProblems(contentType: string | undefined, body: unknown, pathChatId: string): string[] {
   const problems: string[] = [];
-  if (!contentType?.toLowerCase().startsWith("application/json")) problems.push("Content-Type must be application/json");
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return [...problems, "body must be a JSON object"];
+  if (!contentType?.toLowerCase().startsWith("application/json"))
+    problems.push("Content-Type must be application/json");
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    return [...problems, "body must be a JSON object"];
   const { ChatId, Mutations, Context } = body as Record<string, unknown>;
   if (ChatId !== pathChatId) problems.push("ChatId must equal the chat id in the path");
   if (!Array.isArray(Mutations) || Mutations.length === 0) {
@@ -239,7 +254,8 @@ export function mutationProblems(contentType: string | undefined, body: unknown,
     });
   }
   if (Context !== undefined) {
-    if (typeof Context !== "object" || Context === null || Array.isArray(Context)) problems.push("Context must be an object");
+    if (typeof Context !== "object" || Context === null || Array.isArray(Context))
+      problems.push("Context must be an object");
     else if (Object.values(Context).some((v) => typeof v !== "string")) problems.push("Context values must be strings");
   }
   return problems;

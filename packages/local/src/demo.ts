@@ -56,14 +56,24 @@ async function conversation() {
   check(event, event.json?.status === "started", 'status "started"');
 
   const referrer = encodeURIComponent("https://shop.example/help");
-  const availability = await call("Are agents available?", "GET", `/availability?chatId=${chatId}&referrer=${referrer}`);
+  const availability = await call(
+    "Are agents available?",
+    "GET",
+    `/availability?chatId=${chatId}&referrer=${referrer}`,
+  );
   check(availability, ["online", "offline"].includes(availability.json?.agentStatus), "an agentStatus");
 
-  const wrong = await call("A wrong e-mail address", "POST", "/intake/email", { chatId, value: "jane.doe.example.com" });
+  const wrong = await call("A wrong e-mail address", "POST", "/intake/email", {
+    chatId,
+    value: "jane.doe.example.com",
+  });
   check(wrong, wrong.json?.valid === false && typeof wrong.json.message === "string", "valid false with a message");
   console.log(`   the bot says: "${wrong.json.message}"`);
 
-  const email = await call("The right e-mail address", "POST", "/intake/email", { chatId, value: " Jane.Doe@Example.COM " });
+  const email = await call("The right e-mail address", "POST", "/intake/email", {
+    chatId,
+    value: " Jane.Doe@Example.COM ",
+  });
   check(email, email.json?.valid === true, "valid true");
 
   const name = await call("The name", "POST", "/intake/name", { chatId, value: "Jane van der Berg" });
@@ -72,7 +82,12 @@ async function conversation() {
   const handover = await call("The handover", "POST", "/handover", { chatId });
   check(handover, handover.json?.handover === "requested", 'handover "requested"');
 
-  const notified = await call("The Router's handover notification (empty context)", "POST", "/router/handover", routerNotification());
+  const notified = await call(
+    "The Router's handover notification (empty context)",
+    "POST",
+    "/router/handover",
+    routerNotification(),
+  );
   check(notified, notified.json?.ok === true, "ok true");
 
   const status = await call("The chat's status", "GET", `/chats/${chatId}`);
@@ -96,7 +111,8 @@ async function simulatedCm() {
   console.log(`   routing mutation requests: ${mutations.length}, accepted: ${accepted.length}`);
   if (accepted[0]) console.log(indent(JSON.stringify(accepted[0].body, null, 2)));
   console.log(`   handover notifications forwarded to Web Conversations: ${forwarded.length}`);
-  if (accepted.length !== 1 || mutations.length !== 1) throw new UnexpectedAnswerError("expected exactly one accepted mutation request");
+  if (accepted.length !== 1 || mutations.length !== 1)
+    throw new UnexpectedAnswerError("expected exactly one accepted mutation request");
   if (forwarded.length !== 1) throw new UnexpectedAnswerError("expected the notification forwarded once");
 }
 

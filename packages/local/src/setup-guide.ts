@@ -99,7 +99,11 @@ export function localTarget(options: GuideOptions, env: Record<string, string | 
  * A deployed stage: every stack entry of that stage in `.sst/outputs.json`, merged; or only
  * --api-url. The key is shown only when --show-key is given and HANDOVER_WEBHOOK_KEY is set.
  */
-export function deployedTarget(options: GuideOptions, env: Record<string, string | undefined>, outputsText?: string): Target {
+export function deployedTarget(
+  options: GuideOptions,
+  env: Record<string, string | undefined>,
+  outputsText?: string,
+): Target {
   let stage = options.stage;
   let urls: Record<string, string>;
   let dashboardUrl: string | undefined;
@@ -154,7 +158,9 @@ function stageOutputs(all: Record<string, Record<string, string>>, wanted: strin
   const stage = wanted ?? (stages.length === 1 ? stages[0] : undefined);
   if (stage === undefined) {
     throw new SetupGuideError(
-      stages.length === 0 ? `${file} holds no ${APP} stage: deploy first` : `${file} holds several stages (${stages.join(", ")}): pick one with --stage`,
+      stages.length === 0
+        ? `${file} holds no ${APP} stage: deploy first`
+        : `${file} holds several stages (${stages.join(", ")}): pick one with --stage`,
     );
   }
   const outputs = byStage.get(stage);
@@ -218,7 +224,9 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
     title: 'API Callout "Check e-mail"',
     body: { chatId: CHAT_ID, email: variable("email") },
     responses: { valid: "emailValid", message: "emailMessage", exhausted: "emailExhausted" },
-    notes: ["Valid: the normalised address is stored. Invalid: `message` is a short sentence the bot can show; after 3 invalid attempts `exhausted` is true."],
+    notes: [
+      "Valid: the normalised address is stored. Invalid: `message` is a short sentence the bot can show; after 3 invalid attempts `exhausted` is true.",
+    ],
   },
   IntakeNameUrl: {
     title: 'API Callout "Check name"',
@@ -256,7 +264,7 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   },
   ChatEraseUrl: {
     title: "Erase a chat's personal data (privacy requests)",
-    notes: ["Replace {chatId} in the URL. Answers {\"erased\":true}."],
+    notes: ['Replace {chatId} in the URL. Answers {"erased":true}.'],
   },
 };
 
@@ -274,8 +282,13 @@ function routeStep(target: Target, output: string): Step {
   const entry = ROUTE_GUIDE[output];
   if (!route || !entry) throw new SetupGuideError(`the route table and the setup guide disagree about ${output}`);
   const key = target.key ?? KEY_PLACEHOLDER;
-  const query = { ...entry.query, ...(route.keyIn === "query" ? { key: target.key ? encodeURIComponent(key) : key } : {}) };
-  const queryText = Object.entries(query).map(([name, value]) => `${name}=${value}`).join("&");
+  const query = {
+    ...entry.query,
+    ...(route.keyIn === "query" ? { key: target.key ? encodeURIComponent(key) : key } : {}),
+  };
+  const queryText = Object.entries(query)
+    .map(([name, value]) => `${name}=${value}`)
+    .join("&");
   const url = `${target.urls[output]}${queryText ? `?${queryText}` : ""}`;
   const settings = [set("Method", route.method), set("URL", code(url))];
   if (route.keyIn === "header") settings.push(set("Header", code(`${KEY_HEADER}: ${key}`)));
@@ -285,13 +298,22 @@ function routeStep(target: Target, output: string): Step {
   for (const [field, name] of Object.entries(entry.responses ?? {})) {
     settings.push(set(`Response field ${field} → dialog variable`, code(name)));
   }
-  return { title: entry.title, settings, notes: [...entry.notes, `Route ${routeKey(route)}: ${route.calledBy}.`], route };
+  return {
+    title: entry.title,
+    settings,
+    notes: [...entry.notes, `Route ${routeKey(route)}: ${route.calledBy}.`],
+    route,
+  };
 }
 
 // The guide, in the order of CM.com's guide.
 
 /** A Logical Step: each condition and where it leads, in the order CAIC should test them. */
-const logicalStep = (title: string, branches: Array<[condition: string, then: string]>, notes: string[] = []): Step => ({
+const logicalStep = (
+  title: string,
+  branches: Array<[condition: string, then: string]>,
+  notes: string[] = [],
+): Step => ({
   title: `Logical Step "${title}"`,
   settings: branches.map(([condition, then]) => set(condition, then)),
   notes,
@@ -301,7 +323,9 @@ const logicalStep = (title: string, branches: Array<[condition: string, then: st
 export function buildGuide(target: Target): Guide {
   const { missing, stale } = guideDrift();
   if (missing.length > 0 || stale.length > 0) {
-    throw new SetupGuideError(`setup guide out of step with the route table: no entry for ${missing.join(", ") || "-"}; stale entries ${stale.join(", ") || "-"}`);
+    throw new SetupGuideError(
+      `setup guide out of step with the route table: no entry for ${missing.join(", ") || "-"}; stale entries ${stale.join(", ") || "-"}`,
+    );
   }
   const route = (output: string) => routeStep(target, output);
   const keyText = target.key ?? `${KEY_PLACEHOLDER} (${target.keySource})`;
@@ -336,8 +360,13 @@ export function buildGuide(target: Target): Guide {
         steps: [
           {
             title: 'Event "handover"',
-            settings: [set("Event name", code("handover")), set("Answer", 'starts the dialog "Handover to a live agent" (section 3)')],
-            notes: ["Event names allow letters, digits, _ and - only. Do not rename the event once the answer uses it."],
+            settings: [
+              set("Event name", code("handover")),
+              set("Answer", 'starts the dialog "Handover to a live agent" (section 3)'),
+            ],
+            notes: [
+              "Event names allow letters, digits, _ and - only. Do not rename the event once the answer uses it.",
+            ],
           },
         ],
       },
@@ -351,8 +380,14 @@ export function buildGuide(target: Target): Guide {
             "Agents available?",
             [
               ["agentStatus equals online", "continue to 3.4"],
-              ["availabilityReason equals closed", `Output: "We are closed now and open again at ${variable("opensAt")}."`],
-              ["Fallback (offline, or the API Callout failed)", 'Output: "No agent is available right now. Please try again later."'],
+              [
+                "availabilityReason equals closed",
+                `Output: "We are closed now and open again at ${variable("opensAt")}."`,
+              ],
+              [
+                "Fallback (offline, or the API Callout failed)",
+                'Output: "No agent is available right now. Please try again later."',
+              ],
             ],
             [
               "CM.com guide, step 2.",
@@ -361,7 +396,10 @@ export function buildGuide(target: Target): Guide {
           ),
           {
             title: 'Capture Input "E-mail" (CM.com guide, step 3)',
-            settings: [set("Question", '"What is your e-mail address?"'), set("Store the answer in dialog variable", code("email"))],
+            settings: [
+              set("Question", '"What is your e-mail address?"'),
+              set("Store the answer in dialog variable", code("email")),
+            ],
             notes: [],
           },
           route("IntakeEmailUrl"),
@@ -372,7 +410,10 @@ export function buildGuide(target: Target): Guide {
           ]),
           {
             title: 'Capture Input "Name"',
-            settings: [set("Question", '"What is your name?"'), set("Store the answer in dialog variable", code("name"))],
+            settings: [
+              set("Question", '"What is your name?"'),
+              set("Store the answer in dialog variable", code("name")),
+            ],
             notes: [],
           },
           route("IntakeNameUrl"),
@@ -384,7 +425,10 @@ export function buildGuide(target: Target): Guide {
           route("HandoverUrl"),
           logicalStep("Handed over?", [
             ["handoverResult equals requested", 'Output: "One moment, I am connecting you to a colleague."'],
-            ["Fallback (failed, or the API Callout failed)", 'Output: "Sorry, I could not connect you. Please try again in a moment."'],
+            [
+              "Fallback (failed, or the API Callout failed)",
+              'Output: "Sorry, I could not connect you. Please try again in a moment."',
+            ],
           ]),
         ],
       },
@@ -398,7 +442,9 @@ export function buildGuide(target: Target): Guide {
               set("Copy", "the URL now in the adapter's Handover Endpoint (Web Conversations' own)"),
               set("Into", target.setParameter("WEB_CONVERSATIONS_HANDOVER_URL")),
             ],
-            notes: ["Do this before step 4.2 replaces it: every notification this backend receives is passed on there."],
+            notes: [
+              "Do this before step 4.2 replaces it: every notification this backend receives is passed on there.",
+            ],
           },
           route("RouterHandoverEndpointUrl"),
           route("RouterEventsUrl"),
@@ -431,7 +477,8 @@ export function renderText(guide: Guide): string {
     section.steps.forEach((step, j) => {
       lines.push("", `${i + 1}.${j + 1} ${step.title}`);
       const labelWidth = Math.max(0, ...step.settings.map((setting) => setting.label.length));
-      for (const setting of step.settings) lines.push(`      ${setting.label.padEnd(labelWidth)}  ${text(setting.value)}`);
+      for (const setting of step.settings)
+        lines.push(`      ${setting.label.padEnd(labelWidth)}  ${text(setting.value)}`);
       for (const note of step.notes) lines.push(`      - ${note}`);
     });
   });
@@ -444,8 +491,7 @@ const prose = (line: string) =>
     .split(/(`[^`]*`)/)
     .map((part, i) => (i % 2 === 1 ? part : part.replaceAll("<", "\\<")))
     .join("");
-const cell = (value: Value) =>
-  (typeof value === "string" ? prose(value) : `\`${value.code}\``).replaceAll("|", "\\|");
+const cell = (value: Value) => (typeof value === "string" ? prose(value) : `\`${value.code}\``).replaceAll("|", "\\|");
 
 export function renderMarkdown(guide: Guide): string {
   const table = (settings: Setting[], heading: [string, string]) => [
@@ -465,11 +511,15 @@ export function renderMarkdown(guide: Guide): string {
     if (section.intro.length > 0) lines.push("", ...section.intro.map(prose));
     section.steps.forEach((step, j) => {
       lines.push("", `### ${i + 1}.${j + 1} ${step.title}`, "");
-      if (step.settings.length > 0) lines.push(...table(step.settings, step.branches ? ["If", "Then"] : ["Setting", "Value"]), "");
+      if (step.settings.length > 0)
+        lines.push(...table(step.settings, step.branches ? ["If", "Then"] : ["Setting", "Value"]), "");
       lines.push(...step.notes.map((note) => `- ${prose(note)}`));
     });
   });
-  return `${lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
+  return `${lines
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trimEnd()}\n`;
 }
 
 // The command.
@@ -511,7 +561,8 @@ export function setupGuide(
   }
   if (values.help) return { text: `${USAGE}\n`, out: undefined };
   const format = values.format ?? "text";
-  if (format !== "text" && format !== "markdown") throw new SetupGuideError(`--format is text or markdown, not ${format}`);
+  if (format !== "text" && format !== "markdown")
+    throw new SetupGuideError(`--format is text or markdown, not ${format}`);
   if (values["api-url"] !== undefined && !/^https?:\/\/[^\s/]+/.test(values["api-url"])) {
     throw new SetupGuideError(`--api-url must be an http(s) URL, not ${values["api-url"]}`);
   }
@@ -524,7 +575,11 @@ export function setupGuide(
   };
   const target = options.local
     ? localTarget(options, env)
-    : deployedTarget(options, env, options.apiUrl ? undefined : readFile(options.outputs ?? resolve(PROJECT_ROOT, ".sst/outputs.json")));
+    : deployedTarget(
+        options,
+        env,
+        options.apiUrl ? undefined : readFile(options.outputs ?? resolve(PROJECT_ROOT, ".sst/outputs.json")),
+      );
   const guide = buildGuide(target);
   return { text: format === "markdown" ? renderMarkdown(guide) : renderText(guide), out: values.out };
 }

@@ -37,14 +37,20 @@ async function start() {
 
   const dynamoDb = await startDynamoDb(config, env.DATA_DIR);
   await createChatTable(dynamoDb.endpoint, config.TABLE_NAME).catch((error: Error) => {
-    throw new ConfigError(`DynamoDB at ${dynamoDb.endpoint} did not create table ${config.TABLE_NAME}: ${error.message}`);
+    throw new ConfigError(
+      `DynamoDB at ${dynamoDb.endpoint} did not create table ${config.TABLE_NAME}: ${error.message}`,
+    );
   });
   process.env.DYNAMODB_ENDPOINT = dynamoDb.endpoint;
 
   const simulated = CM_URLS.filter((name) => !env[name]);
   const simulator = simulated.length > 0 ? await startSimulator(config) : undefined;
   if (simulator) {
-    const urls = { PRESENCE_API_URL: simulator.presenceUrl, ROUTING_API_URL: simulator.routingUrl, WEB_CONVERSATIONS_HANDOVER_URL: simulator.webConversationsUrl };
+    const urls = {
+      PRESENCE_API_URL: simulator.presenceUrl,
+      ROUTING_API_URL: simulator.routingUrl,
+      WEB_CONVERSATIONS_HANDOVER_URL: simulator.webConversationsUrl,
+    };
     for (const name of simulated) process.env[name] = urls[name];
   }
 
@@ -57,14 +63,20 @@ async function start() {
 
 async function startDynamoDb(config: Config, dataDir: string | undefined) {
   if (config.DYNAMODB_ENDPOINT) {
-    return { endpoint: config.DYNAMODB_ENDPOINT, description: `existing DynamoDB at ${config.DYNAMODB_ENDPOINT} (DYNAMODB_ENDPOINT)` };
+    return {
+      endpoint: config.DYNAMODB_ENDPOINT,
+      description: `existing DynamoDB at ${config.DYNAMODB_ENDPOINT} (DYNAMODB_ENDPOINT)`,
+    };
   }
   const path = dataDir ? resolve(PROJECT_ROOT, dataDir) : undefined;
   if (path) mkdirSync(path, { recursive: true });
   const ddb = await startDynamoDbLocal({ dataDir: path });
   running.push(ddb);
   const storage = path ? `data kept in ${path}` : "in memory, DATA_DIR to keep data";
-  return { endpoint: ddb.endpoint, description: `embedded DynamoDB Local ${ddb.endpoint} (${storage}; java pid ${ddb.pid})` };
+  return {
+    endpoint: ddb.endpoint,
+    description: `embedded DynamoDB Local ${ddb.endpoint} (${storage}; java pid ${ddb.pid})`,
+  };
 }
 
 async function startSimulator(config: Config) {
@@ -77,7 +89,13 @@ async function startSimulator(config: Config) {
   return simulator.start();
 }
 
-function banner(gateway: Gateway, config: Config, dynamoDb: string, simulated: readonly string[], inspectUrl: string | undefined) {
+function banner(
+  gateway: Gateway,
+  config: Config,
+  dynamoDb: string,
+  simulated: readonly string[],
+  inspectUrl: string | undefined,
+) {
   const key = config.HANDOVER_WEBHOOK_KEY!;
   const urlOf = (route: (typeof ROUTES)[number]) =>
     `${gateway.url}${route.path}${route.keyIn === "query" ? `?key=${encodeURIComponent(key)}` : ""}`;
@@ -92,7 +110,9 @@ function banner(gateway: Gateway, config: Config, dynamoDb: string, simulated: r
     line("Header to add", `X-Handover-Key: ${key}  (URLs with ?key= carry it already)`),
     line("Local key (HANDOVER_WEBHOOK_KEY)", key),
     line("DynamoDB", `${dynamoDb}, table ${config.TABLE_NAME}`),
-    ...CM_URLS.map((name) => line(name, `${(simulated.includes(name) ? "simulated" : "configured").padEnd(12)}${process.env[name]}`)),
+    ...CM_URLS.map((name) =>
+      line(name, `${(simulated.includes(name) ? "simulated" : "configured").padEnd(12)}${process.env[name]}`),
+    ),
     ...(inspectUrl ? [line("What the simulated CM received", inspectUrl)] : []),
     "",
     "Try it: `npm run demo` in a second shell. Ctrl-C stops everything.",

@@ -34,7 +34,12 @@ const PRESENTATIONS: Presentation[] = [
   { label: "key of very different length", query: KEY.repeat(20), accepted: false },
   { label: "key with surrounding space", header: ` ${KEY} `, accepted: false },
   { label: "key in another case", header: KEY.toUpperCase(), accepted: false },
-  { label: "wrong key in the header, right one in the query (the header decides)", header: "wrong", query: KEY, accepted: false },
+  {
+    label: "wrong key in the header, right one in the query (the header decides)",
+    header: "wrong",
+    query: KEY,
+    accepted: false,
+  },
   { label: "key in the header", header: KEY, accepted: true },
   { label: "key in the query", query: KEY, accepted: true },
 ];
@@ -45,7 +50,8 @@ describe.each(ROUTES.map((route) => [`${route.method} ${route.path}`, route] as 
     const path = route.path.replace("{chatId}", CHAT);
     const before = await r.h.scan();
     const routingCalls = r.h.cm.routing.calls.length;
-    const query: Record<string, string> = route.method === "GET" && route.path === "/availability" ? { chatId: CHAT } : {};
+    const query: Record<string, string> =
+      route.method === "GET" && route.path === "/availability" ? { chatId: CHAT } : {};
     if (presentation.query !== undefined) query.key = presentation.query;
     const answer = await r.call(route.method, path, {
       key: presentation.header ?? null,

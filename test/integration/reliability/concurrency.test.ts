@@ -45,14 +45,21 @@ const script = fc
       ...Array.from({ length: counts.names }, (_, version) => ({ kind: "name", version }) as const),
       ...counts.handovers.map((repeats) => ({ kind: "handover", repeats }) as const),
     ];
-    return fc.tuple(fc.shuffledSubarray(steps, { minLength: steps.length }), fc.array(fc.integer({ min: 1, max: 3 }), { minLength: steps.length, maxLength: steps.length }));
+    return fc.tuple(
+      fc.shuffledSubarray(steps, { minLength: steps.length }),
+      fc.array(fc.integer({ min: 1, max: 3 }), { minLength: steps.length, maxLength: steps.length }),
+    );
   })
   .map(([steps, sizes]) => {
     const waves: Step[][] = [];
     for (let i = 0, w = 0; i < steps.length; w++) {
       const wave: Step[] = [];
       // At most one value per field in a wave, so "the latest" is well defined.
-      while (i < steps.length && wave.length < sizes[w]! && !wave.some((s) => s.kind === steps[i]!.kind && (s.kind === "email" || s.kind === "name"))) {
+      while (
+        i < steps.length &&
+        wave.length < sizes[w]! &&
+        !wave.some((s) => s.kind === steps[i]!.kind && (s.kind === "email" || s.kind === "name"))
+      ) {
         wave.push(steps[i++]!);
       }
       waves.push(wave);
@@ -64,7 +71,8 @@ const valueOf = (chat: number, field: "email" | "name", version: number) => {
   const p = person(`chat-${chat}-v${version}`);
   return field === "email" ? p.email : p.name;
 };
-const stored = (field: "email" | "name", value: string) => (field === "email" ? value.replace(/@(.*)$/, (_, d: string) => `@${d.toLowerCase()}`) : value);
+const stored = (field: "email" | "name", value: string) =>
+  field === "email" ? value.replace(/@(.*)$/, (_, d: string) => `@${d.toLowerCase()}`) : value;
 
 function limiter(max: number) {
   let active = 0;
@@ -84,9 +92,15 @@ function limiter(max: number) {
 describe(`${CHATS} chats in parallel`, () => {
   it(`every chat ends complete, handed over once, nothing lost (seed ${SEED})`, async () => {
     const scripts = fc.sample(script, { seed: SEED, numRuns: CHATS });
-    const chats = scripts.map((waves, i) => ({ i, chatId: newChatId(), waves, last: {} as Record<"email" | "name", string> }));
+    const chats = scripts.map((waves, i) => ({
+      i,
+      chatId: newChatId(),
+      waves,
+      last: {} as Record<"email" | "name", string>,
+    }));
     for (const chat of chats) {
-      for (const version of [0, 1, 2]) r.logs.personal(valueOf(chat.i, "email", version), valueOf(chat.i, "name", version));
+      for (const version of [0, 1, 2])
+        r.logs.personal(valueOf(chat.i, "email", version), valueOf(chat.i, "name", version));
     }
 
     const limit = limiter(IN_FLIGHT);
@@ -96,12 +110,19 @@ describe(`${CHATS} chats in parallel`, () => {
         const seen: { step: string; status: number; json: any }[] = [];
         for (const wave of chat.waves) {
           const calls = wave.flatMap((step): Promise<void>[] => {
-            const record = (p: Promise<{ status: number; json: any }>) => p.then((a) => void seen.push({ step: step.kind, status: a.status, json: a.json }));
+            const record = (p: Promise<{ status: number; json: any }>) =>
+              p.then((a) => void seen.push({ step: step.kind, status: a.status, json: a.json }));
             switch (step.kind) {
               case "event":
                 return [record(call("POST", "/caic/events", { body: { chatId: chat.chatId } }))];
               case "availability":
-                return [record(call("GET", "/availability", { query: { chatId: chat.chatId, referrer: "https://shop.example/scale" } }))];
+                return [
+                  record(
+                    call("GET", "/availability", {
+                      query: { chatId: chat.chatId, referrer: "https://shop.example/scale" },
+                    }),
+                  ),
+                ];
               case "email":
               case "name": {
                 const value = valueOf(chat.i, step.kind, step.version);
@@ -109,7 +130,9 @@ describe(`${CHATS} chats in parallel`, () => {
                 return [record(call("POST", `/intake/${step.kind}`, { body: { chatId: chat.chatId, value } }))];
               }
               case "handover":
-                return Array.from({ length: step.repeats }, () => record(call("POST", "/handover", { body: { chatId: chat.chatId } })));
+                return Array.from({ length: step.repeats }, () =>
+                  record(call("POST", "/handover", { body: { chatId: chat.chatId } })),
+                );
             }
           });
           await Promise.all(calls);
@@ -121,7 +144,8 @@ describe(`${CHATS} chats in parallel`, () => {
     );
 
     const accepted = new Map<string, unknown[]>();
-    for (const call of r.h.cm.acceptedMutations) accepted.set(call.chatId, [...(accepted.get(call.chatId) ?? []), call.body]);
+    for (const call of r.h.cm.acceptedMutations)
+      accepted.set(call.chatId, [...(accepted.get(call.chatId) ?? []), call.body]);
     const problems: string[] = [];
     for (const [index, chat] of chats.entries()) {
       const item = await r.h.item(chat.chatId);
@@ -133,7 +157,8 @@ describe(`${CHATS} chats in parallel`, () => {
       if (mutations.length === 0) lost.push("no mutation request");
       const context = (mutations[0] as { Context?: { email?: string; name?: string } } | undefined)?.Context;
       const sent = [0, 1, 2].map((v) => stored("email", valueOf(chat.i, "email", v)));
-      if (mutations.length > 0 && !sent.includes(context?.email ?? "")) lost.push("mutation carried an e-mail never sent");
+      if (mutations.length > 0 && !sent.includes(context?.email ?? ""))
+        lost.push("mutation carried an e-mail never sent");
       const final = answers[index]!.at(-1)!;
       if (final.json?.handover !== "requested") lost.push(`final handover ${JSON.stringify(final.json)}`);
       const bad = answers[index]!.filter((a) => a.status !== 200);

@@ -81,7 +81,8 @@ describe("DynamoDB throttling", () => {
     proxy.throttle(requests.length);
     r.figures.faults += requests.length;
     const answers = await Promise.all(requests.map(([method, url, body]) => r.call(...request(method, url, body))));
-    for (const [i, answer] of answers.entries()) expect([200, 404], requests[i]!.slice(0, 2).join(" ")).toContain(answer.status);
+    for (const [i, answer] of answers.entries())
+      expect([200, 404], requests[i]!.slice(0, 2).join(" ")).toContain(answer.status);
     expect(proxy.throttled).toBe(requests.length);
   });
 

@@ -1,7 +1,14 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { KEY } from "../../support/harness";
-import { chatIdish, hostileRequest, route, sendHostile, toInput, validRequestWorks } from "../../support/reliability-fuzz";
+import {
+  chatIdish,
+  hostileRequest,
+  route,
+  sendHostile,
+  toInput,
+  validRequestWorks,
+} from "../../support/reliability-fuzz";
 import { type Reliability, startReliability } from "../../support/reliability-harness";
 
 /**
@@ -37,10 +44,16 @@ const alteration: fc.Arbitrary<Alteration> = fc.oneof(
     label: "stray path parameter",
     alter: (e: ApiEvent) => Object.assign(e, { pathParameters: { chatId: id as string } }),
   })),
-  fc.constant({ label: "no query map", alter: (e: ApiEvent) => Object.assign(e, { queryStringParameters: undefined }) }),
+  fc.constant({
+    label: "no query map",
+    alter: (e: ApiEvent) => Object.assign(e, { queryStringParameters: undefined }),
+  }),
   fc.constant({ label: "null body", alter: (e: ApiEvent) => Object.assign(e, { body: null }) }),
   fc.constant({ label: "no headers", alter: (e: ApiEvent) => Object.assign(e, { headers: undefined }) }),
-  fc.constant({ label: "repeated key header", alter: (e: ApiEvent) => Object.assign(e.headers, { "x-handover-key": `${KEY},${KEY}` }) }),
+  fc.constant({
+    label: "repeated key header",
+    alter: (e: ApiEvent) => Object.assign(e.headers, { "x-handover-key": `${KEY},${KEY}` }),
+  }),
   fc.constant({
     label: "key header not lower-cased",
     alter: (e: ApiEvent) => {
@@ -59,26 +72,32 @@ const alteration: fc.Arbitrary<Alteration> = fc.oneof(
     label: "huge header",
     alter: (e: ApiEvent) => Object.assign(e.headers, { "x-huge": "h".repeat(n), accept: "text/plain;".repeat(n / 20) }),
   })),
-  fc.array(fc.string({ maxLength: 30 }), { maxLength: 4 }).map((cookies) => ({ label: "cookies", alter: (e: ApiEvent) => Object.assign(e, { cookies }) })),
+  fc
+    .array(fc.string({ maxLength: 30 }), { maxLength: 4 })
+    .map((cookies) => ({ label: "cookies", alter: (e: ApiEvent) => Object.assign(e, { cookies }) })),
 );
 
 describe("fuzzed raw events through every handler", () => {
   it(`${RUNS} sequences of altered events, each followed by a valid request`, async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(hostileRequest, alteration), { minLength: 1, maxLength: 6 }), route, async (requests, next) => {
-        await sendHostile(
-          r,
-          requests.map(([request, { label, alter }]) => {
-            const input = toInput(request);
-            return {
-              input,
-              label: `${label}: ${request.spec.method} ${request.path} ${JSON.stringify(input).slice(0, 300)}`,
-              run: () => r.event(input, alter),
-            };
-          }),
-        );
-        await validRequestWorks(r, next);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(hostileRequest, alteration), { minLength: 1, maxLength: 6 }),
+        route,
+        async (requests, next) => {
+          await sendHostile(
+            r,
+            requests.map(([request, { label, alter }]) => {
+              const input = toInput(request);
+              return {
+                input,
+                label: `${label}: ${request.spec.method} ${request.path} ${JSON.stringify(input).slice(0, 300)}`,
+                run: () => r.event(input, alter),
+              };
+            }),
+          );
+          await validRequestWorks(r, next);
+        },
+      ),
       { numRuns: RUNS, endOnFailure: true },
     );
   }, 150_000);

@@ -22,7 +22,10 @@ describe("fuzzed requests through every handler", () => {
       fc.asyncProperty(fc.array(hostileRequest, { minLength: 1, maxLength: 6 }), route, async (requests, next) => {
         await sendHostile(
           r,
-          requests.map((request) => ({ input: toInput(request), label: `${request.spec.method} ${request.path} ${JSON.stringify(toInput(request)).slice(0, 400)}` })),
+          requests.map((request) => ({
+            input: toInput(request),
+            label: `${request.spec.method} ${request.path} ${JSON.stringify(toInput(request)).slice(0, 400)}`,
+          })),
         );
         await validRequestWorks(r, next);
       }),

@@ -22,7 +22,9 @@ async function converse(tag: string) {
   r.logs.personal(name, email);
   expect((await r.call("POST", "/caic/events", { body: { chatId } })).status).toBe(200);
   await r.call("GET", "/availability", { query: { chatId, referrer: "https://shop.example/help" } });
-  const wrong = await r.call("POST", "/intake/email", { body: { chatId, value: `${name} at ${email.replace("@", " ")}` } });
+  const wrong = await r.call("POST", "/intake/email", {
+    body: { chatId, value: `${name} at ${email.replace("@", " ")}` },
+  });
   expect(wrong.json.valid).toBe(false);
   const badName = await r.call("POST", "/intake/name", { body: { chatId, value: email } });
   expect(badName.json.valid).toBe(false);
@@ -30,7 +32,10 @@ async function converse(tag: string) {
   expect((await r.call("POST", "/intake/name", { body: { chatId, name } })).json.complete).toBe(true);
   expect((await r.call("POST", "/handover", { body: { chatId } })).json).toEqual({ handover: "requested" });
   const notification = `{"chatId":"${chatId}","accountId":"${TECHNICAL_LINK}","context":}`;
-  expect((await r.call("POST", "/router/handover", { body: notification, headers: { "content-type": "application/json" } })).status).toBe(200);
+  expect(
+    (await r.call("POST", "/router/handover", { body: notification, headers: { "content-type": "application/json" } }))
+      .status,
+  ).toBe(200);
   const status = await r.call("GET", `/chats/${chatId}`);
   expect(status.json.status).toBe("handed_over");
   expect(status.text.toLowerCase()).not.toContain(name.toLowerCase());
@@ -40,7 +45,9 @@ async function converse(tag: string) {
 
 function holdsPersonalData(items: unknown, ...values: string[]) {
   const text = JSON.stringify(items).toLowerCase();
-  return values.some((value) => text.includes(value.toLowerCase()) || text.includes(value.toLowerCase().split("@")[0]!));
+  return values.some(
+    (value) => text.includes(value.toLowerCase()) || text.includes(value.toLowerCase().split("@")[0]!),
+  );
 }
 
 describe("lifetime", () => {
@@ -99,7 +106,11 @@ describe("erasure", () => {
     expect(item.name).toBeUndefined();
     expect(item.history.length).toBeGreaterThan(0);
     expect(holdsPersonalData(item, name, email)).toBe(false);
-    expect((await r.call("GET", `/chats/${chatId}`)).json).toMatchObject({ email: null, name: null, status: "handed_over" });
+    expect((await r.call("GET", `/chats/${chatId}`)).json).toMatchObject({
+      email: null,
+      name: null,
+      status: "handed_over",
+    });
     expect((await r.call("DELETE", `/chats/${chatId}`)).status, "erase is idempotent").toBe(200);
     expect((await r.call("DELETE", `/chats/${newChatId()}`)).status, "erasing an unknown chat is fine").toBe(200);
   });
@@ -115,7 +126,9 @@ describe("erasure", () => {
     const item = (await r.h.item(chatId))!;
     expect(item.status).toBe("ended");
     expect(holdsPersonalData(item, name, email)).toBe(false);
-    const other = await r.call("POST", "/router/events", { body: { chat: { id: chatId }, conversationEvents: [{ $type: "RouterMessage" }] } });
+    const other = await r.call("POST", "/router/events", {
+      body: { chat: { id: chatId }, conversationEvents: [{ $type: "RouterMessage" }] },
+    });
     expect(other.status).toBe(200);
     expect((await r.h.item(chatId))!.status).toBe("ended");
   });
@@ -124,7 +137,10 @@ describe("erasure", () => {
     const people = await Promise.all(["bulk-1", "bulk-2", "bulk-3"].map((tag) => converse(tag)));
     for (const [i, p] of people.entries()) {
       if (i % 2 === 0) await r.call("DELETE", `/chats/${p.chatId}`);
-      else await r.call("POST", "/router/events", { body: { chatId: p.chatId, conversationEvents: [{ $type: "RouterSessionEnded" }] } });
+      else
+        await r.call("POST", "/router/events", {
+          body: { chatId: p.chatId, conversationEvents: [{ $type: "RouterSessionEnded" }] },
+        });
     }
     for (const item of await r.h.scan()) {
       if (item.email !== undefined || item.name !== undefined) await r.call("DELETE", `/chats/${item.chatId}`);

@@ -61,37 +61,100 @@ describe.concurrent("upstream faults", () => {
       expect(answer.status, label).toBe(200);
       expect(answer.json, label).toEqual({ agentStatus: "offline", agentAvailable: false, reason });
       expect(ms, label).toBeLessThan(BUDGET_MS.presence + SLACK_MS);
-      expect(await r.h.item(chatId), label).toMatchObject({ status: "unavailable", presence: { agentStatus: "offline", reason } });
+      expect(await r.h.item(chatId), label).toMatchObject({
+        status: "unavailable",
+        presence: { agentStatus: "offline", reason },
+      });
       const after = await r.call("GET", "/availability", { query: { chatId }, headers: { accept: "text/plain" } });
       expect(after.text, `${label}: after`).toBe("online");
     }
 
     inject(r.h.cm.presence, { delayMs: 1_200 });
     const slowButInTime = await r.call("GET", "/availability");
-    expect(slowButInTime.json, "slow but inside the deadline").toEqual({ agentStatus: "online", agentAvailable: true, reason: "presence" });
+    expect(slowButInTime.json, "slow but inside the deadline").toEqual({
+      agentStatus: "online",
+      agentAvailable: true,
+      reason: "presence",
+    });
 
     inject(r.h.cm.presence, { status: 502 });
-    const webhook = await r.call("POST", "/availability", { body: { url: "https://shop.example", channel: "WebChat", data: { context: "x" } } });
-    expect(webhook.json, "the presence-check webhook").toEqual({ agentStatus: "offline", agentAvailable: false, reason: "presence-error" });
-    expect((await r.call("POST", "/availability", { body: { url: "https://shop.example" } })).json.agentStatus).toBe("online");
+    const webhook = await r.call("POST", "/availability", {
+      body: { url: "https://shop.example", channel: "WebChat", data: { context: "x" } },
+    });
+    expect(webhook.json, "the presence-check webhook").toEqual({
+      agentStatus: "offline",
+      agentAvailable: false,
+      reason: "presence-error",
+    });
+    expect((await r.call("POST", "/availability", { body: { url: "https://shop.example" } })).json.agentStatus).toBe(
+      "online",
+    );
   }, 30_000);
 
   it("routing: the answer SPEC §3 names, inside 8 s, and a retry afterwards requests exactly once", async () => {
     const cases: [string, Fault[], Fault | undefined, object, number][] = [
-      ["429 with Retry-After: 1", [{ status: 429, headers: { "retry-after": "1" } }], undefined, { handover: "requested" }, 2],
+      [
+        "429 with Retry-After: 1",
+        [{ status: 429, headers: { "retry-after": "1" } }],
+        undefined,
+        { handover: "requested" },
+        2,
+      ],
       ["429 without Retry-After", [{ status: 429 }, { status: 429 }], undefined, { handover: "requested" }, 3],
       ["429 on every attempt", [], { status: 429 }, { handover: "failed", reason: "routing-unavailable" }, 3],
-      ["429 with a Retry-After beyond the budget", [{ status: 429, headers: { "retry-after": "30" } }], undefined, { handover: "failed", reason: "routing-unavailable" }, 1],
+      [
+        "429 with a Retry-After beyond the budget",
+        [{ status: 429, headers: { "retry-after": "30" } }],
+        undefined,
+        { handover: "failed", reason: "routing-unavailable" },
+        1,
+      ],
       ["500 then 200", [{ status: 500 }], undefined, { handover: "requested" }, 2],
-      ["502 on every attempt", [], { status: 502, body: "<html>bad gateway</html>" }, { handover: "failed", reason: "routing-unavailable" }, 3],
+      [
+        "502 on every attempt",
+        [],
+        { status: 502, body: "<html>bad gateway</html>" },
+        { handover: "failed", reason: "routing-unavailable" },
+        3,
+      ],
       ["503 on every attempt", [], { status: 503 }, { handover: "failed", reason: "routing-unavailable" }, 3],
       ["connection reset then 200", [{ reset: true }], undefined, { handover: "requested" }, 2],
-      ["connection reset on every attempt", [], { reset: true }, { handover: "failed", reason: "routing-unavailable" }, 3],
-      ["timeout (3.5 s, then a gateway 504) on every attempt", [], { delayMs: 3_500, status: 504 }, { handover: "failed", reason: "routing-unavailable" }, 3],
-      ["timeout (hung, then dropped) then 200", [{ delayMs: 3_500, reset: true }], undefined, { handover: "requested" }, 2],
+      [
+        "connection reset on every attempt",
+        [],
+        { reset: true },
+        { handover: "failed", reason: "routing-unavailable" },
+        3,
+      ],
+      [
+        "timeout (3.5 s, then a gateway 504) on every attempt",
+        [],
+        { delayMs: 3_500, status: 504 },
+        { handover: "failed", reason: "routing-unavailable" },
+        3,
+      ],
+      [
+        "timeout (hung, then dropped) then 200",
+        [{ delayMs: 3_500, reset: true }],
+        undefined,
+        { handover: "requested" },
+        2,
+      ],
       ["200 with an empty body", [{ status: 200, body: "" }], undefined, { handover: "requested" }, 1],
-      ["200 with an unexpected body", [{ status: 200, body: "<html>hello</html>" }], undefined, { handover: "requested" }, 1],
-      ["400 (final)", [{ status: 400, body: '{"message":"bad"}' }], undefined, { handover: "failed", reason: "routing-rejected" }, 1],
+      [
+        "200 with an unexpected body",
+        [{ status: 200, body: "<html>hello</html>" }],
+        undefined,
+        { handover: "requested" },
+        1,
+      ],
+      [
+        "400 (final)",
+        [{ status: 400, body: '{"message":"bad"}' }],
+        undefined,
+        { handover: "failed", reason: "routing-rejected" },
+        1,
+      ],
       ["403 (final)", [{ status: 403 }], undefined, { handover: "failed", reason: "routing-rejected" }, 1],
       ["404 (final)", [{ status: 404 }], undefined, { handover: "failed", reason: "routing-rejected" }, 1],
     ];
@@ -110,7 +173,10 @@ describe.concurrent("upstream faults", () => {
       r.h.cm.routing.behaviour.reset();
       const again = await r.call("POST", "/handover", { body: { chatId } });
       expect(again.json, `${label}: again`).toEqual({ handover: "requested" });
-      expect(r.h.cm.acceptedMutations.filter((c) => c.chatId === chatId), label).toHaveLength(1);
+      expect(
+        r.h.cm.acceptedMutations.filter((c) => c.chatId === chatId),
+        label,
+      ).toHaveLength(1);
       expect((await r.h.item(chatId))!.status, label).toBe("requested");
     }
 
@@ -145,7 +211,10 @@ describe.concurrent("upstream faults", () => {
       const again = await r.call("POST", "/router/handover", { body: { chatId } });
       expect(again, `${label}: again`).toMatchObject({ status: 200, json: { ok: true } });
       expect(r.h.cm.webConversations.calls.at(-1)!.status, label).toBe(200);
-      expect((await r.h.item(chatId))!.history.filter((e) => e.status === "handed_over"), label).toHaveLength(1);
+      expect(
+        (await r.h.item(chatId))!.history.filter((e) => e.status === "handed_over"),
+        label,
+      ).toHaveLength(1);
     }
   }, 30_000);
 });
