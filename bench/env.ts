@@ -1,9 +1,9 @@
 import {
-  handlerEnv as localHandlerEnv,
   type HandlerTargets,
   LOCAL_DEFAULTS,
+  handlerEnv as localHandlerEnv,
   SIMULATED_CM,
-} from "../packages/local/src/local-defaults";
+} from "@caic-handover/local/local-defaults";
 
 /** The local values the simulated CM accepts, as the bench's calls need them. */
 export const KEY = LOCAL_DEFAULTS.HANDOVER_WEBHOOK_KEY;

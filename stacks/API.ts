@@ -8,7 +8,7 @@ import {
   routeKey,
 } from "@caic-handover/functions/routes";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
-import { Api, Config, Function, type StackContext, use } from "sst/constructs";
+import { Api, Config, Function as SstFunction, type StackContext, use } from "sst/constructs";
 import { Database } from "./Database";
 import { monitor } from "./monitoring";
 import { deploySettings } from "./settings";
@@ -35,10 +35,10 @@ export function API({ stack, app }: StackContext) {
   const settings = deploySettings(process.env);
   const secrets = Config.Secret.create(stack, ...SECRET_NAMES);
 
-  const functions = {} as Record<FunctionName, Function>;
+  const functions = {} as Record<FunctionName, SstFunction>;
   for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
     const spec = FUNCTIONS[name];
-    functions[name] = new Function(stack, name, {
+    functions[name] = new SstFunction(stack, name, {
       handler: handlerPath(name),
       timeout: spec.timeoutSeconds,
       environment: {

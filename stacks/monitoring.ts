@@ -1,7 +1,7 @@
 import {
+  Metric as Declared,
   DIMENSION_VALUES,
   FUNNEL,
-  Metric as Declared,
   METRIC_NAMES,
   METRICS_NAMESPACE,
   METRICS_SERVICE,
@@ -24,7 +24,7 @@ import {
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
-import type { Api, App, Function, Stack, Table } from "sst/constructs";
+import type { Api, App, Function as SstFunction, Stack, Table } from "sst/constructs";
 
 const PERIOD = Duration.minutes(5);
 
@@ -62,7 +62,7 @@ const graph = (title: string, metrics: IMetric[], width = 8) =>
 export interface MonitoredApp {
   app: App;
   api: Api;
-  functions: Record<FunctionName, Function>;
+  functions: Record<FunctionName, SstFunction>;
   table: Table;
   alarmEmail: string | undefined;
 }
@@ -70,7 +70,7 @@ export interface MonitoredApp {
 /** The stage's dashboard (funnel, failures, functions, API, table) and the alarms that notify one SNS topic. */
 export function monitor(stack: Stack, { app, api, functions, table, alarmEmail }: MonitoredApp) {
   const prefix = `${app.stage}-${app.name}`;
-  const fns = Object.entries(functions) as [FunctionName, Function][];
+  const fns = Object.entries(functions) as [FunctionName, SstFunction][];
   const httpApi = api.cdk.httpApi;
 
   const topic = new Topic(stack, "Alarms", { displayName: `${prefix} alarms` });
@@ -109,7 +109,7 @@ export function monitor(stack: Stack, { app, api, functions, table, alarmEmail }
   const outsideFunnel = METRIC_NAMES.filter((name) => !FUNNEL.includes(name));
   const split = outsideFunnel.filter((name) => Declared[name].dimension !== undefined);
   const others = outsideFunnel.filter((name) => Declared[name].dimension === undefined);
-  const perFunction = (statistic: string, metric: (fn: Function) => Metric) =>
+  const perFunction = (statistic: string, metric: (fn: SstFunction) => Metric) =>
     fns.map(([name, fn]) => metric(fn).with({ statistic, period: PERIOD, label: name }));
 
   const dashboard = new Dashboard(stack, "Dashboard", {

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { readdirSync, readFileSync } from "node:fs";
+import type { CmSimulator } from "@caic-handover/local/cm-simulator";
+import { freePort } from "@caic-handover/local/dynamodb-local";
+import { LOCAL_INFO_PATH, type LocalInfo } from "@caic-handover/local/gateway";
+import { localBaseUrl, PROJECT_ROOT } from "@caic-handover/local/local-defaults";
 import { afterAll, expect, it } from "vitest";
-import type { CmSimulator } from "../../packages/local/src/cm-simulator";
-import { freePort } from "../../packages/local/src/dynamodb-local";
-import { LOCAL_INFO_PATH, type LocalInfo } from "../../packages/local/src/gateway";
-import { localBaseUrl, PROJECT_ROOT } from "../../packages/local/src/local-defaults";
 
 /** tsx's own CLI, as `npm start` runs it, without npm's wrapper processes. */
 const TSX = `${PROJECT_ROOT}node_modules/tsx/dist/cli.mjs`;

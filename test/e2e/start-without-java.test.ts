@@ -2,8 +2,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PROJECT_ROOT } from "@caic-handover/local/local-defaults";
 import { expect, it } from "vitest";
-import { PROJECT_ROOT } from "../../packages/local/src/local-defaults";
 
 it("npm start without Java says in one line how to get it and exits non-zero", () => {
   // A PATH that holds node and nothing else, so `java` cannot be found.

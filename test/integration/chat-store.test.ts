@@ -3,9 +3,8 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { HISTORY_LIMIT } from "@caic-handover/core/chat";
 import { DynamoDbChatStore } from "@caic-handover/core/chat-store-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
-import { createChatTable, LOCAL_AWS_ENV } from "../../packages/local/src/dynamodb-local";
+import { createChatTable, LOCAL_AWS_ENV } from "@caic-handover/local/dynamodb-local";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
 let documents: DynamoDBDocumentClient;
 let store: DynamoDbChatStore;

@@ -1,9 +1,9 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage } from "node:http";
 import { Sha256 } from "@aws-crypto/sha256-js";
+import { fetchBoundSecrets } from "@caic-handover/functions/secrets";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchBoundSecrets } from "../../packages/functions/src/secrets";
 
 const credentials = {
   accessKeyId: "AKIDEXAMPLE",

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SECRET_NAMES } from "@caic-handover/core/config";
-import { DIMENSION_VALUES, Metric, METRIC_NAMES, METRICS_NAMESPACE } from "@caic-handover/core/metrics";
+import { DIMENSION_VALUES, METRIC_NAMES, METRICS_NAMESPACE, Metric } from "@caic-handover/core/metrics";
 import { FUNCTIONS, type FunctionName, handlerPath, ROUTES, routeKey } from "@caic-handover/functions/routes";
 import type { CfnElement } from "aws-cdk-lib";
 import { Match, type Template } from "aws-cdk-lib/assertions";

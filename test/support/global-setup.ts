@@ -1,5 +1,5 @@
+import { startDynamoDbLocal } from "@caic-handover/local/dynamodb-local";
 import type { TestProject } from "vitest/node";
-import { startDynamoDbLocal } from "../../packages/local/src/dynamodb-local";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { ChatRecord } from "@caic-handover/core/chat";
+import { CmSimulator } from "@caic-handover/local/cm-simulator";
+import { dispatch, type Handlers, loadHandlers } from "@caic-handover/local/dispatch";
+import { createChatTable } from "@caic-handover/local/dynamodb-local";
+import { handlerEnv, LOCAL_DEFAULTS, SIMULATED_CM } from "@caic-handover/local/local-defaults";
 import { inject } from "vitest";
-import { CmSimulator } from "../../packages/local/src/cm-simulator";
-import { dispatch, type Handlers, loadHandlers } from "../../packages/local/src/dispatch";
-import { createChatTable } from "../../packages/local/src/dynamodb-local";
-import { handlerEnv, LOCAL_DEFAULTS, SIMULATED_CM } from "../../packages/local/src/local-defaults";
 
 export const KEY = LOCAL_DEFAULTS.HANDOVER_WEBHOOK_KEY;
 export const PRODUCT_TOKEN = LOCAL_DEFAULTS.CM_PRODUCT_TOKEN;

@@ -1,7 +1,7 @@
-import fc from "fast-check";
 import { ROUTES, type RouteSpec } from "@caic-handover/functions/routes";
+import type { HttpInput } from "@caic-handover/local/api-event";
+import fc from "fast-check";
 import { expect } from "vitest";
-import type { HttpInput } from "../../packages/local/src/api-event";
 import { KEY, newChatId } from "./harness";
 import { type Answer, person, type Reliability } from "./reliability-harness";
 
@@ -26,6 +26,7 @@ const text = fc.oneof(
     "x".repeat(2_049),
     "<script>alert(1)</script>",
     "' OR 1=1 --",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a hostile input, meant literally
     "${jndi:ldap://x}",
   ),
 );

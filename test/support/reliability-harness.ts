@@ -7,10 +7,10 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { ChatRecord } from "@caic-handover/core/chat";
 import { FUNCTIONS, type FunctionName } from "@caic-handover/functions/routes";
+import { type HttpInput, toApiEvent } from "@caic-handover/local/api-event";
+import { dispatch, findRoute, type Handlers, loadHandlers } from "@caic-handover/local/dispatch";
+import { LOCAL_AWS_ENV } from "@caic-handover/local/dynamodb-local";
 import { expect, inject } from "vitest";
-import { type HttpInput, toApiEvent } from "../../packages/local/src/api-event";
-import { dispatch, findRoute, type Handlers, loadHandlers } from "../../packages/local/src/dispatch";
-import { LOCAL_AWS_ENV } from "../../packages/local/src/dynamodb-local";
 import { type Answer, type Harness, startHarness } from "./harness";
 import { emptyFigures, type Figures } from "./reliability-figures";
 

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "@caic-handover/core/config";
+import { describe, expect, it } from "vitest";
 
 const parameters = {
   CM_TECHNICAL_LINK_ID: "link",

@@ -2,10 +2,10 @@ import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHead
 import { APIGatewayProxyEventV2Schema } from "@aws-lambda-powertools/parser/schemas";
 import type { Handler } from "@caic-handover/functions/http";
 import { FUNCTIONS, type FunctionName } from "@caic-handover/functions/routes";
+import { dispatch, type Handlers } from "@caic-handover/local/dispatch";
+import { type Gateway, LOCAL_INFO_PATH, startGateway } from "@caic-handover/local/gateway";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { dispatch, type Handlers } from "../../packages/local/src/dispatch";
-import { type Gateway, LOCAL_INFO_PATH, startGateway } from "../../packages/local/src/gateway";
 
 const ok = async () => ({ statusCode: 200, body: "" });
 /** Every function of the route table answers with whatever the current test wants. */

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { validateEmail, validateName } from "@caic-handover/core/intake";
+import { describe, expect, it } from "vitest";
 
 describe("e-mail", () => {
   it.each([

@@ -1,7 +1,7 @@
+import { ConfigError, loadConfig } from "@caic-handover/core/config";
+import { BusinessHoursSchedule, BusinessHoursText } from "@caic-handover/core/opening-hours";
+import { checkAvailability } from "@caic-handover/core/presence";
 import { describe, expect, it, vi } from "vitest";
-import { ConfigError, loadConfig } from "../../packages/core/src/config";
-import { BusinessHoursSchedule, BusinessHoursText } from "../../packages/core/src/opening-hours";
-import { checkAvailability } from "../../packages/core/src/presence";
 
 const OFFICE = {
   mon: [["09:00", "17:30"]],

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { PresenceClient } from "@caic-handover/core/presence";
+import { describe, expect, it } from "vitest";
 
 /** A presence API whose answers are scripted and whose calls are counted. */
 function presence(respond: (url: URL) => Response | Promise<Response>, cacheSeconds = 10) {

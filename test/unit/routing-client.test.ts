@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { handoverMutation, RoutingClient, type RoutingClientOptions } from "@caic-handover/core/routing";
+import { describe, expect, it } from "vitest";
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const request = handoverMutation(

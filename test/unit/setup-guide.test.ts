@@ -1,9 +1,8 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
-import { describe, expect, it } from "vitest";
-import { ROUTES, routeKey, type RouteSpec } from "../../packages/functions/src/routes";
-import { LOCAL_DEFAULTS } from "../../packages/local/src/local-defaults";
+import { ROUTES, type RouteSpec, routeKey } from "@caic-handover/functions/routes";
+import { LOCAL_DEFAULTS } from "@caic-handover/local/local-defaults";
 import {
   buildGuide,
   deployedTarget,
@@ -14,7 +13,8 @@ import {
   type Step,
   setupGuide,
   type Value,
-} from "../../packages/local/src/setup-guide";
+} from "@caic-handover/local/setup-guide";
+import { describe, expect, it } from "vitest";
 
 const FIXTURE = "test/fixtures/sst-outputs.json";
 const OUTPUTS = readFileSync(FIXTURE, "utf8");

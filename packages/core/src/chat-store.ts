@@ -1,5 +1,5 @@
-import type { IntakeField } from "./config";
 import type { ChatRecord, PresenceRecord } from "./chat";
+import type { IntakeField } from "./config";
 
 export type HandoverClaim =
   | { outcome: "claimed"; record: ChatRecord }

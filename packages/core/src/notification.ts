@@ -1,5 +1,5 @@
-import type { ChatStore } from "./chat-store";
 import { parseChatId } from "./chat-id";
+import type { ChatStore } from "./chat-store";
 import { StoreUnavailableError } from "./errors";
 import type { Log, Metrics } from "./metrics";
 

@@ -1,6 +1,6 @@
-import { LogFormatter, LogItem, Logger } from "@aws-lambda-powertools/logger";
+import { LogFormatter, Logger, LogItem } from "@aws-lambda-powertools/logger";
 import type { LogAttributes, UnformattedAttributes } from "@aws-lambda-powertools/logger/types";
-import { Metric, METRICS_NAMESPACE, METRICS_SERVICE, type Metrics, type MetricName } from "@caic-handover/core/metrics";
+import { METRICS_NAMESPACE, METRICS_SERVICE, Metric, type MetricName, type Metrics } from "@caic-handover/core/metrics";
 
 /** Keys whose values are personal data or raw caller input: never written, whatever a call site passes. */
 const REDACTED_KEYS = /^(e-?mail|name|value|customerinfo|context|body|raw|headers|key|apikey|token)$/i;

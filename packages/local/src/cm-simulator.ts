@@ -177,8 +177,8 @@ export class CmSimulator {
       status: 200,
     };
     this.presence.calls.push(call);
-    if (!channel) return send(res, (call.status = 400), "Bad Request", "text/plain");
-    if (apikey !== this.options.presenceApiKey) return send(res, (call.status = 404), "Not Found", "text/plain");
+    if (!channel) return answer(call, res, 400, "Bad Request", "text/plain");
+    if (apikey !== this.options.presenceApiKey) return answer(call, res, 404, "Not Found", "text/plain");
     if (await applyFault(this.presence.behaviour.take(), res, call)) return;
     send(res, 200, (referrer && this.presence.byReferrer.get(referrer)) || this.presence.answer, "text/plain");
   }
@@ -204,16 +204,16 @@ export class CmSimulator {
     // CM answers a missing or wrong token with a bare 401.
     if (req.headers["x-cm-producttoken"] !== this.options.productToken) {
       call.problems.push("X-CM-PRODUCTTOKEN missing or wrong");
-      return send(res, (call.status = 401), "", "text/plain");
+      return answer(call, res, 401, "", "text/plain");
     }
     if (technicalLinkId !== this.options.technicalLinkId) {
       call.problems.push("unknown technical link");
-      return send(res, (call.status = 404), "", "text/plain");
+      return answer(call, res, 404, "", "text/plain");
     }
     call.body = tryJson(raw);
     call.problems.push(...mutationProblems(req.headers["content-type"], call.body, chatId));
     if (call.problems.length > 0) {
-      return send(res, (call.status = 400), JSON.stringify({ message: call.problems.join("; ") }), "application/json");
+      return answer(call, res, 400, JSON.stringify({ message: call.problems.join("; ") }), "application/json");
     }
     if (await applyFault(this.routing.behaviour.take(), res, call)) return;
     send(res, 200, "{}", "application/json");
@@ -280,6 +280,12 @@ async function applyFault(fault: Fault | undefined, res: ServerResponse, call: {
   res.writeHead(call.status, { "content-type": "text/plain", ...fault.headers });
   res.end(fault.body ?? "");
   return true;
+}
+
+/** Answers and records the status on the call, as CM's logs would show it. */
+function answer(call: { status: number }, res: ServerResponse, status: number, body: string, contentType: string) {
+  call.status = status;
+  send(res, status, body, contentType);
 }
 
 function send(res: ServerResponse, status: number, body: string, contentType: string) {

@@ -16,6 +16,7 @@ const chatId = randomUUID();
 interface Answer {
   status: number;
   text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: the demo prints whatever the API answered
   json: any;
 }
 

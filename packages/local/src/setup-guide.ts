@@ -534,28 +534,31 @@ const USAGE = `npm run setup-guide -- [options]
   --out <file>         write to a file instead of the terminal
   --show-key           print the webhook key itself instead of a placeholder`;
 
+const parseGuideArgs = (args: readonly string[]) =>
+  parseArgs({
+    args: [...args],
+    strict: true,
+    options: {
+      outputs: { type: "string" },
+      stage: { type: "string" },
+      "api-url": { type: "string" },
+      local: { type: "boolean" },
+      format: { type: "string" },
+      out: { type: "string" },
+      "show-key": { type: "boolean" },
+      help: { type: "boolean" },
+    },
+  });
+
 /** The guide for a command line; `readFile` answers undefined for a missing file. */
 export function setupGuide(
   args: readonly string[],
   env: Record<string, string | undefined>,
   readFile: (path: string) => string | undefined,
 ): { text: string; out: string | undefined } {
-  let values;
+  let values: ReturnType<typeof parseGuideArgs>["values"];
   try {
-    ({ values } = parseArgs({
-      args: [...args],
-      strict: true,
-      options: {
-        outputs: { type: "string" },
-        stage: { type: "string" },
-        "api-url": { type: "string" },
-        local: { type: "boolean" },
-        format: { type: "string" },
-        out: { type: "string" },
-        "show-key": { type: "boolean" },
-        help: { type: "boolean" },
-      },
-    }));
+    ({ values } = parseGuideArgs(args));
   } catch (error) {
     throw new SetupGuideError(`${(error as Error).message}\n${USAGE}`);
   }

@@ -67,7 +67,7 @@ const script = fc
     return waves;
   });
 
-const valueOf = (chat: number, field: "email" | "name", version: number) => {
+const valueFor = (chat: number, field: "email" | "name", version: number) => {
   const p = person(`chat-${chat}-v${version}`);
   return field === "email" ? p.email : p.name;
 };
@@ -100,7 +100,7 @@ describe(`${CHATS} chats in parallel`, () => {
     }));
     for (const chat of chats) {
       for (const version of [0, 1, 2])
-        r.logs.personal(valueOf(chat.i, "email", version), valueOf(chat.i, "name", version));
+        r.logs.personal(valueFor(chat.i, "email", version), valueFor(chat.i, "name", version));
     }
 
     const limit = limiter(IN_FLIGHT);
@@ -109,9 +109,12 @@ describe(`${CHATS} chats in parallel`, () => {
       chats.map(async (chat) => {
         const seen: { step: string; status: number; json: any }[] = [];
         for (const wave of chat.waves) {
+          // biome-ignore lint/suspicious/useIterableCallbackReturn: the switch is exhaustive, checked by tsc
           const calls = wave.flatMap((step): Promise<void>[] => {
             const record = (p: Promise<{ status: number; json: any }>) =>
-              p.then((a) => void seen.push({ step: step.kind, status: a.status, json: a.json }));
+              p.then((a) => {
+                seen.push({ step: step.kind, status: a.status, json: a.json });
+              });
             switch (step.kind) {
               case "event":
                 return [record(call("POST", "/caic/events", { body: { chatId: chat.chatId } }))];
@@ -125,7 +128,7 @@ describe(`${CHATS} chats in parallel`, () => {
                 ];
               case "email":
               case "name": {
-                const value = valueOf(chat.i, step.kind, step.version);
+                const value = valueFor(chat.i, step.kind, step.version);
                 chat.last[step.kind] = stored(step.kind, value);
                 return [record(call("POST", `/intake/${step.kind}`, { body: { chatId: chat.chatId, value } }))];
               }
@@ -156,7 +159,7 @@ describe(`${CHATS} chats in parallel`, () => {
       const mutations = accepted.get(chat.chatId) ?? [];
       if (mutations.length === 0) lost.push("no mutation request");
       const context = (mutations[0] as { Context?: { email?: string; name?: string } } | undefined)?.Context;
-      const sent = [0, 1, 2].map((v) => stored("email", valueOf(chat.i, "email", v)));
+      const sent = [0, 1, 2].map((v) => stored("email", valueFor(chat.i, "email", v)));
       if (mutations.length > 0 && !sent.includes(context?.email ?? ""))
         lost.push("mutation carried an e-mail never sent");
       const final = answers[index]!.at(-1)!;

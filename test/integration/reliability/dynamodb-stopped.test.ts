@@ -1,5 +1,5 @@
+import { createChatTable, type DynamoDbLocal, startDynamoDbLocal } from "@caic-handover/local/dynamodb-local";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createChatTable, type DynamoDbLocal, startDynamoDbLocal } from "../../../packages/local/src/dynamodb-local";
 import { newChatId } from "../../support/harness";
 import {
   BUDGET_MS,

@@ -1,4 +1,4 @@
-import type { Fault } from "../../../packages/local/src/cm-simulator";
+import type { Fault } from "@caic-handover/local/cm-simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newChatId } from "../../support/harness";
 import {
