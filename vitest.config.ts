@@ -1,10 +1,16 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Three projects, split by directory so a new test file lands in the right one without an edit:
+ * `unit` (test/unit: no server, no Java), `stacks` (test/stacks: synthesises the stacks offline, no
+ * DynamoDB Local) and `integration` (every other test file: DynamoDB Local, the simulated CM, the
+ * bench smoke run, npm start). `npm test` runs all three; `npm run test:unit` / `test:stacks` one.
+ */
+const UNIT = "test/unit/**/*.test.ts";
+const STACKS = "test/stacks/**/*.test.ts";
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    // The second prints the reliability suite's one-line summary and fails the run if a promise was broken.
-    globalSetup: ["test/support/global-setup.ts", "test/support/reliability-summary.ts"],
     // Fixes fast-check's seed for every file (TEST_SEED to vary it).
     setupFiles: ["test/support/seed.ts"],
     testTimeout: 30_000,
@@ -16,5 +22,20 @@ export default defineConfig({
       POWERTOOLS_LOG_LEVEL: "SILENT",
       POWERTOOLS_METRICS_DISABLED: "true",
     },
+    projects: [
+      { extends: true, test: { name: "unit", include: [UNIT] } },
+      { extends: true, test: { name: "stacks", include: [STACKS] } },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["test/**/*.test.ts"],
+          exclude: [UNIT, STACKS],
+          // One DynamoDB Local for the project; the second prints the reliability suite's one-line
+          // summary and fails the run if a promise was broken.
+          globalSetup: ["test/support/global-setup.ts", "test/support/reliability-summary.ts"],
+        },
+      },
+    ],
   },
 });
