@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { ChatStore } from "@caic-handover/core/chat-store";
+import { CLAIM_LEASE_SECONDS } from "@caic-handover/core/handover";
 import { handoverMutation } from "@caic-handover/core/routing";
-import { ADAPTERS, PRESENCE_KEY, PRODUCT_TOKEN, TECHNICAL_LINK } from "./env";
+import { ADAPTERS, PRESENCE_KEY, PRODUCT_TOKEN, TECHNICAL_LINK } from "@caic-handover/local/constants";
 
 /** The steps of one conversation, in order; through the gateway (gateway-driver.ts) each is one HTTP request. */
 export const STEPS = ["event", "availability", "email", "name", "handover", "notification"] as const;
@@ -89,7 +90,7 @@ export function floorFlow(targets: FloorTargets): Flow {
         const claimId = randomUUID();
         const claim = await store.claimHandover(
           chatId,
-          { claimId, leaseSeconds: 12, required: ["email", "name"] },
+          { claimId, leaseSeconds: CLAIM_LEASE_SECONDS, required: ["email", "name"] },
           new Date(),
         );
         if (claim.outcome !== "claimed") throw new FlowError(`handover: claim ${claim.outcome}`);

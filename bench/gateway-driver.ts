@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { Worker } from "node:worker_threads";
-import { KEY, TECHNICAL_LINK } from "./env";
+import { KEY, TECHNICAL_LINK } from "@caic-handover/local/constants";
 import type { Round } from "./flows";
 
 /**

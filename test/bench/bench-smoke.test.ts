@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { TARGETS } from "@caic-handover/local/constants";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Results } from "../../bench/report";
 
@@ -57,11 +58,12 @@ describe("npm run bench --smoke", () => {
   });
 
   it("counts at most 7 DynamoDB requests per complete flow, the same for the direct path", () => {
-    expect(Math.max(...results.dynamodb.perFlow)).toBeLessThanOrEqual(7);
+    expect(Math.max(...results.dynamodb.perFlow)).toBeLessThanOrEqual(TARGETS.dynamodbRequestsPerFlow);
     expect(results.dynamodb.floorPerFlow).toEqual(results.dynamodb.perFlow);
   });
 
   it("fans 100 concurrent availability requests into one presence call", () => {
-    expect(results.presenceFanIn).toMatchObject({ requests: 100, presenceCalls: 1, online: 100 });
+    const { requests, calls } = TARGETS.presenceFanIn;
+    expect(results.presenceFanIn).toMatchObject({ requests, presenceCalls: calls, online: requests });
   });
 });

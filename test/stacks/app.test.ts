@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { SECRET_NAMES } from "@caic-handover/core/config";
 import { DIMENSION_VALUES, METRIC_NAMES, METRICS_NAMESPACE, Metric } from "@caic-handover/core/metrics";
 import { FUNCTIONS, type FunctionName, handlerPath, ROUTES, routeKey } from "@caic-handover/functions/routes";
+import { TARGETS } from "@caic-handover/local/constants";
 import type { CfnElement } from "aws-cdk-lib";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { getStack, use } from "sst/constructs";
@@ -117,6 +118,11 @@ describe("the functions", () => {
     expect(code).toMatch(/^import /m);
     // Minified output is a few very long lines.
     expect(code.length / code.split("\n").length).toBeGreaterThan(2000);
+  });
+
+  it.each(FUNCTION_NAMES)("%s bundle, as SST builds it (AWS SDK included), is at most 450 KB (SPEC §6)", (fn) => {
+    expect(TARGETS.bundleBytes).toBe(450 * 1024);
+    expect(Buffer.byteLength(bundle(fn))).toBeLessThanOrEqual(TARGETS.bundleBytes);
   });
 
   it.each(FUNCTION_NAMES)("%s gets the parameters, the table name and telemetry settings, nothing local", (fn) => {

@@ -3,20 +3,13 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { ChatRecord } from "@caic-handover/core/chat";
 import { CmSimulator } from "@caic-handover/local/cm-simulator";
+import { KEY } from "@caic-handover/local/constants";
 import { dispatch, type Handlers, loadHandlers } from "@caic-handover/local/dispatch";
 import { createChatTable } from "@caic-handover/local/dynamodb-local";
-import { handlerEnv, LOCAL_DEFAULTS, SIMULATED_CM } from "@caic-handover/local/local-defaults";
+import { handlerEnv, SIMULATED_CM } from "@caic-handover/local/local-defaults";
 import { inject } from "vitest";
 
-export const KEY = LOCAL_DEFAULTS.HANDOVER_WEBHOOK_KEY;
-export const PRODUCT_TOKEN = LOCAL_DEFAULTS.CM_PRODUCT_TOKEN;
-export const PRESENCE_KEY = LOCAL_DEFAULTS.MSC_PRESENCE_API_KEY;
-export const TECHNICAL_LINK = LOCAL_DEFAULTS.CM_TECHNICAL_LINK_ID;
-export const ADAPTERS = {
-  client: LOCAL_DEFAULTS.ROUTER_CLIENT_ADAPTER_ID,
-  bot: LOCAL_DEFAULTS.ROUTER_BOT_ADAPTER_ID,
-  agent: LOCAL_DEFAULTS.ROUTER_AGENT_ADAPTER_ID,
-};
+export { ADAPTERS, KEY, PRESENCE_KEY, PRODUCT_TOKEN, TECHNICAL_LINK } from "@caic-handover/local/constants";
 
 export interface CallOptions {
   query?: Record<string, string>;

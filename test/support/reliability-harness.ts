@@ -180,14 +180,7 @@ function answerOf(status: number, headers: unknown, body: string | undefined): A
   return { status, headers: (headers ?? {}) as Record<string, string>, text, json };
 }
 
-/** Each route's own budget in milliseconds (its upstream deadlines, see FUNCTIONS[].budget) and its Lambda timeout. */
-export const BUDGET_MS = {
-  presence: 2_000,
-  routing: 8_000,
-  forward: 3_000,
-  /** One DynamoDB call: the SDK's 3 attempts of ≤ 1.5 s each, with backoff. */
-  dynamodb: 5_000,
-} as const;
+export { BUDGET_MS } from "@caic-handover/local/constants";
 /** Room for DynamoDB Local and two shared cores; a budget overrun by more than this fails. */
 export const SLACK_MS = 1_500;
 

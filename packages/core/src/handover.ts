@@ -18,7 +18,7 @@ export type HandoverAnswer =
   | { handover: "requested" }
   | { handover: "failed"; reason: string; missing?: IntakeField[] };
 
-/** How long a claim protects an in-flight request: above the routing budget (8 s) with margin. */
+/** How long a claim protects an in-flight request: above the routing budget (docs/design.md#timing). */
 export const CLAIM_LEASE_SECONDS = 12;
 const POLL_MS = 200;
 

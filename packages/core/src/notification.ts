@@ -84,11 +84,14 @@ export async function receiveHandoverNotification(
   return { ok: true };
 }
 
+/** How long forwarding a notification to Web Conversations may take (docs/design.md#timing). */
+export const FORWARD_TIMEOUT_MS = 3000;
+
 /** Forwards with a deadline; any non-2xx, network error or timeout rejects. */
 export class HttpForwarder implements Forwarder {
   constructor(
     private readonly url: string,
-    private readonly timeoutMs = 3000,
+    private readonly timeoutMs = FORWARD_TIMEOUT_MS,
     private readonly fetchImpl: typeof fetch = globalThis.fetch,
   ) {}
 

@@ -22,6 +22,9 @@ export interface PresenceClientOptions {
   clock?: () => number;
 }
 
+/** How long one presence call may take before the answer is `offline`/`presence-timeout` (docs/design.md#timing). */
+export const PRESENCE_TIMEOUT_MS = 2000;
+
 /** Distinct (channel, referrer) answers one process keeps. */
 const MAX_CACHED_KEYS = 500;
 
@@ -43,7 +46,7 @@ export class PresenceClient {
   #calls = 0;
 
   constructor(options: PresenceClientOptions) {
-    this.#options = { timeoutMs: 2000, fetch: globalThis.fetch, clock: Date.now, ...options };
+    this.#options = { timeoutMs: PRESENCE_TIMEOUT_MS, fetch: globalThis.fetch, clock: Date.now, ...options };
   }
 
   /** Presence calls made by this process: the fan-in figure the bench reports. */

@@ -68,6 +68,9 @@ export interface RoutingClientOptions {
   clock?: () => number;
 }
 
+/** Per-attempt timeout, attempts and the whole budget of one handover's mutation request (docs/design.md#timing). */
+export const ROUTING_DEADLINES = { attemptTimeoutMs: 3000, budgetMs: 8000, maxAttempts: 3, baseDelayMs: 250 } as const;
+
 /** The smallest time worth starting another attempt with. */
 const MIN_ATTEMPT_MS = 250;
 
@@ -81,10 +84,7 @@ export class RoutingClient {
 
   constructor(options: RoutingClientOptions) {
     this.#o = {
-      attemptTimeoutMs: 3000,
-      budgetMs: 8000,
-      maxAttempts: 3,
-      baseDelayMs: 250,
+      ...ROUTING_DEADLINES,
       fetch: globalThis.fetch,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       random: Math.random,

@@ -22,7 +22,7 @@ export interface FunctionSpec {
   secrets: readonly SecretName[];
   /** DynamoDB actions it uses on the chats table; nothing else is granted. */
   dynamodb: readonly DynamoDbAction[];
-  /** Lambda timeout, above the function's own budget and well inside API Gateway's 30 s. */
+  /** Lambda timeout, above the function's own budget and inside API Gateway's 30 s (docs/design.md#timing). */
   timeoutSeconds: number;
   /** The function's own budget, as documented in the README. */
   budget: string;
@@ -32,8 +32,8 @@ const KEY = "HANDOVER_WEBHOOK_KEY" as const;
 /** Writes may delete an expired record before re-creating it, and trim history. */
 const WRITE: readonly DynamoDbAction[] = ["dynamodb:UpdateItem", "dynamodb:DeleteItem"];
 
-/** One DynamoDB call: 3 attempts of ≤ 1.5 s plus backoff (packages/functions/src/runtime.ts). */
-const DYNAMODB_CALL_S = 5;
+/** One DynamoDB call: 3 attempts of ≤ 1.5 s plus the SDK's backoff (runtime.ts; docs/design.md#timing). */
+export const DYNAMODB_CALL_S = 5;
 
 export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
   "caic-event": {

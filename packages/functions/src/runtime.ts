@@ -15,7 +15,7 @@ export async function createRuntime<F extends FunctionName>(fn: F) {
     new DynamoDBClient({
       ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
       maxAttempts: 3,
-      // 3 attempts of ≤ 1.5 s end one call in ≤ 5 s, inside every route's timeout; without throwOnRequestTimeout the SDK only warns.
+      // One call ends within DYNAMODB_CALL_S (docs/design.md#timing); without throwOnRequestTimeout the SDK only warns.
       requestHandler: { connectionTimeout: 1000, requestTimeout: 1500, throwOnRequestTimeout: true },
     }),
     { marshallOptions: { removeUndefinedValues: true } },

@@ -1,0 +1,45 @@
+import { FORWARD_TIMEOUT_MS } from "@caic-handover/core/notification";
+import { PRESENCE_TIMEOUT_MS } from "@caic-handover/core/presence";
+import { ROUTING_DEADLINES } from "@caic-handover/core/routing";
+import { DYNAMODB_CALL_S } from "@caic-handover/functions/routes";
+import { LOCAL_DEFAULTS, SIMULATED_CM } from "./local-defaults";
+
+/*
+ * The constants the tests and the bench share, each defined once here or taken from the code that
+ * owns it: the local identity they call the API with and check CM's side against, the SPEC §6
+ * targets, and every upstream deadline as a budget.
+ */
+
+/** The webhook key every call to the local API carries. */
+export const KEY = LOCAL_DEFAULTS.HANDOVER_WEBHOOK_KEY;
+/** What the simulated CM accepts, and so what a test expects CM to have received. */
+export const PRODUCT_TOKEN = SIMULATED_CM.productToken;
+export const PRESENCE_KEY = SIMULATED_CM.presenceApiKey;
+export const TECHNICAL_LINK = SIMULATED_CM.technicalLinkId;
+export const ADAPTERS = {
+  client: LOCAL_DEFAULTS.ROUTER_CLIENT_ADAPTER_ID,
+  bot: LOCAL_DEFAULTS.ROUTER_BOT_ADAPTER_ID,
+  agent: LOCAL_DEFAULTS.ROUTER_AGENT_ADAPTER_ID,
+} as const;
+
+/** SPEC §6: what `npm run bench` measures against; the bundle size is also asserted by the stack test. */
+export const TARGETS = {
+  /** Full flow through the gateway ÷ the same I/O made directly. */
+  handlerOverhead: 1.25,
+  dynamodbRequestsPerFlow: 7,
+  /** Concurrent availability requests on one warm process, and the presence calls they may cost. */
+  presenceFanIn: { requests: 100, calls: 1 },
+  /** Per function, minified, AWS SDK bundled, as SST builds it. KB = 1024 bytes. */
+  bundleBytes: 450 * 1024,
+  /** Cold import of a function bundle ÷ a bundle holding only the DynamoDB DocumentClient. */
+  coldImport: 1.25,
+} as const;
+
+/** Each upstream's deadline in milliseconds, as the code sets it (docs/design.md#timing). */
+export const BUDGET_MS = {
+  presence: PRESENCE_TIMEOUT_MS,
+  routing: ROUTING_DEADLINES.budgetMs,
+  forward: FORWARD_TIMEOUT_MS,
+  /** One DynamoDB call: the SDK's attempts and its backoff between them. */
+  dynamodb: DYNAMODB_CALL_S * 1000,
+} as const;
