@@ -1,4 +1,4 @@
-import type { OperationCounts } from "./counting-proxy";
+import type { OperationCounts } from "@caic-handover/local/dynamodb-proxy";
 import type { Step } from "./flows";
 import { median } from "./stats";
 

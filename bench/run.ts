@@ -10,9 +10,9 @@ import { CmSimulator } from "@caic-handover/local/cm-simulator";
 import { PRESENCE_KEY, PRODUCT_TOKEN, TARGETS, TECHNICAL_LINK } from "@caic-handover/local/constants";
 import { loadHandlers } from "@caic-handover/local/dispatch";
 import { createChatTable, LOCAL_AWS_ENV, startDynamoDbLocal } from "@caic-handover/local/dynamodb-local";
+import { DynamoDbProxy, difference } from "@caic-handover/local/dynamodb-proxy";
 import { startGateway } from "@caic-handover/local/gateway";
 import { type Bundle, buildBundles, bundleDir, measureColdImports } from "./bundles";
-import { type CountingProxy, difference, startCountingProxy } from "./counting-proxy";
 import { handlerEnv } from "./env";
 import { floorFlow, type Round, runRound, STEPS, type Step } from "./flows";
 import { startGatewayDriver } from "./gateway-driver";
@@ -118,8 +118,8 @@ async function main() {
     if ("stop" in ddb) cleanup.push(() => ddb.stop());
     const tableName = `bench-${randomUUID().slice(0, 8)}`;
     await createChatTable(ddb.endpoint, tableName);
-    const proxy: CountingProxy = await startCountingProxy(ddb.endpoint);
-    cleanup.push(() => proxy.close());
+    const proxy = await new DynamoDbProxy(ddb.endpoint).start();
+    cleanup.push(() => proxy.stop());
     const cm = await new CmSimulator({
       presenceApiKey: PRESENCE_KEY,
       productToken: PRODUCT_TOKEN,

@@ -1,7 +1,5 @@
 import { createHash } from "node:crypto";
-import { once } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer, request as httpRequest, type Server } from "node:http";
 import { basename, join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
@@ -222,98 +220,6 @@ export function person(tag: string | number) {
     name: `Zor${word(letters.slice(0, 5))} Quel${letters.slice(5, 10)}`,
     email: `pers.${code.slice(0, 10)}@Mail-${code.slice(10, 14)}.example`,
   };
-}
-
-type ThrottleRule = { remaining: number; match: RegExp | undefined };
-
-/**
- * A loopback HTTP proxy in front of DynamoDB Local that can answer as DynamoDB does when it
- * throttles (`ProvisionedThroughputExceededException`, HTTP 400, awsJson 1.0), hang, or stop listening
- * so connections are refused. The handlers' real SDK client parses and retries these answers itself.
- */
-export class DynamoDbFaultProxy {
-  readonly #server: Server;
-  readonly #rules: ThrottleRule[] = [];
-  standingThrottle = false;
-  /** Accept requests and never answer them, like an endpoint that hangs. */
-  hang = false;
-  throttled = 0;
-  #port = 0;
-
-  constructor(readonly upstream: string) {
-    this.#server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on("end", () => {
-        const body = Buffer.concat(chunks);
-        if (this.hang) return;
-        const target = String(req.headers["x-amz-target"] ?? "");
-        if (this.#shouldThrottle(`${target} ${body.toString("utf8")}`)) {
-          this.throttled += 1;
-          res.writeHead(400, {
-            "content-type": "application/x-amz-json-1.0",
-            "x-amzn-requestid": `throttle-${this.throttled}`,
-            "x-amzn-errortype": "ProvisionedThroughputExceededException:",
-          });
-          res.end(
-            JSON.stringify({
-              __type: "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
-              message: "The level of configured provisioned throughput for the table was exceeded.",
-            }),
-          );
-          return;
-        }
-        const url = new URL(this.upstream);
-        const forward = httpRequest(
-          { host: url.hostname, port: url.port, method: req.method, path: req.url, headers: req.headers },
-          (upstream) => {
-            res.writeHead(upstream.statusCode ?? 502, upstream.headers);
-            upstream.pipe(res);
-          },
-        );
-        forward.on("error", () => res.destroy());
-        forward.end(body);
-      });
-    });
-  }
-
-  get endpoint(): string {
-    return `http://127.0.0.1:${this.#port}`;
-  }
-
-  /** Throttle the next `count` requests (whose operation and body match, when given). */
-  throttle(count: number, match?: RegExp) {
-    this.#rules.push({ remaining: count, match });
-  }
-
-  clear() {
-    this.#rules.length = 0;
-    this.standingThrottle = false;
-    this.hang = false;
-    this.#server.closeAllConnections();
-  }
-
-  #shouldThrottle(request: string): boolean {
-    if (this.standingThrottle) return true;
-    const rule = this.#rules.find((r) => r.remaining > 0 && (!r.match || r.match.test(request)));
-    if (!rule) return false;
-    rule.remaining -= 1;
-    return true;
-  }
-
-  async start(port = 0): Promise<this> {
-    this.#server.listen(port, "127.0.0.1");
-    await once(this.#server, "listening");
-    this.#port = (this.#server.address() as { port: number }).port;
-    return this;
-  }
-
-  /** Stops listening: connections to the endpoint are refused until `start` again. */
-  async stop() {
-    this.#server.closeAllConnections();
-    this.#server.close();
-    await once(this.#server, "close");
-  }
 }
 
 export const allFunctions = Object.keys(FUNCTIONS) as FunctionName[];

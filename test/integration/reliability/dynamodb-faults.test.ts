@@ -1,8 +1,8 @@
+import { DynamoDbProxy } from "@caic-handover/local/dynamodb-proxy";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { newChatId } from "../../support/harness";
 import {
   BUDGET_MS,
-  DynamoDbFaultProxy,
   person,
   type Reliability,
   SLACK_MS,
@@ -17,9 +17,9 @@ import {
  * 503 "please try again" inside the budget that changes nothing; the next request after it succeeds.
  */
 let r: Reliability;
-let proxy: DynamoDbFaultProxy;
+let proxy: DynamoDbProxy;
 beforeAll(async () => {
-  proxy = await new DynamoDbFaultProxy(inject("ddbEndpoint")).start();
+  proxy = await new DynamoDbProxy(inject("ddbEndpoint")).start();
   r = await startReliability(import.meta.filename, { DYNAMODB_ENDPOINT: proxy.endpoint });
 });
 afterAll(async () => {

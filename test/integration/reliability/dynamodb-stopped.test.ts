@@ -1,9 +1,9 @@
 import { createChatTable, type DynamoDbLocal, startDynamoDbLocal } from "@caic-handover/local/dynamodb-local";
+import { DynamoDbProxy } from "@caic-handover/local/dynamodb-proxy";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { newChatId } from "../../support/harness";
 import {
   BUDGET_MS,
-  DynamoDbFaultProxy,
   person,
   type Reliability,
   SLACK_MS,
@@ -21,7 +21,7 @@ const TABLE = `chats-stopped-${process.pid}`;
 let r: Reliability;
 let ddb: DynamoDbLocal;
 let port: number;
-let revived: DynamoDbFaultProxy | undefined;
+let revived: DynamoDbProxy | undefined;
 beforeAll(async () => {
   ddb = await startDynamoDbLocal();
   port = Number(new URL(ddb.endpoint).port);
@@ -74,7 +74,7 @@ describe("a stopped DynamoDB Local", () => {
     expect(r.h.cm.routing.calls).toHaveLength(0);
 
     await createChatTable(inject("ddbEndpoint"), TABLE);
-    revived = await new DynamoDbFaultProxy(inject("ddbEndpoint")).start(port);
+    revived = await new DynamoDbProxy(inject("ddbEndpoint")).start(port);
     expect((await r.call("POST", "/intake/email", { body: { chatId, value: email } })).json.valid).toBe(true);
     expect((await r.call("POST", "/intake/name", { body: { chatId, value: name } })).json.complete).toBe(true);
     expect((await r.call("POST", "/handover", { body: { chatId } })).json).toEqual({ handover: "requested" });

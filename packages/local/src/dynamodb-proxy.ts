@@ -1,0 +1,128 @@
+import { once } from "node:events";
+import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
+
+/** DynamoDB operations the proxy tells apart (`X-Amz-Target: DynamoDB_20120810.<Operation>`). */
+export const OPERATIONS = ["GetItem", "UpdateItem", "DeleteItem", "PutItem", "other"] as const;
+export type Operation = (typeof OPERATIONS)[number];
+export type OperationCounts = Record<Operation, number> & { total: number };
+
+type Control =
+  | { type: "throttle"; count: number; match?: { source: string; flags: string } }
+  | { type: "standing-throttle" | "hang"; on: boolean }
+  | { type: "clear" | "close" };
+
+/**
+ * An HTTP proxy on loopback in front of DynamoDB (Local), for the tests and the bench. It counts
+ * requests by operation (the bench's DynamoDB requests per flow) and can fail them the way DynamoDB
+ * does: throttle (`ProvisionedThroughputExceededException`, which the handlers' real SDK client parses
+ * and retries), hang, or stop listening so connections are refused.
+ *
+ * It runs in a worker thread, so proxying costs the event loop being measured or tested nothing. A
+ * fault set here applies to the very next request: the worker reads pending settings before it
+ * answers each one.
+ */
+export class DynamoDbProxy {
+  readonly #counts = new SharedArrayBuffer((OPERATIONS.length + 1) * Int32Array.BYTES_PER_ELEMENT);
+  #worker: Worker | undefined;
+  #control: MessagePort | undefined;
+  #port = 0;
+  #standingThrottle = false;
+  #hang = false;
+
+  constructor(readonly upstream: string) {}
+
+  /** Listens on `port` (a free one by default); after `stop`, on the same port again. */
+  async start(port = 0): Promise<this> {
+    const channel = new MessageChannel();
+    const worker = new Worker(new URL("./dynamodb-proxy-worker.mjs", import.meta.url), {
+      workerData: {
+        upstream: this.upstream,
+        port,
+        counts: this.#counts,
+        operations: OPERATIONS,
+        control: channel.port2,
+      },
+      transferList: [channel.port2],
+    });
+    // Rejects with the worker's error when it cannot listen (the port is taken).
+    const [listening] = (await once(worker, "message")) as [number];
+    this.#worker = worker;
+    this.#control = channel.port1;
+    this.#port = listening;
+    return this;
+  }
+
+  /** Stops listening, cutting open connections: the endpoint refuses connections until `start` again. */
+  async stop(): Promise<void> {
+    const worker = this.#worker;
+    if (!worker) return;
+    this.#send({ type: "close" });
+    await once(worker, "exit");
+    this.#control?.close();
+    this.#worker = undefined;
+    this.#control = undefined;
+  }
+
+  /** The endpoint to give DynamoDB clients instead of the upstream's own. */
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.#port}`;
+  }
+
+  /** Requests received so far, by operation. */
+  counts(): OperationCounts {
+    const counts = new Int32Array(this.#counts);
+    const result = { total: 0 } as OperationCounts;
+    OPERATIONS.forEach((op, i) => {
+      result[op] = Atomics.load(counts, i);
+      result.total += result[op];
+    });
+    return result;
+  }
+
+  /** Throttling answers given so far. */
+  get throttled(): number {
+    return Atomics.load(new Int32Array(this.#counts), OPERATIONS.length);
+  }
+
+  /** Throttle the next `count` requests (those whose operation and body match, when given). */
+  throttle(count: number, match?: RegExp) {
+    this.#send({ type: "throttle", count, ...(match ? { match: { source: match.source, flags: match.flags } } : {}) });
+  }
+
+  /** Throttle every request until `clear`. */
+  get standingThrottle(): boolean {
+    return this.#standingThrottle;
+  }
+  set standingThrottle(on: boolean) {
+    this.#standingThrottle = on;
+    this.#send({ type: "standing-throttle", on });
+  }
+
+  /** Accept requests and never answer them, like an endpoint that hangs. */
+  get hang(): boolean {
+    return this.#hang;
+  }
+  set hang(on: boolean) {
+    this.#hang = on;
+    this.#send({ type: "hang", on });
+  }
+
+  /** No more faults; open connections (hung requests among them) are cut. */
+  clear() {
+    this.#standingThrottle = false;
+    this.#hang = false;
+    // A stopped proxy has nothing to clear: it starts again without faults.
+    if (this.#control) this.#send({ type: "clear" });
+  }
+
+  #send(message: Control) {
+    if (!this.#control) throw new Error("the DynamoDB proxy is not running");
+    this.#control.postMessage(message);
+  }
+}
+
+export function difference(after: OperationCounts, before: OperationCounts): OperationCounts {
+  const result = { total: after.total - before.total } as OperationCounts;
+  for (const op of OPERATIONS) result[op] = after[op] - before[op];
+  return result;
+}
