@@ -28,7 +28,7 @@ function sourceFiles(path: string): string[] {
   const full = join(PROJECT_ROOT, path);
   if (!statSync(full).isDirectory()) return [path];
   return readdirSync(full, { recursive: true, encoding: "utf8" })
-    .filter((name) => name.endsWith(".ts") && !name.includes("node_modules"))
+    .filter((name) => /\.(ts|mjs)$/.test(name) && !name.includes("node_modules"))
     .map((name) => join(path, name));
 }
 

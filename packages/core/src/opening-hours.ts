@@ -30,7 +30,7 @@ const isDate = (date: string) =>
  * `BUSINESS_HOURS`, in the desk's own time zone. An interval whose closing time is earlier than
  * its opening time runs overnight into the next day. A special date replaces that day's weekly hours;
  * a holiday is closed all day, which also cuts short an overnight interval running into it.
- * Built on first use: most deployments set no BUSINESS_HOURS, and building it costs every cold start ~6 ms.
+ * Built on first use: most deployments set no BUSINESS_HOURS, and building it costs cold-start time (docs/performance.md).
  */
 function buildSchema() {
   const CLOCK = 'a time "HH:MM" from "00:00" to "24:00"';

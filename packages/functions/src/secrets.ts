@@ -9,8 +9,8 @@ const FROM_SSM = "__FETCH_FROM_SSM__";
  * cold start, at the paths `sst secrets set` writes, the stage's value winning over the fallback.
  * Returns only the resolved values; locally, secrets are plain environment variables and nothing is fetched.
  *
- * One signed `GetParameters` call over fetch instead of the SSM SDK client: the client cost every
- * function 83 KB and ~9 ms of cold start (npm run bench) for this single call.
+ * One signed `GetParameters` call over fetch instead of the SSM SDK client, which weighs on every
+ * bundle and cold start for this single call (figures: docs/performance.md).
  */
 export async function fetchBoundSecrets(
   env: Record<string, string | undefined>,

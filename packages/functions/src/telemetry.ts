@@ -46,7 +46,7 @@ export function createLogger(functionName: string): Logger {
 /**
  * Funnel metrics as CloudWatch EMF lines, one per event, with the metric's own dimension next to
  * `service`. Written directly: Powertools' `singleMetric()` built a Metrics and a Console per count
- * and cost every bundle 16 KB (npm run bench). `POWERTOOLS_METRICS_DISABLED=true` still silences them.
+ * and weighed on every bundle (docs/performance.md). `POWERTOOLS_METRICS_DISABLED=true` still silences them.
  */
 export function createMetrics(write: (line: string) => void = (line) => process.stdout.write(line)): Metrics {
   return {
