@@ -51,6 +51,7 @@ interface Change {
 
 type Outcome = { ok: true; record: ChatRecord } | { ok: false; old: ChatRecord | undefined };
 
+/** Intake and offline presence never reset a handover under way or done (docs/design.md#write-conditions). */
 const ACTIVE_OR_ABSENT = (e: Expression) =>
   `(attribute_not_exists(${e.name("status")}) OR NOT ${e.statusIn(HANDOVER_ACTIVE)})`;
 
@@ -60,6 +61,7 @@ export interface DynamoDbChatStoreOptions {
   ttlHours: number;
 }
 
+/** Every change one conditional UpdateItem; each write's condition and what it guards against: docs/design.md#write-conditions. */
 export class DynamoDbChatStore implements ChatStore {
   readonly #client: DynamoDBDocumentClient;
   readonly #table: string;
@@ -131,6 +133,7 @@ export class DynamoDbChatStore implements ChatStore {
     });
   }
 
+  /** The claim of docs/design.md#exactly-once-handover: fields present, no live claim, no handover done. */
   async claimHandover(chatId: string, claim: ClaimRequest, now: Date): Promise<HandoverClaim> {
     const outcome = await this.#change(chatId, now, {
       create: false,
@@ -161,6 +164,7 @@ export class DynamoDbChatStore implements ChatStore {
     return { outcome: "incomplete", missing: claim.required.filter((field) => old[field] === undefined) };
   }
 
+  /** Applies only while the claim is still ours (docs/design.md#write-conditions). */
   async settleHandover(
     chatId: string,
     claimId: string,

@@ -19,7 +19,7 @@ export interface ClaimRequest {
 
 /**
  * The chat store port: one record per chat, every change a single conditional write,
- * expired records read and written as if absent.
+ * expired records read and written as if absent (what each write guards against: docs/design.md#write-conditions).
  */
 export interface ChatStore {
   get(chatId: string, now: Date): Promise<ChatRecord | undefined>;

@@ -4,6 +4,7 @@ import type { IntakeField } from "./config";
  * A chat's intake state. `ready` is not stored: it is `collecting` (or `started`) with every
  * required field present, derived by `chatStatus` so no extra write is needed to reach it.
  * `requesting` is the short-lived claim while the mutation request is in flight.
+ * States and transitions: docs/design.md#chat-states.
  */
 export const STORED_STATUSES = [
   "started",

@@ -20,7 +20,8 @@ export type HandoverAnswer =
 
 /** How long a claim protects an in-flight request: above the routing budget (docs/design.md#timing). */
 export const CLAIM_LEASE_SECONDS = 12;
-const POLL_MS = 200;
+/** How often a concurrent duplicate reads the chat while it waits for the claimer's outcome. */
+export const OUTCOME_POLL_MS = 200;
 
 export interface HandoverDeps {
   store: ChatStore;
@@ -40,6 +41,7 @@ export interface HandoverDeps {
  * Hands the chat to a live agent exactly once: one caller claims the chat with a conditional
  * write and sends the mutation request; concurrent duplicates wait for that outcome; later
  * repeats get the same `requested`. A failed handover may be tried again.
+ * The protocol, its timing and its known gaps: docs/design.md#exactly-once-handover.
  */
 export async function requestHandover(
   deps: HandoverDeps,
@@ -105,7 +107,7 @@ async function awaitOutcome(deps: HandoverDeps, chatId: string): Promise<Handove
   const sleep = deps.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
   const until = Date.now() + (deps.waitMs ?? CLAIM_LEASE_SECONDS * 1000);
   while (Date.now() < until) {
-    await sleep(POLL_MS);
+    await sleep(OUTCOME_POLL_MS);
     const record = await deps.store.get(chatId, deps.now());
     if (record === undefined || record.status === "requesting") continue;
     if (record.status === "requested" || record.status === "handed_over") return { handover: "requested" };
