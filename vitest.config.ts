@@ -31,9 +31,9 @@ export default defineConfig({
           name: "integration",
           include: ["test/**/*.test.ts"],
           exclude: [UNIT, STACKS],
-          // One DynamoDB Local for the project; the second prints the reliability suite's one-line
-          // summary and fails the run if a promise was broken.
-          globalSetup: ["test/support/global-setup.ts", "test/support/reliability-summary.ts"],
+          // The reliability suite's one-line summary (it fails the run if a promise was broken), and one
+          // DynamoDB Local for the project. Teardowns run in reverse, so DynamoDB Local stops even then.
+          globalSetup: ["test/support/reliability-summary.ts", "test/support/global-setup.ts"],
         },
       },
     ],
