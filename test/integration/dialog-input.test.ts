@@ -42,7 +42,7 @@ async function readyChat(email = "jane.doe@example.com", name = "Jane Doe") {
   return chatId;
 }
 
-const lastMutationContext = () => (h.cm.acceptedMutations.at(-1)?.body as { Context: Record<string, unknown> }).Context;
+const lastMutationContext = () => (h.cm.acceptedMutations.at(-1)!.body as { Context: Record<string, unknown> }).Context;
 
 describe("an unset dialog variable is not given", () => {
   it("GET /availability with empty channel and referrer asks presence with the defaults: online", async () => {
@@ -95,6 +95,7 @@ describe("an unset dialog variable is not given", () => {
     ["none"],
     ["{{chatId}}"],
     ["{chatId}"],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an unreplaced placeholder, meant literally
     ["${chatId}"],
     ["%chatId%"],
     ["$chatId"],
