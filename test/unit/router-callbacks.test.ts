@@ -29,6 +29,12 @@ describe("Router callbacks", () => {
     expect(findChatId('{"chatId":"not ok!"}', { chatId: "not ok!" })).toBeUndefined();
   });
 
+  it("ignores a UTF-8 byte order mark before the body", () => {
+    const raw = `\ufeff{"chatId":"${guid}","context":}`;
+    expect(parseTolerantJson(raw)).toEqual({ chatId: guid, context: null });
+    expect(findChatId(raw, parseTolerantJson(raw))).toBe(guid);
+  });
+
   it("reads event types from TwoWay and flat event bodies", () => {
     expect(eventTypes({ chat: { id: guid }, conversationEvents: [{ $type: "RouterSessionEnded" }] })).toEqual([
       "RouterSessionEnded",

@@ -46,7 +46,14 @@ const numbered = (guide: Guide, number: string) => {
 /** What a CM.com user enters for each route, written out in full. */
 const EXPECTED: Record<
   string,
-  { method: string; url: string; key: "header" | "query"; body?: object; responses?: Record<string, string> }
+  {
+    method: string;
+    url: string;
+    key: "header" | "query";
+    body?: object;
+    textBody?: string;
+    responses?: Record<string, string>;
+  }
 > = {
   CaicEventUrl: {
     method: "POST",
@@ -64,16 +71,16 @@ const EXPECTED: Record<
   PresenceWebhookUrl: { method: "POST", url: `${PROD}/availability?key=${PLACEHOLDER}`, key: "query" },
   IntakeEmailUrl: {
     method: "POST",
-    url: `${PROD}/intake/email`,
+    url: `${PROD}/intake/email?chatId={{chatId}}`,
     key: "header",
-    body: { chatId: "{{chatId}}", email: "{{email}}" },
+    textBody: "{{email}}",
     responses: { valid: "emailValid", message: "emailMessage", exhausted: "emailExhausted" },
   },
   IntakeNameUrl: {
     method: "POST",
-    url: `${PROD}/intake/name`,
+    url: `${PROD}/intake/name?chatId={{chatId}}`,
     key: "header",
-    body: { chatId: "{{chatId}}", name: "{{name}}" },
+    textBody: "{{name}}",
     responses: { valid: "nameValid", message: "nameMessage", exhausted: "nameExhausted" },
   },
   HandoverUrl: {
@@ -124,9 +131,12 @@ describe("a deployed stage from .sst/outputs.json", () => {
     const headers = [
       ...(expected.key === "header" ? [`X-Handover-Key: ${PLACEHOLDER}`] : []),
       ...(expected.body ? ["Content-Type: application/json"] : []),
+      ...(expected.textBody ? ["Content-Type: text/plain; charset=utf-8"] : []),
     ];
     expect(settings(step, "Header")).toEqual(headers);
-    expect(settings(step, "Body").map((body) => JSON.parse(body))).toEqual(expected.body ? [expected.body] : []);
+    expect(settings(step, "Body")).toEqual(
+      expected.body ? [JSON.stringify(expected.body)] : expected.textBody ? [expected.textBody] : [],
+    );
     const responses = Object.fromEntries(
       step.settings.flatMap((s) => {
         const field = /^Response field (\w+) → dialog variable$/.exec(s.label)?.[1];
@@ -374,7 +384,8 @@ describe("formats", () => {
     );
     expect(out).toContain(`| URL | \`${PROD}/router/events?key=<HANDOVER_WEBHOOK_KEY>\` |`);
     expect(out).toContain("| Header | `X-Handover-Key: <HANDOVER_WEBHOOK_KEY>` |");
-    expect(out).toContain('| Body | `{"chatId":"{{chatId}}","email":"{{email}}"}` |');
+    expect(out).toContain('| Body | `{"chatId":"{{chatId}}"}` |');
+    expect(out).toContain("| Header | `Content-Type: text/plain; charset=utf-8` |\n| Body | `{{email}}` |");
     expect(out).toContain("| If | Then |\n| --- | --- |\n| agentStatus equals online | continue to 3.4 |");
     expect(out).toContain(
       "- **Key**: \\<HANDOVER_WEBHOOK_KEY> (the stage's HANDOVER_WEBHOOK_KEY secret: `npx sst secrets get HANDOVER_WEBHOOK_KEY --stage prod`)",

@@ -1,4 +1,5 @@
 import { BadRequestError } from "./errors";
+import { isNoValueWord, isPlaceholder } from "./input";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TOLERATED = /^[A-Za-z0-9_-]{1,128}$/;
@@ -10,6 +11,15 @@ const TOLERATED = /^[A-Za-z0-9_-]{1,128}$/;
 export function parseChatId(raw: unknown): { chatId: string; isGuid: boolean } {
   if (typeof raw !== "string") throw new BadRequestError("chatId must be a string");
   if (GUID.test(raw)) return { chatId: raw.toLowerCase(), isGuid: true };
+  // An unset dialog variable must not become a chat that every such visitor shares.
+  if (isNoValueWord(raw) || /^chat_?id$/i.test(raw.trim())) {
+    throw new BadRequestError(
+      `chatId is "${raw.trim()}", a word for no value: the dialog's chatId variable is not set`,
+    );
+  }
+  if (isPlaceholder(raw)) {
+    throw new BadRequestError("chatId is an unreplaced template placeholder: the dialog's chatId variable is not set");
+  }
   if (TOLERATED.test(raw)) return { chatId: raw, isGuid: false };
   if (raw.length === 0) throw new BadRequestError("chatId is required");
   if (raw.length > 128) throw new BadRequestError("chatId must be at most 128 characters");

@@ -38,5 +38,50 @@ function article(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
-/** A bounded optional text field as CAIC, Web Conversations or a form post sends it. */
-export const optionalText = (max: number) => z.optional(z.string().check(z.maxLength(max)));
+/** Words a dialog or client sends for a variable that has no value. */
+const NO_VALUE_WORDS = new Set([
+  "null",
+  "undefined",
+  "nil",
+  "none",
+  "nan",
+  "n/a",
+  "(null)",
+  "<null>",
+  "unset",
+  "empty",
+]);
+/** A template variable that was sent as written: `{{chatId}}`, `{chatId}`, `${chatId}`, `#{chatId}`, `%chatId%`, `[[chatId]]`, `$chatId`. */
+const WHOLE_PLACEHOLDER = /^(\{\{.*\}\}|\{[^{}]*\}|[$#]\{.*\}|%[^%\s]+%|\[\[.*\]\]|\$[A-Za-z_][\w.]*)$/s;
+
+/** A word for "no value", such as `null` or `undefined` (any case, surrounding white space ignored). */
+export function isNoValueWord(text: string): boolean {
+  return NO_VALUE_WORDS.has(text.trim().toLowerCase());
+}
+
+/** A template placeholder the dialog did not replace, whole or inside the value (`{{`, `}}`, `${`). */
+export function isPlaceholder(text: string): boolean {
+  const trimmed = text.trim();
+  return WHOLE_PLACEHOLDER.test(trimmed) || /\{\{|\}\}|\$\{/.test(trimmed);
+}
+
+/**
+ * An unset dialog variable: JSON `null`, an empty or blank string, a word for "no value", or a
+ * placeholder nobody replaced. Such an optional parameter is absent.
+ */
+export function isUnset(value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  return typeof value === "string" && (value.trim() === "" || isNoValueWord(value) || isPlaceholder(value));
+}
+
+/**
+ * A bounded optional text field as CAIC, Web Conversations or a form post sends it: trimmed, and
+ * absent when unset (so it never overwrites a value recorded earlier).
+ */
+export const optionalText = (max: number) =>
+  z.optional(
+    z.pipe(
+      z.transform((value: unknown) => (isUnset(value) ? undefined : typeof value === "string" ? value.trim() : value)),
+      z.optional(z.string().check(z.maxLength(max))),
+    ),
+  );

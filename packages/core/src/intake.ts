@@ -2,66 +2,27 @@ import * as z from "zod/mini";
 import { missingFields } from "./chat";
 import type { ChatStore } from "./chat-store";
 import type { IntakeField } from "./config";
-import { optionalText } from "./input";
+import { intakeMessage } from "./intake-messages";
+import { VALIDATORS, type Validation } from "./intake-validation";
 import type { Log, Metrics } from "./metrics";
 
 /** After this many invalid answers to one field the dialog should stop asking. */
 export const MAX_ATTEMPTS = 3;
-const MAX_EMAIL_LENGTH = 254;
-const MAX_NAME_LENGTH = 100;
-/** Raw values above this are malformed requests, not answers a person typed. */
-export const MAX_RAW_VALUE = 1024;
 
-export type Validation = { ok: true; value: string } | { ok: false; message: string };
-
-const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
-const DOMAIN = /^([\p{L}\p{N}]([\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+[\p{L}]([\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?$/u;
-
-export function validateEmail(raw: string): Validation {
-  const value = raw.trim();
-  if (value === "") return { ok: false, message: "Please enter your e-mail address." };
-  if (value.length > MAX_EMAIL_LENGTH) return { ok: false, message: "That e-mail address is too long." };
-  if (/[\s,;]/.test(value) || value.split("@").length > 2) {
-    return { ok: false, message: "Please enter just one e-mail address." };
-  }
-  const at = value.lastIndexOf("@");
-  const local = value.slice(0, at);
-  const domain = value.slice(at + 1);
-  if (at < 1 || local.length > 64 || !LOCAL_PART.test(local) || !DOMAIN.test(domain)) {
-    return { ok: false, message: "That doesn't look like an e-mail address. Please check it and try again." };
-  }
-  return { ok: true, value: `${local}@${domain.toLowerCase()}` };
-}
-
-const NAME_CHARACTERS = /^[\p{L}\p{M}' .-]+$/u;
-const LOOKS_LIKE_ADDRESS = /(^|\s)www\.|\p{L}{2,}\.\p{L}{2,}|@|:\/\//iu;
-
-export function validateName(raw: string): Validation {
-  if (/\p{Cc}/u.test(raw.replace(/[\t\n\r]/g, " "))) {
-    return { ok: false, message: "Please enter your name using letters only." };
-  }
-  const value = raw.trim().replace(/\s+/g, " ");
-  if (value === "") return { ok: false, message: "Please enter your name." };
-  if (Array.from(value).length > MAX_NAME_LENGTH) {
-    return { ok: false, message: `That name is too long. Please use at most ${MAX_NAME_LENGTH} characters.` };
-  }
-  if (LOOKS_LIKE_ADDRESS.test(value)) {
-    return { ok: false, message: "Please enter your name, not a web or e-mail address." };
-  }
-  if (!NAME_CHARACTERS.test(value) || !/\p{L}/u.test(value)) {
-    return { ok: false, message: "Please enter your name using letters only." };
-  }
-  return { ok: true, value };
-}
-
-export const VALIDATORS: Record<IntakeField, (raw: string) => Validation> = {
-  email: validateEmail,
-  name: validateName,
-};
-
-/** The body of a Capture Input step: the answer as `value` or under the field's own name. */
+/**
+ * The body of a Capture Input step: the answer as `value` or under the field's own name, any
+ * length (a visitor's long answer is an invalid answer, not a malformed request). JSON `null` is
+ * an unset variable: an empty answer.
+ */
 export function intakeRequestSchema(field: IntakeField) {
-  return z.object({ value: optionalText(MAX_RAW_VALUE), [field]: optionalText(MAX_RAW_VALUE) });
+  const answer = z.optional(z.nullable(z.string()));
+  return z.object({ value: answer, [field]: answer });
+}
+
+/** The answer in a parsed step body: the first one given that is not blank, else a blank one, else none. */
+export function answerOf(input: Record<string, string | null | undefined>, field: IntakeField): string | undefined {
+  const given = [input.value, input[field]].filter((answer) => answer !== undefined).map((answer) => answer ?? "");
+  return given.find((answer) => answer.trim() !== "") ?? given[0];
 }
 
 export type IntakeAnswer =
@@ -77,13 +38,24 @@ export interface IntakeDeps {
 }
 
 /** One Capture Input step: a valid value is stored (latest wins), an invalid one only counted. */
-export async function recordIntake(
+export function recordIntake(deps: IntakeDeps, chatId: string, field: IntakeField, raw: string): Promise<IntakeAnswer> {
+  return recordValidation(deps, chatId, field, VALIDATORS[field](raw));
+}
+
+/**
+ * A step whose body could not be read, such as a JSON template a visitor's `"` or `\` broke: an
+ * invalid answer like any other, so the dialog can count it and stop after the last attempt.
+ */
+export function recordUnreadableAnswer(deps: IntakeDeps, chatId: string, field: IntakeField): Promise<IntakeAnswer> {
+  return recordValidation(deps, chatId, field, { ok: false, key: "answer.unreadable" });
+}
+
+async function recordValidation(
   deps: IntakeDeps,
   chatId: string,
   field: IntakeField,
-  raw: string,
+  result: Validation,
 ): Promise<IntakeAnswer> {
-  const result = VALIDATORS[field](raw);
   if (result.ok) {
     const record = await deps.store.recordValue(chatId, field, result.value, deps.now());
     deps.metrics.count("IntakeValid", field);
@@ -94,8 +66,14 @@ export async function recordIntake(
   const record = await deps.store.recordInvalidAttempt(chatId, field, deps.now());
   const attempts = record[`${field}Attempts`] ?? 1;
   deps.metrics.count("IntakeInvalid", field);
-  deps.log.info("intake value rejected", { field, attempts });
-  return { valid: false, field, message: result.message, attempts, exhausted: attempts >= MAX_ATTEMPTS };
+  deps.log.info("intake value rejected", { field, attempts, problem: result.key });
+  return {
+    valid: false,
+    field,
+    message: intakeMessage(result.key),
+    attempts,
+    exhausted: attempts >= MAX_ATTEMPTS,
+  };
 }
 
 /** The CAIC `handover` event: intake starts, unless a handover is already under way or done. */

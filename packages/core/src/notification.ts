@@ -8,11 +8,12 @@ import type { Log, Metrics } from "./metrics";
  * empty `{{$context}}` as `"context":}`; such holes are filled with `null` before giving up.
  */
 export function parseTolerantJson(raw: string): unknown {
+  const text = raw.replace(/^\uFEFF/, "");
   try {
-    return JSON.parse(raw);
+    return JSON.parse(text);
   } catch {
     try {
-      return JSON.parse(raw.replace(/:\s*(?=[,}\]])/g, ":null"));
+      return JSON.parse(text.replace(/:\s*(?=[,}\]])/g, ":null"));
     } catch {
       return undefined;
     }

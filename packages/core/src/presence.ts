@@ -149,7 +149,9 @@ export async function checkAvailability(
   else deps.metrics.count("AgentsOffline", result.reason);
   if (result.reason === "presence-error" || result.reason === "presence-timeout") {
     deps.metrics.count("PresenceError", result.reason);
-    deps.log.warn("presence check failed", { reason: result.reason, channel });
+    // A channel the caller sent is its text: only the configured one is written.
+    const logged = request.channel === undefined ? channel : "(given by the caller)";
+    deps.log.warn("presence check failed", { reason: result.reason, channel: logged });
   }
   if (chatId !== undefined) {
     await deps.store.recordPresence(

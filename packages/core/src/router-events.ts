@@ -4,6 +4,9 @@ import { findChatId, isObject, parseTolerantJson } from "./notification";
 
 export const SESSION_ENDED = "RouterSessionEnded";
 
+/** Event type names are matched without regard to case (or surrounding white space). */
+const isSessionEnded = (type: string) => type.trim().toLowerCase() === SESSION_ENDED.toLowerCase();
+
 /** Event type names found in a TwoWay event callback (`conversationEvents[].$type`) or a flat body. */
 export function eventTypes(parsed: unknown): string[] {
   if (!isObject(parsed)) return [];
@@ -30,8 +33,9 @@ export async function receiveRouterEvent(
   const parsed = parseTolerantJson(raw);
   const types = eventTypes(parsed);
   const chatId = findChatId(raw, parsed) ?? fallbackChatId;
-  if (!types.includes(SESSION_ENDED)) {
-    deps.log.info("router event ignored", { chatId, types });
+  if (!types.some(isSessionEnded)) {
+    // An unknown type is the caller's text (a name, even): only that it was unknown is logged.
+    deps.log.info("router event ignored", { chatId, unknownTypes: types.length });
     return { ok: true };
   }
   if (chatId === undefined) {

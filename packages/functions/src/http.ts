@@ -15,6 +15,11 @@ export const MAX_BODY_BYTES = 16 * 1024;
 /** What a route's core call sees of the HTTP request. */
 export interface RouteRequest {
   chatId: string | undefined;
+  /**
+   * How the body was read: `fields` (a JSON object or form-encoded), `text` (the whole body is the
+   * answer, on routes with `answerBody`) or `unreadable` (a JSON object that does not parse).
+   */
+  bodyForm: "fields" | "text" | "unreadable";
   /** Query parameters merged under body fields (JSON object or form-encoded). */
   fields: Record<string, unknown>;
   query: Record<string, string>;
@@ -32,6 +37,11 @@ export interface RouteOptions {
   chatId: "required" | "optional";
   /** Router callbacks: the body is only read raw and parsed tolerantly by the core. */
   rawBody?: boolean;
+  /**
+   * Capture Input steps: with the chat id in the URL, a plain-text body (or any body that is not a
+   * JSON object) is the visitor's answer itself; a JSON object that does not parse is `unreadable`.
+   */
+  answerBody?: boolean;
 }
 
 export type Handler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -64,7 +74,8 @@ function decodeBody(event: APIGatewayProxyEventV2): string {
   if (event.body === undefined || event.body === null) return "";
   const bytes = event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
   if (bytes.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
-  return bytes.toString("utf8");
+  // Some HTTP clients put a UTF-8 byte order mark before the body.
+  return bytes.toString("utf8").replace(/^\uFEFF/, "");
 }
 
 function digest(value: string): Buffer {
@@ -77,16 +88,21 @@ function authenticate(event: APIGatewayProxyEventV2, expected: Buffer) {
   if (presented === undefined || !timingSafeEqual(digest(presented), expected)) throw new UnauthorizedError();
 }
 
+/** The first chat id a place gives; an unset variable (missing, JSON null, blank) gives none. */
+const firstGiven = (candidates: unknown[]) =>
+  candidates.find((candidate) => candidate !== undefined && candidate !== null && String(candidate).trim() !== "");
+
 function readRequest(event: APIGatewayProxyEventV2, body: string, options: RouteOptions): RouteRequest {
   const headers = event.headers ?? {};
   const contentType = (headers["content-type"] ?? "").toLowerCase();
   const query: Record<string, string> = { ...(event.queryStringParameters ?? {}) } as Record<string, string>;
   delete query.key;
-  const fields = options.rawBody ? {} : parseFields(body, contentType);
-  // An unset CAIC variable arrives as "": treat it as absent so later places may still supply the id.
-  const rawChatId = [event.pathParameters?.chatId, query.chatId, query.ChatId, fields.chatId, fields.ChatId].find(
-    (candidate) => candidate !== undefined && candidate !== "",
-  );
+  const inUrl = firstGiven([event.pathParameters?.chatId, query.chatId, query.ChatId]);
+  const read: ReadBody = options.rawBody
+    ? { form: "fields", fields: {} }
+    : readBody(body, contentType, options.answerBody === true, inUrl !== undefined);
+  const rawChatId =
+    inUrl ?? (read.form === "fields" ? firstGiven([read.fields.chatId, read.fields.ChatId]) : read.chatId);
   let chatId: string | undefined;
   if (rawChatId !== undefined) {
     const parsed = parseChatId(rawChatId);
@@ -95,22 +111,79 @@ function readRequest(event: APIGatewayProxyEventV2, body: string, options: Route
   } else if (options.chatId === "required") {
     throw new BadRequestError("chatId is required");
   }
-  return { chatId, fields: { ...query, ...fields }, query, rawBody: body, contentType, accept: headers.accept ?? "" };
+  const fields = read.form === "fields" ? read.fields : {};
+  return {
+    chatId,
+    bodyForm: read.form,
+    fields: { ...query, ...fields },
+    query,
+    rawBody: body,
+    contentType,
+    accept: headers.accept ?? "",
+  };
 }
 
-function parseFields(body: string, contentType: string): Record<string, unknown> {
-  if (body.trim() === "") return {};
-  if (contentType.includes("application/x-www-form-urlencoded")) return Object.fromEntries(new URLSearchParams(body));
+type ReadBody =
+  | { form: "fields"; fields: Record<string, unknown> }
+  | { form: "text"; chatId?: undefined }
+  | { form: "unreadable"; chatId: string | undefined };
+
+const NOT_JSON = "body must be a JSON object or form-encoded";
+const CHAT_ID_KEYS = new Set(["chatId", "ChatId"]);
+const TWICE = "chatId is given more than once in the body";
+
+/**
+ * JSON or form fields. A body naming the chat id twice is refused: with duplicate keys the last
+ * would win, so a visitor's answer pasted into a template could pick another chat.
+ */
+function readBody(body: string, contentType: string, answerBody: boolean, chatIdInUrl: boolean): ReadBody {
+  if (answerBody && chatIdInUrl && contentType.startsWith("text/plain")) return { form: "text" };
+  if (body.trim() === "") return { form: "fields", fields: {} };
+  if (contentType.includes("application/x-www-form-urlencoded")) {
+    const params = new URLSearchParams(body);
+    if (params.getAll("chatId").length + params.getAll("ChatId").length > 1) throw new BadRequestError(TWICE);
+    return { form: "fields", fields: Object.fromEntries(params) };
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
-    throw new BadRequestError("body must be a JSON object or form-encoded");
+    if (!answerBody) throw new BadRequestError(NOT_JSON);
+    if (!body.trimStart().startsWith("{")) {
+      if (chatIdInUrl) return { form: "text" };
+      throw new BadRequestError(NOT_JSON);
+    }
+    const named = [...body.matchAll(/"(?:chatId|ChatId)"\s*:\s*("([^"]*)")?/g)];
+    if (named.length > 1) throw new BadRequestError(TWICE);
+    const chatId = named[0]?.[2];
+    if (!chatIdInUrl && chatId === undefined) throw new BadRequestError(NOT_JSON);
+    return { form: "unreadable", chatId };
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    if (answerBody && chatIdInUrl) return { form: "text" };
     throw new BadRequestError("body must be a JSON object");
   }
-  return parsed as Record<string, unknown>;
+  if (topLevelKeys(body).filter((key) => CHAT_ID_KEYS.has(key)).length > 1) throw new BadRequestError(TWICE);
+  return { form: "fields", fields: parsed as Record<string, unknown> };
+}
+
+/** The top-level keys of a valid JSON object's text, duplicates included (JSON.parse keeps only the last). */
+function topLevelKeys(json: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < json.length; i++) {
+    const char = json[i];
+    if (char === '"') {
+      let end = i + 1;
+      while (json[end] !== '"') end += json[end] === "\\" ? 2 : 1;
+      let next = end + 1;
+      while (json[next] === " " || json[next] === "\t" || json[next] === "\n" || json[next] === "\r") next++;
+      if (depth === 1 && json[next] === ":") keys.push(JSON.parse(json.slice(i, end + 1)) as string);
+      i = end;
+    } else if (char === "{" || char === "[") depth++;
+    else if (char === "}" || char === "]") depth--;
+  }
+  return keys;
 }
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };

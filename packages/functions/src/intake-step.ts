@@ -1,22 +1,27 @@
 import type { IntakeField } from "@caic-handover/core/config";
 import { BadRequestError } from "@caic-handover/core/errors";
 import { parseInput } from "@caic-handover/core/input";
-import { intakeRequestSchema, recordIntake } from "@caic-handover/core/intake";
+import { answerOf, intakeRequestSchema, recordIntake, recordUnreadableAnswer } from "@caic-handover/core/intake";
 import { httpRoute } from "./http";
 import { createRuntime } from "./runtime";
 
-/** A Capture Input step's handler: the answer comes as `value` or under the field's own name. */
+/**
+ * A Capture Input step's handler: the answer is the plain-text body (chat id in the URL), or
+ * `value` or the field's own name in a JSON or form body.
+ */
 export async function intakeStep(field: IntakeField) {
   const runtime = await createRuntime(`intake-${field}`);
   const deps = { ...runtime, required: runtime.config.INTAKE_REQUIRED_FIELDS };
   const schema = intakeRequestSchema(field);
   return httpRoute(
-    { log: runtime.log, key: runtime.config.HANDOVER_WEBHOOK_KEY, chatId: "required" },
+    { log: runtime.log, key: runtime.config.HANDOVER_WEBHOOK_KEY, chatId: "required", answerBody: true },
     async (request) => {
-      const input = parseInput(schema, request.fields);
-      const raw = input.value ?? input[field];
+      const chatId = request.chatId!;
+      if (request.bodyForm === "unreadable") return { json: await recordUnreadableAnswer(deps, chatId, field) };
+      if (request.bodyForm === "text") return { json: await recordIntake(deps, chatId, field, request.rawBody) };
+      const raw = answerOf(parseInput(schema, request.fields), field);
       if (raw === undefined) throw new BadRequestError(`${field} is required (as "value" or "${field}")`);
-      return { json: await recordIntake(deps, request.chatId!, field, raw) };
+      return { json: await recordIntake(deps, chatId, field, raw) };
     },
   );
 }

@@ -2,6 +2,32 @@ import { LogFormatter, Logger, LogItem } from "@aws-lambda-powertools/logger";
 import type { LogAttributes, UnformattedAttributes } from "@aws-lambda-powertools/logger/types";
 import { METRICS_NAMESPACE, METRICS_SERVICE, Metric, type MetricName, type Metrics } from "@caic-handover/core/metrics";
 
+/**
+ * The only attributes a log line carries: each holds ids, counts, outcomes or our own error text,
+ * never a value a caller typed. Any other attribute is written as "[not logged]", so personal data
+ * cannot reach a log by a new call site; one that needs a new attribute adds it here, knowingly.
+ */
+export const LOGGED_ATTRIBUTES: ReadonlySet<string> = new Set([
+  "fn",
+  "route",
+  "chatId",
+  "field",
+  "problem",
+  "complete",
+  "missing",
+  "attempts",
+  "attempt",
+  "status",
+  "result",
+  "reason",
+  "ok",
+  "found",
+  "agentStatus",
+  "channel",
+  "unknownTypes",
+  "error",
+]);
+
 /** Keys whose values are personal data or raw caller input: never written, whatever a call site passes. */
 const REDACTED_KEYS = /^(e-?mail|name|value|customerinfo|context|body|raw|headers|key|apikey|token)$/i;
 const EMAIL = /[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+\.[^\s@"'<>(),;:]+/g;
@@ -31,7 +57,14 @@ class RedactingLogFormatter extends LogFormatter {
         function_request_id: attributes.lambdaContext?.awsRequestId,
         xray_trace_id: attributes.xRayTraceId,
       },
-    }).addAttributes(redact(additional) as LogAttributes);
+    }).addAttributes(
+      Object.fromEntries(
+        Object.entries(additional).map(([key, value]) => [
+          key,
+          LOGGED_ATTRIBUTES.has(key) ? redact(value, key) : "[not logged]",
+        ]),
+      ),
+    );
   }
 }
 

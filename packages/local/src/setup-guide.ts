@@ -185,6 +185,8 @@ interface RouteEntry {
   query?: Record<string, string>;
   /** JSON body the caller sends, with CAIC variables. */
   body?: Record<string, string>;
+  /** Plain-text body: one CAIC variable, sent as it is (no template a visitor's answer could break). */
+  textBody?: string;
   /** Response field → dialog variable. */
   responses?: Record<string, string>;
   notes: string[];
@@ -222,17 +224,20 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   },
   IntakeEmailUrl: {
     title: 'API Callout "Check e-mail"',
-    body: { chatId: CHAT_ID, email: variable("email") },
+    query: { chatId: CHAT_ID },
+    textBody: variable("email"),
     responses: { valid: "emailValid", message: "emailMessage", exhausted: "emailExhausted" },
     notes: [
+      "The body is the visitor's answer alone, as plain text, and the chat id is in the URL: quotation marks, backslashes or anything else a visitor types can neither break the step nor name another chat.",
       "Valid: the normalised address is stored. Invalid: `message` is a short sentence the bot can show; after 3 invalid attempts `exhausted` is true.",
     ],
   },
   IntakeNameUrl: {
     title: 'API Callout "Check name"',
-    body: { chatId: CHAT_ID, name: variable("name") },
+    query: { chatId: CHAT_ID },
+    textBody: variable("name"),
     responses: { valid: "nameValid", message: "nameMessage", exhausted: "nameExhausted" },
-    notes: ["Same answers as the e-mail check."],
+    notes: ["Same body form and answers as the e-mail check."],
   },
   HandoverUrl: {
     title: 'API Callout "Hand over" (CM.com guide, step 4)',
@@ -294,6 +299,9 @@ function routeStep(target: Target, output: string): Step {
   if (route.keyIn === "header") settings.push(set("Header", code(`${KEY_HEADER}: ${key}`)));
   if (entry.body) {
     settings.push(set("Header", code("Content-Type: application/json")), set("Body", code(JSON.stringify(entry.body))));
+  }
+  if (entry.textBody) {
+    settings.push(set("Header", code("Content-Type: text/plain; charset=utf-8")), set("Body", code(entry.textBody)));
   }
   for (const [field, name] of Object.entries(entry.responses ?? {})) {
     settings.push(set(`Response field ${field} → dialog variable`, code(name)));

@@ -1,0 +1,253 @@
+import { domainToASCII, domainToUnicode } from "node:url";
+import type { IntakeField } from "./config";
+import { type IntakeMessageKey, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from "./intake-messages";
+
+/**
+ * Each field's validator: the answer as a visitor typed or pasted it in, the value to store and
+ * send out, or the key of the message that says what to change. Pure; the rules are in the
+ * README's intake section.
+ */
+export type Validation = { ok: true; value: string } | { ok: false; key: IntakeMessageKey };
+
+const valid = (value: string): Validation => ({ ok: true, value });
+const invalid = (key: IntakeMessageKey): Validation => ({ ok: false, key });
+
+// Shared by every field: what keyboards, input methods and copying add to what a person meant.
+
+const ZWNJ = "\u200c";
+const ZWJ = "\u200d";
+/** Mongolian vowel separator: a format character Mongolian spelling needs, like the joiners. */
+const MVS = "\u180e";
+const FORMAT = /\p{Cf}/u;
+const LETTER_OR_MARK = /[\p{L}\p{M}]/u;
+
+/**
+ * Invisible format characters (Unicode Cf: zero-width space, word joiner, soft hyphen, BOM,
+ * direction marks) go. With `keepJoiners`, a zero-width (non-)joiner after a letter stays:
+ * Persian, Kurdish, the Indic scripts and others need it to spell a word.
+ */
+function removeFormatCharacters(text: string, keepJoiners: boolean): string {
+  if (!FORMAT.test(text)) return text;
+  const chars = Array.from(text);
+  return chars
+    .filter((char, i) => {
+      if (!FORMAT.test(char)) return true;
+      if (!keepJoiners || (char !== ZWNJ && char !== ZWJ && char !== MVS)) return false;
+      return LETTER_OR_MARK.test(chars[i - 1] ?? "");
+    })
+    .join("");
+}
+
+/**
+ * Compatibility forms input methods and copying produce, folded: full- and half-width forms (CJK
+ * keyboards), Latin and Arabic presentation forms and ligatures (text copied from PDFs), Roman numerals.
+ */
+const COMPATIBILITY_FORMS = /[\u2160-\u2188\ufb00-\ufb06\ufb13-\ufb17\ufb50-\ufdff\ufe70-\ufefc\uff01-\uffee]/gu;
+
+function foldCompatibilityForms(text: string): string {
+  return text.replace(COMPATIBILITY_FORMS, (char) => char.normalize("NFKC"));
+}
+
+/** Typographic apostrophes: smart punctuation (as an iPhone types `'`), and primes. */
+const APOSTROPHES = /[\u2018\u2019\u201b\u2032]/g;
+/** In a name, an acute or grave accent typed alone stands for an apostrophe too (in an address `` ` `` is a valid character). */
+const NAME_APOSTROPHES = /[\u00b4`]/g;
+const QUOTATION_MARKS = /[\u201c\u201d\u201e\u201f\u00ab\u00bb\u2039\u203a\u2033\u301d\u301e]/g;
+const DASHES = /[\u2010-\u2015\u2212\ufe58\ufe63]/g;
+
+function typedText(raw: string, keepJoiners: boolean): string {
+  return foldCompatibilityForms(removeFormatCharacters(raw, keepJoiners)).normalize("NFC").replace(APOSTROPHES, "'");
+}
+
+// Names.
+
+/** Punctuation real names use: apostrophe, quotes around a nickname, hyphen, initials, "Smith, Jr.", "(née …)", middle dots (Catalan, CJK transliterations), Hebrew geresh and maqaf, Armenian apostrophe, Tibetan tsheg. */
+const NAME_PUNCTUATION = "'\".,()\\-\u00b7\u2027\u30fb\u05f3\u05f4\u05be\u055a\u0f0b\u0f0c";
+const NAME_CHARACTERS = new RegExp(`^[\\p{L}\\p{M}${ZWNJ}${ZWJ}${MVS} ${NAME_PUNCTUATION}]+$`, "u");
+/** More combining marks on one letter than any script spells with ("Zalgo" text). */
+const STACKED_MARKS = /\p{M}{7,}/u;
+const EMAIL_LIKE = /[^\s@]+@[^\s@]+/;
+const URL_LIKE = /[a-z][a-z0-9+.-]*:\/\/|(^|\s)www\.|^mailto:/i;
+const HOST = /^[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+\/?$/u;
+const COMMON_TOP_LEVEL_DOMAINS = new Set([
+  "com",
+  "net",
+  "org",
+  "info",
+  "biz",
+  "io",
+  "app",
+  "dev",
+  "xyz",
+  "online",
+  "site",
+  "shop",
+]);
+
+/**
+ * A host typed as the whole answer (`example.com`), told apart from initials (`Th.Jansen`) by its
+ * top-level domain: a common one in any case, or a country code in lower case.
+ */
+function looksLikeHost(value: string): boolean {
+  if (!HOST.test(value)) return false;
+  const topLevel = value.replace(/\/$/, "").split(".").at(-1)!;
+  return COMMON_TOP_LEVEL_DOMAINS.has(topLevel.toLowerCase()) || /^[a-z]{2}$/.test(topLevel);
+}
+
+/** The name as the visitor meant it, before it is checked: NFC, one space between words, `'` for `’`. */
+export function normaliseName(raw: string): string {
+  return typedText(raw, true)
+    .replace(NAME_APOSTROPHES, "'")
+    .replace(QUOTATION_MARKS, '"')
+    .replace(DASHES, "-")
+    .replace(/\s+/gu, " ")
+    .trim();
+}
+
+/**
+ * A person's name in any script: letters, combining marks, the joiners a script needs and the
+ * punctuation names use; no e-mail or web address, digits or control characters.
+ */
+export function validateName(raw: string): Validation {
+  const value = normaliseName(raw);
+  if (value === "") return invalid("name.empty");
+  if (Array.from(value).length > MAX_NAME_LENGTH) return invalid("name.too-long");
+  if (EMAIL_LIKE.test(value)) return invalid("name.email-address");
+  if (URL_LIKE.test(value) || looksLikeHost(value)) return invalid("name.web-address");
+  if (/\p{N}/u.test(value)) return invalid("name.digits");
+  if (!NAME_CHARACTERS.test(value) || !/\p{L}/u.test(value) || STACKED_MARKS.test(value)) {
+    return invalid("name.invalid-characters");
+  }
+  return valid(value);
+}
+
+// E-mail addresses.
+
+/** What one character of an address's local part may be: RFC 5322 atext, and letters/digits/marks of any script (RFC 6531). */
+const LOCAL_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\p{L}\p{M}\p{N}-]+$/u;
+const MAX_LOCAL_OCTETS = 64;
+const MAX_DOMAIN_OCTETS = 253;
+const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+const TOP_LEVEL_DOMAIN = /^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
+/** Pairs people copy around an address: `<…>`, `(…)`, `[…]` and quotation marks. */
+const WRAPPING_PAIRS: ReadonlyArray<[string, string]> = [
+  ["<", ">"],
+  ["(", ")"],
+  ["[", "]"],
+  ['"', '"'],
+  ["'", "'"],
+  ["\u201c", "\u201d"],
+  ["\u00ab", "\u00bb"],
+];
+
+type Unwrapped = { address: string } | { problem: IntakeMessageKey };
+
+/**
+ * One unwrapping step; undefined when nothing more can be taken off. Each removes only what cannot
+ * be part of an address: a `mailto:` link, angle brackets after a display name, a Markdown or
+ * Slack link, surrounding brackets or quotes, and a full stop or comma after it.
+ */
+function unwrapOnce(text: string): Unwrapped | undefined {
+  const trailing = /^(.*?)[.,;]+$/su.exec(text);
+  if (trailing) return { address: trailing[1]!.trim() };
+
+  const markdown = /^\[[^\]]*\]\(([^()]*)\)$/su.exec(text);
+  if (markdown) return { address: markdown[1]!.trim() };
+
+  const mailto = /^mailto:(?:\/\/)?(.*)$/isu.exec(text);
+  if (mailto) {
+    let link = mailto[1]!;
+    try {
+      link = decodeURIComponent(link);
+    } catch {}
+    const at = link.indexOf("@");
+    // After the domain, `?` starts the link's headers and `|` a chat app's label: neither can be in a domain.
+    const end = at < 0 ? -1 : link.slice(at).search(/[?|]/);
+    const address = (end < 0 ? link : link.slice(0, at + end)).trim();
+    if (address === "" || address.startsWith("?")) return { problem: "email.mailto-without-address" };
+    return { address };
+  }
+
+  const named = /^(.*?)<([^<>]*)>$/su.exec(text);
+  if (named && named[1]!.trim() !== "") {
+    const displayName = named[1]!.replace(/"(?:[^"\\]|\\.)*"/gu, "");
+    if (/[@<>]/.test(displayName)) return { problem: "email.several" };
+    return { address: named[2]!.trim() };
+  }
+
+  for (const [open, close] of WRAPPING_PAIRS) {
+    if (text.length >= 2 && text.startsWith(open) && text.endsWith(close)) {
+      return { address: text.slice(open.length, -close.length).trim() };
+    }
+  }
+  return undefined;
+}
+
+/** The one address inside what a visitor pasted, or why there is not exactly one. */
+function unwrapAddress(text: string): Unwrapped {
+  let address = text;
+  for (let step = 0; step < 8; step++) {
+    const next = unwrapOnce(address);
+    if (next === undefined) break;
+    if ("problem" in next) return next;
+    address = next.address;
+  }
+  return { address };
+}
+
+function utf8Length(text: string): number {
+  return Buffer.byteLength(text, "utf8");
+}
+
+/** The address as the visitor meant it: invisible characters removed, compatibility forms folded, NFC, trimmed. */
+export function normaliseEmailInput(raw: string): string {
+  return typedText(raw, false)
+    .replace(/\u3002/g, ".")
+    .replace(/^\s+|\s+$/gu, "");
+}
+
+/**
+ * One e-mail address: the local part as typed (case kept), the domain lower-cased (Unicode
+ * domains through IDNA, the WHATWG URL standard's mapping). At most 254 characters.
+ */
+export function validateEmail(raw: string): Validation {
+  const text = normaliseEmailInput(raw);
+  if (text === "") return invalid("email.empty");
+  const unwrapped = unwrapAddress(text);
+  if ("problem" in unwrapped) return invalid(unwrapped.problem);
+  const address = unwrapped.address;
+  if (address === "") return invalid("email.empty");
+
+  const ats = address.split("@").length - 1;
+  if (/[,;]/.test(address) && ats >= 1) return invalid("email.several");
+  if (/\s/u.test(address)) return invalid(ats > 1 ? "email.several" : "email.spaces");
+  if (ats > 1) return invalid("email.several");
+  if (ats === 0) return invalid("email.no-at");
+  if (Array.from(address).length > MAX_EMAIL_LENGTH) return invalid("email.too-long");
+
+  const at = address.indexOf("@");
+  const local = address.slice(0, at);
+  const domain = address.slice(at + 1);
+  if (local === "" || utf8Length(local) > MAX_LOCAL_OCTETS) return invalid("email.invalid");
+  if (!local.split(".").every((atom) => LOCAL_ATOM.test(atom))) return invalid("email.invalid");
+
+  const ascii = domain.includes("[") ? "" : domainToASCII(domain);
+  const labels = ascii.split(".");
+  if (
+    ascii === "" ||
+    ascii.length > MAX_DOMAIN_OCTETS ||
+    labels.length < 2 ||
+    !labels.every((label) => DOMAIN_LABEL.test(label)) ||
+    !TOP_LEVEL_DOMAIN.test(labels.at(-1)!)
+  ) {
+    return invalid("email.domain");
+  }
+  // An ASCII domain is kept as typed (lower-cased); a Unicode one in IDNA's mapped form, not as punycode.
+  const storedDomain = /^[\x20-\x7e]*$/.test(domain) ? ascii : domainToUnicode(ascii);
+  return valid(`${local}@${storedDomain}`);
+}
+
+export const VALIDATORS: Record<IntakeField, (raw: string) => Validation> = {
+  email: validateEmail,
+  name: validateName,
+};
