@@ -12,22 +12,22 @@ describe("e-mail", () => {
   });
 
   it.each([
-    ["", "Please enter your e-mail address."],
-    ["   ", "Please enter your e-mail address."],
-    ["jane.example.com", "That doesn't look like an e-mail address. Please check it and try again."],
-    ["jane@", "That doesn't look like an e-mail address. Please check it and try again."],
-    ["@example.com", "That doesn't look like an e-mail address. Please check it and try again."],
-    ["jane@example", "That doesn't look like an e-mail address. Please check it and try again."],
-    ["jane..doe@example.com", "That doesn't look like an e-mail address. Please check it and try again."],
-    ["jane@exa_mple.com", "That doesn't look like an e-mail address. Please check it and try again."],
-    ["a@b.com, c@d.com", "Please enter just one e-mail address."],
-    ["a@b.com;c@d.com", "Please enter just one e-mail address."],
-    ["a@b@c.com", "Please enter just one e-mail address."],
-    ["jane doe@example.com", "Please enter just one e-mail address."],
-    [`${"a".repeat(250)}@x.com`, "That e-mail address is too long."],
-    [`${"a".repeat(65)}@example.com`, "That doesn't look like an e-mail address. Please check it and try again."],
-  ])("rejects %j with a message the bot can show", (raw, message) => {
-    expect(validateEmail(raw)).toEqual({ ok: false, message });
+    ["", "email.empty"],
+    ["   ", "email.empty"],
+    ["jane.example.com", "email.invalid"],
+    ["jane@", "email.invalid"],
+    ["@example.com", "email.invalid"],
+    ["jane@example", "email.invalid"],
+    ["jane..doe@example.com", "email.invalid"],
+    ["jane@exa_mple.com", "email.invalid"],
+    ["a@b.com, c@d.com", "email.several"],
+    ["a@b.com;c@d.com", "email.several"],
+    ["a@b@c.com", "email.several"],
+    ["jane doe@example.com", "email.several"],
+    [`${"a".repeat(250)}@x.com`, "email.too-long"],
+    [`${"a".repeat(65)}@example.com`, "email.invalid"],
+  ])("rejects %j with the key of a message that says what to change", (raw, key) => {
+    expect(validateEmail(raw)).toEqual({ ok: false, key });
   });
 
   it("allows exactly 254 characters", () => {
@@ -54,20 +54,23 @@ describe("name", () => {
   });
 
   it.each([
-    ["", "Please enter your name."],
-    ["   ", "Please enter your name."],
-    ["x".repeat(101), "That name is too long. Please use at most 100 characters."],
-    ["jane@example.com", "Please enter your name, not a web or e-mail address."],
-    ["www.example.com", "Please enter your name, not a web or e-mail address."],
-    ["example.com", "Please enter your name, not a web or e-mail address."],
-    ["https://spam.example", "Please enter your name, not a web or e-mail address."],
-    ["R2-D2", "Please enter your name using letters only."],
-    ["<script>", "Please enter your name using letters only."],
-    ["Jane\u0000Doe", "Please enter your name using letters only."],
-    ["Jane\u001bDoe", "Please enter your name using letters only."],
-    ["...", "Please enter your name using letters only."],
-    ["- '", "Please enter your name using letters only."],
-  ])("rejects %j with a message the bot can show", (raw, message) => {
-    expect(validateName(raw)).toEqual({ ok: false, message });
+    ["", "name.empty"],
+    ["   ", "name.empty"],
+    ["jane@example.com", "name.email-address"],
+    ["www.example.com", "name.web-address"],
+    ["example.com", "name.web-address"],
+    ["https://spam.example", "name.web-address"],
+    ["R2-D2", "name.invalid-characters"],
+    ["<script>", "name.invalid-characters"],
+    ["Jane\u0000Doe", "name.invalid-characters"],
+    ["Jane\u001bDoe", "name.invalid-characters"],
+    ["...", "name.invalid-characters"],
+    ["- '", "name.invalid-characters"],
+  ])("rejects %j with the key of a message that says what to change", (raw, key) => {
+    expect(validateName(raw)).toEqual({ ok: false, key });
+  });
+
+  it("rejects a name over 100 characters with the maximum as a parameter", () => {
+    expect(validateName("x".repeat(101))).toEqual({ ok: false, key: "name.too-long", params: { max: 100 } });
   });
 });

@@ -1,4 +1,5 @@
 import type { IntakeField } from "@caic-handover/core/config";
+import { CultureRequestSchema, requestedCulture } from "@caic-handover/core/culture";
 import { BadRequestError } from "@caic-handover/core/errors";
 import { parseInput } from "@caic-handover/core/input";
 import { intakeRequestSchema, recordIntake } from "@caic-handover/core/intake";
@@ -16,7 +17,11 @@ export async function intakeStep(field: IntakeField) {
       const input = parseInput(schema, request.fields);
       const raw = input.value ?? input[field];
       if (raw === undefined) throw new BadRequestError(`${field} is required (as "value" or "${field}")`);
-      return { json: await recordIntake(deps, request.chatId!, field, raw) };
+      const culture = requestedCulture(
+        parseInput(CultureRequestSchema, request.fields),
+        runtime.config.DEFAULT_CULTURE,
+      );
+      return { json: await recordIntake(deps, request.chatId!, field, raw, culture) };
     },
   );
 }

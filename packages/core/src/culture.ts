@@ -1,0 +1,84 @@
+import * as z from "zod/mini";
+import { BadRequestError } from "./errors";
+
+/** The languages every visitor-facing text exists in (the catalogue: `messages.ts`). */
+export const LANGUAGES = ["nl", "en", "de", "fr", "es"] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+/**
+ * The visitor's culture as this product uses it: the catalogue language its texts are in, and
+ * the locale dates are formatted with (`nl-BE` keeps its region; extensions such as `-u-hc-h12` are dropped).
+ */
+export interface Culture {
+  language: Language;
+  locale: string;
+}
+
+/** A culture longer than this is not one CAIC sends; the request is malformed. */
+const MAX_CULTURE_LENGTH = 64;
+/** What an unset dialog variable may be rendered as: the call gave no culture. */
+const NO_VALUE = /^(?:null|undefined)$/i;
+
+const isLanguage = (language: string): language is Language => (LANGUAGES as readonly string[]).includes(language);
+
+/** A language tag as CAIC writes it (`nl-NL`, `nl`, `en-GB`; any case; `_` read as `-`), or undefined if it is none. */
+function readTag(text: string): { locale: string; language: string } | undefined {
+  try {
+    const [canonical] = Intl.getCanonicalLocales(text.trim().replaceAll("_", "-"));
+    if (canonical === undefined) return undefined;
+    const locale = new Intl.Locale(canonical);
+    return { locale: locale.baseName, language: locale.language };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The culture to answer in: a requested culture whose language has texts keeps its region for
+ * dates (`nl-BE`, `de-AT`); its language serves an unknown region (`nl-XX`); any other language
+ * (`pt-BR`) gets the default.
+ */
+export function resolveCulture(requested: string | undefined, fallback: Culture): Culture {
+  if (requested === undefined) return fallback;
+  const tag = readTag(requested);
+  return tag !== undefined && isLanguage(tag.language) ? { language: tag.language, locale: tag.locale } : fallback;
+}
+
+/** `DEFAULT_CULTURE`: a culture of a language the catalogue has, checked at start. */
+export const CultureSetting = z.pipe(
+  z.string(),
+  z.transform((text, ctx): Culture => {
+    const tag = readTag(text);
+    if (tag === undefined || !isLanguage(tag.language)) {
+      ctx.issues.push({
+        code: "custom",
+        input: text,
+        message: `"${text}" is not a culture of a language with texts (${LANGUAGES.join(", ")}), such as "nl-NL" or "en"`,
+      });
+      return z.NEVER;
+    }
+    return { language: tag.language, locale: tag.locale };
+  }),
+);
+
+const cultureText = z.optional(z.nullable(z.string().check(z.maxLength(MAX_CULTURE_LENGTH))));
+
+/** The visitor's culture in a call: `culture` (CAIC's word) or `locale`, in the query, a JSON or a form body. */
+export const CultureRequestSchema = z.object({ culture: cultureText, locale: cultureText });
+export type CultureRequest = z.infer<typeof CultureRequestSchema>;
+
+/**
+ * The culture a call asks for. Empty, JSON `null` or an unset variable's `null`/`undefined` count
+ * as absent; text that is no language tag at all (an unreplaced `{{culture}}`) is a 400 naming the field.
+ */
+export function requestedCulture(request: CultureRequest, fallback: Culture): Culture {
+  for (const field of ["culture", "locale"] as const) {
+    const text = request[field]?.trim();
+    if (!text || NO_VALUE.test(text)) continue;
+    if (readTag(text) === undefined) {
+      throw new BadRequestError(`${field} must be a culture such as "nl-NL" or "en"`);
+    }
+    return resolveCulture(text, fallback);
+  }
+  return fallback;
+}
