@@ -57,21 +57,26 @@ const EXPECTED: Record<
   },
   AvailabilityUrl: {
     method: "GET",
-    url: `${PROD}/availability?chatId={{chatId}}`,
+    url: `${PROD}/availability?chatId={{chatId}}&culture={{culture}}`,
     key: "header",
-    responses: { agentStatus: "agentStatus", reason: "availabilityReason", opensAt: "opensAt" },
+    responses: {
+      agentStatus: "agentStatus",
+      reason: "availabilityReason",
+      opensAt: "opensAt",
+      opensAtText: "opensAtText",
+    },
   },
   PresenceWebhookUrl: { method: "POST", url: `${PROD}/availability?key=${PLACEHOLDER}`, key: "query" },
   IntakeEmailUrl: {
     method: "POST",
-    url: `${PROD}/intake/email`,
+    url: `${PROD}/intake/email?culture={{culture}}`,
     key: "header",
     body: { chatId: "{{chatId}}", email: "{{email}}" },
     responses: { valid: "emailValid", message: "emailMessage", exhausted: "emailExhausted" },
   },
   IntakeNameUrl: {
     method: "POST",
-    url: `${PROD}/intake/name`,
+    url: `${PROD}/intake/name?culture={{culture}}`,
     key: "header",
     body: { chatId: "{{chatId}}", name: "{{name}}" },
     responses: { valid: "nameValid", message: "nameMessage", exhausted: "nameExhausted" },
@@ -319,7 +324,7 @@ describe("the order and content of CM.com's guide", () => {
       { label: "agentStatus equals online", value: "continue to 3.4" },
       {
         label: "availabilityReason equals closed",
-        value: 'Output: "We are closed now and open again at {{opensAt}}."',
+        value: 'Output: "We are closed now and open again on {{opensAtText}}."',
       },
       {
         label: "Fallback (offline, or the API Callout failed)",

@@ -97,7 +97,7 @@ export async function recordIntake(
   const record = await deps.store.recordInvalidAttempt(chatId, field, deps.now());
   const attempts = record[`${field}Attempts`] ?? 1;
   deps.metrics.count("IntakeInvalid", field);
-  deps.log.info("intake value rejected", { field, attempts, problem: result.key, language: culture.language });
+  deps.log.info("intake value rejected", { field, attempts, problem: result.key });
   return {
     valid: false,
     field,
