@@ -88,17 +88,21 @@ describe("with the default DEFAULT_CULTURE (en) and the desk closed today", () =
     });
   });
 
-  it("refuses a culture that is no culture at all (an unreplaced placeholder) with a 400, and records nothing", async () => {
+  it("answers in English when the culture variable was not set (an unreplaced placeholder)", async () => {
     const chatId = newChatId();
     const intake = await h.call("POST", "/intake/email", {
-      body: { chatId, value: NOT_AN_ADDRESS, culture: "{{culture}}" },
+      query: { chatId, culture: "{{culture}}" },
+      body: { value: NOT_AN_ADDRESS },
     });
-    expect(intake).toMatchObject({
-      status: 400,
-      json: { error: "bad_request", message: 'culture must be a culture such as "nl-NL" or "en"' },
-    });
-    const availability = await h.call("GET", "/availability", { query: { chatId, locale: "%locale%" } });
-    expect(availability).toMatchObject({ status: 400, json: { message: /^locale must be a culture/ } });
+    expect(intake.json).toMatchObject({ valid: false, message: SAYS_NOT_AN_ADDRESS.en, attempts: 1 });
+  });
+
+  it("refuses a culture that is not text with a 400 naming it, and records nothing", async () => {
+    const chatId = newChatId();
+    const intake = await h.call("POST", "/intake/email", { body: { chatId, value: NOT_AN_ADDRESS, culture: 31 } });
+    expect(intake).toMatchObject({ status: 400, json: { error: "bad_request", message: "culture must be a string" } });
+    const availability = await h.call("POST", "/availability", { body: { chatId, locale: { lang: "nl" } } });
+    expect(availability).toMatchObject({ status: 400, json: { message: "locale must be a string" } });
     expect(await h.item(chatId)).toBeUndefined();
   });
 

@@ -1,5 +1,4 @@
 import * as z from "zod/mini";
-import { BadRequestError } from "./errors";
 
 /** The languages every visitor-facing text exists in (the catalogue: `messages.ts`). */
 export const LANGUAGES = ["nl", "en", "de", "fr", "es"] as const;
@@ -16,8 +15,6 @@ export interface Culture {
 
 /** A culture longer than this is not one CAIC sends; the request is malformed. */
 const MAX_CULTURE_LENGTH = 64;
-/** What an unset dialog variable may be rendered as: the call gave no culture. */
-const NO_VALUE = /^(?:null|undefined)$/i;
 
 const isLanguage = (language: string): language is Language => (LANGUAGES as readonly string[]).includes(language);
 
@@ -68,17 +65,11 @@ export const CultureRequestSchema = z.object({ culture: cultureText, locale: cul
 export type CultureRequest = z.infer<typeof CultureRequestSchema>;
 
 /**
- * The culture a call asks for. Empty, JSON `null` or an unset variable's `null`/`undefined` count
- * as absent; text that is no language tag at all (an unreplaced `{{culture}}`) is a 400 naming the field.
+ * The culture a call asks for: the first of `culture` and `locale` that holds a language tag. Text
+ * that is none (empty, `null`, an unreplaced `{{culture}}`) counts as absent, like any unset dialog
+ * variable: the visitor still gets an answer, in the default language.
  */
 export function requestedCulture(request: CultureRequest, fallback: Culture): Culture {
-  for (const field of ["culture", "locale"] as const) {
-    const text = request[field]?.trim();
-    if (!text || NO_VALUE.test(text)) continue;
-    if (readTag(text) === undefined) {
-      throw new BadRequestError(`${field} must be a culture such as "nl-NL" or "en"`);
-    }
-    return resolveCulture(text, fallback);
-  }
-  return fallback;
+  const given = [request.culture, request.locale].find((text) => text && readTag(text) !== undefined);
+  return resolveCulture(given ?? undefined, fallback);
 }

@@ -217,7 +217,7 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
     },
     notes: [
       "`agentStatus` is `online` or `offline`; `reason` is `presence`, `presence-error`, `presence-timeout` or `closed` (outside BUSINESS_HOURS, with `opensAt` and `opensAtText`).",
-      "`culture` is the visitor's culture as CAIC writes it (nl-NL, en-GB). CAIC's docs show a culture per project and conversation variables with a default per culture, but no built-in variable a node can insert (unknown): create a conversation variable `culture` whose default in each culture is that culture's code. Empty, texts are in DEFAULT_CULTURE; an unreplaced placeholder is a 400, so a missing variable shows on the first test.",
+      "`culture` is the visitor's culture as CAIC writes it (nl-NL, en-GB). CAIC's docs show a culture per project and conversation variables with a default per culture, but no built-in variable a node can insert (unknown): create a conversation variable `culture` whose default in each culture is that culture's code. Without it (empty, unset or an unreplaced placeholder) texts are in DEFAULT_CULTURE.",
       "A node that stores the whole body instead: add header `Accept: text/plain` and the body is just `online` or `offline`.",
     ],
   },
