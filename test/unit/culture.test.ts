@@ -48,19 +48,7 @@ describe("the culture of a call", () => {
   });
 
   it("counts an unset variable (empty, null, an unreplaced placeholder) or text that is no culture as absent", () => {
-    const unset = [
-      "",
-      "   ",
-      null,
-      "null",
-      "NULL",
-      "undefined",
-      "{{culture}}",
-      "%culture%",
-      "$culture",
-      "nl NL",
-      "12",
-    ];
+    const unset = ["", "   ", null, "null", "NULL", "undefined", "{{culture}}", "%culture%", "$culture", "nl NL", "12"];
     for (const culture of unset) expect(fromCall({ culture }, NL), JSON.stringify(culture)).toEqual(NL);
     expect(fromCall({}, NL)).toEqual(NL);
   });
