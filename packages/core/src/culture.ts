@@ -18,15 +18,30 @@ const MAX_CULTURE_LENGTH = 64;
 
 const isLanguage = (language: string): language is Language => (LANGUAGES as readonly string[]).includes(language);
 
+type Tag = { locale: string; language: string };
+/** A bot sends the same few cultures on every call; reading one with Intl is the costly part. */
+const tags = new Map<string, Tag | null>();
+const CACHED_TAGS = 256;
+
 /** A language tag as CAIC writes it (`nl-NL`, `nl`, `en-GB`; any case; `_` read as `-`), or undefined if it is none. */
-function readTag(text: string): { locale: string; language: string } | undefined {
+function readTag(text: string): Tag | undefined {
+  let tag = tags.get(text);
+  if (tag === undefined) {
+    tag = parseTag(text);
+    if (tags.size >= CACHED_TAGS) tags.clear();
+    tags.set(text, tag);
+  }
+  return tag ?? undefined;
+}
+
+function parseTag(text: string): Tag | null {
   try {
     const [canonical] = Intl.getCanonicalLocales(text.trim().replaceAll("_", "-"));
-    if (canonical === undefined) return undefined;
+    if (canonical === undefined) return null;
     const locale = new Intl.Locale(canonical);
     return { locale: locale.baseName, language: locale.language };
   } catch {
-    return undefined;
+    return null;
   }
 }
 

@@ -148,12 +148,26 @@ export type VisitorMessage = {
     : { key: K; params: Record<Placeholders<(typeof MESSAGES)[K]["en"]>, number | string> };
 }[MessageKey];
 
+/** Building an Intl.NumberFormat is costly; a process sees a few locales. */
+const numberFormats = new Map<string, Intl.NumberFormat>();
+const CACHED_NUMBER_FORMATS = 32;
+
+function numberFormat(locale: string): Intl.NumberFormat {
+  let format = numberFormats.get(locale);
+  if (format === undefined) {
+    if (numberFormats.size >= CACHED_NUMBER_FORMATS) numberFormats.clear();
+    format = new Intl.NumberFormat(locale);
+    numberFormats.set(locale, format);
+  }
+  return format;
+}
+
 /** The one function that turns a message (key and parameters) into text in the visitor's culture. */
 export function visitorText(message: VisitorMessage, culture: Culture): string {
   const params: Record<string, number | string> = "params" in message ? message.params : {};
   return MESSAGES[message.key][culture.language].replace(/\{(\w+)\}/g, (placeholder, name: string) => {
     const value = params[name];
     if (value === undefined) return placeholder;
-    return typeof value === "number" ? new Intl.NumberFormat(culture.locale).format(value) : value;
+    return typeof value === "number" ? numberFormat(culture.locale).format(value) : value;
   });
 }
