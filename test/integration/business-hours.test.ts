@@ -29,6 +29,8 @@ describe("outside business hours", () => {
       agentAvailable: false,
       reason: "closed",
       opensAt: `${dateOf(today + 2)}T00:00:00+00:00`,
+      // DEFAULT_CULTURE is en: a 12-hour clock.
+      opensAtText: expect.stringMatching(/ 12:00\sAM$/u),
     });
     expect(h.cm.presence.calls).toHaveLength(0);
 

@@ -15,6 +15,7 @@ const schedule = (hours: object) => new BusinessHoursSchedule(BusinessHoursText.
 /** `closedUntil` at an instant given as ISO text. */
 const ask = (hours: BusinessHoursSchedule, iso: string) => hours.closedUntil(new Date(iso));
 const instant = (iso: string) => new Date(iso).toISOString();
+const NL = { language: "nl", locale: "nl-NL" } as const;
 
 describe("open or closed", () => {
   const amsterdam = schedule({
@@ -331,11 +332,12 @@ describe("the availability check with business hours", () => {
 
   it("outside hours: closed with opensAt, counted as AgentsOffline/closed and recorded, presence not asked", async () => {
     const closed = deps("2026-03-21T10:00:00Z");
-    expect(await checkAvailability(closed, "chat-1", {})).toEqual({
+    expect(await checkAvailability(closed, "chat-1", {}, NL)).toEqual({
       agentStatus: "offline",
       agentAvailable: false,
       reason: "closed",
       opensAt: "2026-03-23T09:00:00+01:00",
+      opensAtText: expect.stringMatching(/^maandag 23 maart\b.*\b09:00$/),
     });
     expect(closed.presence.check).not.toHaveBeenCalled();
     expect(closed.metrics.count).toHaveBeenCalledWith("AgentsOffline", "closed");
@@ -349,7 +351,10 @@ describe("the availability check with business hours", () => {
 
   it("inside hours: presence decides", async () => {
     const open = deps("2026-03-23T10:00:00Z");
-    expect(await checkAvailability(open, undefined, {})).toMatchObject({ agentStatus: "online", reason: "presence" });
+    expect(await checkAvailability(open, undefined, {}, NL)).toMatchObject({
+      agentStatus: "online",
+      reason: "presence",
+    });
     expect(open.presence.check).toHaveBeenCalledTimes(1);
     expect(open.metrics.count).toHaveBeenCalledWith("AgentsOnline");
   });

@@ -64,21 +64,26 @@ const EXPECTED: Record<
   },
   AvailabilityUrl: {
     method: "GET",
-    url: `${PROD}/availability?chatId={{chatId}}`,
+    url: `${PROD}/availability?chatId={{chatId}}&culture={{culture}}`,
     key: "header",
-    responses: { agentStatus: "agentStatus", reason: "availabilityReason", opensAt: "opensAt" },
+    responses: {
+      agentStatus: "agentStatus",
+      reason: "availabilityReason",
+      opensAt: "opensAt",
+      opensAtText: "opensAtText",
+    },
   },
   PresenceWebhookUrl: { method: "POST", url: `${PROD}/availability?key=${PLACEHOLDER}`, key: "query" },
   IntakeEmailUrl: {
     method: "POST",
-    url: `${PROD}/intake/email?chatId={{chatId}}`,
+    url: `${PROD}/intake/email?chatId={{chatId}}&culture={{culture}}`,
     key: "header",
     textBody: "{{email}}",
     responses: { valid: "emailValid", message: "emailMessage", exhausted: "emailExhausted" },
   },
   IntakeNameUrl: {
     method: "POST",
-    url: `${PROD}/intake/name?chatId={{chatId}}`,
+    url: `${PROD}/intake/name?chatId={{chatId}}&culture={{culture}}`,
     key: "header",
     textBody: "{{name}}",
     responses: { valid: "nameValid", message: "nameMessage", exhausted: "nameExhausted" },
@@ -329,7 +334,7 @@ describe("the order and content of CM.com's guide", () => {
       { label: "agentStatus equals online", value: "continue to 3.4" },
       {
         label: "availabilityReason equals closed",
-        value: 'Output: "We are closed now and open again at {{opensAt}}."',
+        value: 'Output: "We are closed now and open again on {{opensAtText}}."',
       },
       {
         label: "Fallback (offline, or the API Callout failed)",

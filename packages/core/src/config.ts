@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { CultureSetting } from "./culture";
 import { BusinessHoursText } from "./opening-hours";
 
 /** The three secrets of SPEC §2. In AWS they are SST `Config.Secret`s; locally, plain environment variables. */
@@ -42,6 +43,8 @@ export const ConfigSchema = z.object({
   WEB_CONVERSATIONS_HANDOVER_URL: z.optional(url),
   /** Opening hours as JSON (timeZone, weekly, holidays, special); absent means always open. */
   BUSINESS_HOURS: z.optional(BusinessHoursText),
+  /** Culture of visitor-facing texts when a call gives none or one whose language has no texts. */
+  DEFAULT_CULTURE: z._default(CultureSetting, { language: "en", locale: "en" }),
   TABLE_NAME: z._default(text, "caic-handover-chats"),
   DYNAMODB_ENDPOINT: z.optional(url),
 });

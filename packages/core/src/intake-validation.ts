@@ -1,16 +1,20 @@
 import { domainToASCII, domainToUnicode } from "node:url";
 import type { IntakeField } from "./config";
-import { type IntakeMessageKey, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from "./intake-messages";
+import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from "./intake-limits";
+import type { VisitorMessage } from "./messages";
 
 /**
  * Each field's validator: the answer as a visitor typed or pasted it in, the value to store and
  * send out, or the key of the message that says what to change. Pure; the rules are in the
  * README's intake section.
  */
-export type Validation = { ok: true; value: string } | { ok: false; key: IntakeMessageKey };
+export type Validation = { ok: true; value: string } | ({ ok: false } & VisitorMessage);
+
+/** The messages that need no parameters. */
+type PlainKey = Exclude<VisitorMessage, { params: unknown }>["key"];
 
 const valid = (value: string): Validation => ({ ok: true, value });
-const invalid = (key: IntakeMessageKey): Validation => ({ ok: false, key });
+const invalid = (key: PlainKey): Validation => ({ ok: false, key }) as Validation;
 
 // Shared by every field: what keyboards, input methods and copying add to what a person meant.
 
@@ -111,7 +115,8 @@ export function normaliseName(raw: string): string {
 export function validateName(raw: string): Validation {
   const value = normaliseName(raw);
   if (value === "") return invalid("name.empty");
-  if (Array.from(value).length > MAX_NAME_LENGTH) return invalid("name.too-long");
+  if (Array.from(value).length > MAX_NAME_LENGTH)
+    return { ok: false, key: "name.too-long", params: { max: MAX_NAME_LENGTH } };
   if (EMAIL_LIKE.test(value)) return invalid("name.email-address");
   if (URL_LIKE.test(value) || looksLikeHost(value)) return invalid("name.web-address");
   if (/\p{N}/u.test(value)) return invalid("name.digits");
@@ -140,7 +145,7 @@ const WRAPPING_PAIRS: ReadonlyArray<[string, string]> = [
   ["\u00ab", "\u00bb"],
 ];
 
-type Unwrapped = { address: string } | { problem: IntakeMessageKey };
+type Unwrapped = { address: string } | { problem: PlainKey };
 
 /**
  * One unwrapping step; undefined when nothing more can be taken off. Each removes only what cannot

@@ -2,8 +2,9 @@ import * as z from "zod/mini";
 import { missingFields } from "./chat";
 import type { ChatStore } from "./chat-store";
 import type { IntakeField } from "./config";
-import { intakeMessage } from "./intake-messages";
+import type { Culture } from "./culture";
 import { VALIDATORS, type Validation } from "./intake-validation";
+import { visitorText } from "./messages";
 import type { Log, Metrics } from "./metrics";
 
 /** After this many invalid answers to one field the dialog should stop asking. */
@@ -38,16 +39,27 @@ export interface IntakeDeps {
 }
 
 /** One Capture Input step: a valid value is stored (latest wins), an invalid one only counted. */
-export function recordIntake(deps: IntakeDeps, chatId: string, field: IntakeField, raw: string): Promise<IntakeAnswer> {
-  return recordValidation(deps, chatId, field, VALIDATORS[field](raw));
+export function recordIntake(
+  deps: IntakeDeps,
+  chatId: string,
+  field: IntakeField,
+  raw: string,
+  culture: Culture,
+): Promise<IntakeAnswer> {
+  return recordValidation(deps, chatId, field, VALIDATORS[field](raw), culture);
 }
 
 /**
  * A step whose body could not be read, such as a JSON template a visitor's `"` or `\` broke: an
  * invalid answer like any other, so the dialog can count it and stop after the last attempt.
  */
-export function recordUnreadableAnswer(deps: IntakeDeps, chatId: string, field: IntakeField): Promise<IntakeAnswer> {
-  return recordValidation(deps, chatId, field, { ok: false, key: "answer.unreadable" });
+export function recordUnreadableAnswer(
+  deps: IntakeDeps,
+  chatId: string,
+  field: IntakeField,
+  culture: Culture,
+): Promise<IntakeAnswer> {
+  return recordValidation(deps, chatId, field, { ok: false, key: "answer.unreadable" }, culture);
 }
 
 async function recordValidation(
@@ -55,6 +67,7 @@ async function recordValidation(
   chatId: string,
   field: IntakeField,
   result: Validation,
+  culture: Culture,
 ): Promise<IntakeAnswer> {
   if (result.ok) {
     const record = await deps.store.recordValue(chatId, field, result.value, deps.now());
@@ -70,7 +83,7 @@ async function recordValidation(
   return {
     valid: false,
     field,
-    message: intakeMessage(result.key),
+    message: visitorText(result, culture),
     attempts,
     exhausted: attempts >= MAX_ATTEMPTS,
   };

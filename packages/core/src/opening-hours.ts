@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import type { Culture } from "./culture";
 import type { OpeningHours } from "./presence";
 
 const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
@@ -7,6 +8,9 @@ const MINUTE_MS = 60_000;
 /** How far ahead `opensAt` is looked for; beyond it the desk counts as closed with no known opening. */
 const LOOKAHEAD_DAYS = 400;
 const CACHED_DAYS = 32;
+/** An opening this far ahead is told with its year; a nearer one is unambiguous without. */
+const YEAR_TOLD_FROM_DAYS = 180;
+const CACHED_TEXT_FORMATS = 64;
 
 const show = (value: unknown) => JSON.stringify(value) ?? String(value);
 /** Every message names the offending value, so a bad entry is found at a glance. */
@@ -135,9 +139,11 @@ export class BusinessHoursSchedule implements OpeningHours {
   readonly #holidays: ReadonlySet<string>;
   readonly #wallClock: Intl.DateTimeFormat;
   readonly #days = new Map<number, Shift[]>();
+  readonly timeZone: string;
 
   constructor(hours: BusinessHours) {
     this.#hours = hours;
+    this.timeZone = hours.timeZone;
     this.#holidays = new Set(hours.holidays);
     this.#wallClock = new Intl.DateTimeFormat("en-US", {
       timeZone: hours.timeZone,
@@ -223,4 +229,33 @@ export class BusinessHoursSchedule implements OpeningHours {
     const hhmm = `${String(Math.floor(total / 60)).padStart(2, "0")}:${String(total % 60).padStart(2, "0")}`;
     return `${local}${offset < 0 ? "-" : "+"}${hhmm}`;
   }
+}
+
+const textFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * The next opening as a visitor reads it ("maandag 28 december om 09:00", "Monday, December 28 at
+ * 9:00 AM"): weekday, day, month and time in the desk's time zone, in the visitor's culture.
+ */
+export function opensAtText(opensAt: string, timeZone: string, culture: Culture, now: Date): string {
+  const at = new Date(opensAt);
+  const withYear = at.getTime() - now.getTime() >= YEAR_TOLD_FROM_DAYS * DAY_MS;
+  const key = `${culture.locale} ${timeZone} ${withYear}`;
+  let format = textFormats.get(key);
+  if (format === undefined) {
+    if (textFormats.size >= CACHED_TEXT_FORMATS) textFormats.clear();
+    // A 24-hour culture writes 09:00, a 12-hour one 9:00 AM.
+    const twelveHour = new Intl.DateTimeFormat(culture.locale, { hour: "numeric" }).resolvedOptions().hour12;
+    format = new Intl.DateTimeFormat(culture.locale, {
+      timeZone,
+      weekday: "long",
+      day: "numeric",
+      month: "long",
+      ...(withYear ? { year: "numeric" } : {}),
+      hour: twelveHour ? "numeric" : "2-digit",
+      minute: "2-digit",
+    });
+    textFormats.set(key, format);
+  }
+  return format.format(at);
 }

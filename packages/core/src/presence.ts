@@ -1,7 +1,9 @@
 import * as z from "zod/mini";
 import type { ChatStore } from "./chat-store";
+import type { Culture } from "./culture";
 import { optionalText } from "./input";
 import type { Log, Metrics } from "./metrics";
+import { opensAtText } from "./opening-hours";
 
 export type PresenceReason = "presence" | "presence-error" | "presence-timeout";
 
@@ -11,6 +13,8 @@ export interface PresenceAnswer {
   reason: PresenceReason | "closed";
   /** ISO time of the next opening, when closed. */
   opensAt?: string;
+  /** The next opening as the visitor reads it, in their culture and the desk's time zone. */
+  opensAtText?: string;
 }
 
 export interface PresenceClientOptions {
@@ -113,6 +117,8 @@ export type AvailabilityRequest = z.infer<typeof AvailabilityRequestSchema>;
 
 /** Decides, before presence is asked, whether the desk is closed (business hours). */
 export interface OpeningHours {
+  /** The desk's IANA time zone, in which opening times are told. */
+  readonly timeZone: string;
   closedUntil(now: Date): { opensAt: string | undefined } | undefined;
 }
 
@@ -131,6 +137,7 @@ export async function checkAvailability(
   deps: AvailabilityDeps,
   chatId: string | undefined,
   request: AvailabilityRequest,
+  culture: Culture,
 ): Promise<PresenceAnswer> {
   const referrer = request.referrer ?? request.url ?? deps.defaultReferrer;
   const channel = request.channel ?? deps.defaultChannel;
@@ -141,7 +148,12 @@ export async function checkAvailability(
         agentStatus: "offline",
         agentAvailable: false,
         reason: "closed",
-        ...(closed.opensAt ? { opensAt: closed.opensAt } : {}),
+        ...(closed.opensAt
+          ? {
+              opensAt: closed.opensAt,
+              opensAtText: opensAtText(closed.opensAt, deps.openingHours!.timeZone, culture, now),
+            }
+          : {}),
       }
     : await deps.presence.check(channel, referrer);
 

@@ -1,3 +1,4 @@
+import { CultureRequestSchema, requestedCulture } from "@caic-handover/core/culture";
 import { parseInput } from "@caic-handover/core/input";
 import { BusinessHoursSchedule } from "@caic-handover/core/opening-hours";
 import { AvailabilityRequestSchema, checkAvailability, PresenceClient } from "@caic-handover/core/presence";
@@ -21,7 +22,9 @@ const deps = {
 export const handler = httpRoute(
   { log: runtime.log, key: config.HANDOVER_WEBHOOK_KEY, chatId: "optional" },
   async ({ chatId, fields, accept }) => {
-    const answer = await checkAvailability(deps, chatId, parseInput(AvailabilityRequestSchema, fields));
+    const request = parseInput(AvailabilityRequestSchema, fields);
+    const culture = requestedCulture(parseInput(CultureRequestSchema, fields), config.DEFAULT_CULTURE);
+    const answer = await checkAvailability(deps, chatId, request, culture);
     return wantsText(accept) ? { text: answer.agentStatus } : { json: answer };
   },
 );

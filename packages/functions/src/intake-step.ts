@@ -1,4 +1,5 @@
 import type { IntakeField } from "@caic-handover/core/config";
+import { CultureRequestSchema, requestedCulture } from "@caic-handover/core/culture";
 import { BadRequestError } from "@caic-handover/core/errors";
 import { parseInput } from "@caic-handover/core/input";
 import { answerOf, intakeRequestSchema, recordIntake, recordUnreadableAnswer } from "@caic-handover/core/intake";
@@ -17,11 +18,18 @@ export async function intakeStep(field: IntakeField) {
     { log: runtime.log, key: runtime.config.HANDOVER_WEBHOOK_KEY, chatId: "required", answerBody: true },
     async (request) => {
       const chatId = request.chatId!;
-      if (request.bodyForm === "unreadable") return { json: await recordUnreadableAnswer(deps, chatId, field) };
-      if (request.bodyForm === "text") return { json: await recordIntake(deps, chatId, field, request.rawBody) };
+      const culture = requestedCulture(
+        parseInput(CultureRequestSchema, request.fields),
+        runtime.config.DEFAULT_CULTURE,
+      );
+      if (request.bodyForm === "unreadable") {
+        return { json: await recordUnreadableAnswer(deps, chatId, field, culture) };
+      }
+      if (request.bodyForm === "text")
+        return { json: await recordIntake(deps, chatId, field, request.rawBody, culture) };
       const raw = answerOf(parseInput(schema, request.fields), field);
       if (raw === undefined) throw new BadRequestError(`${field} is required (as "value" or "${field}")`);
-      return { json: await recordIntake(deps, chatId, field, raw) };
+      return { json: await recordIntake(deps, chatId, field, raw, culture) };
     },
   );
 }

@@ -193,6 +193,8 @@ interface RouteEntry {
 }
 
 const CHAT_ID = variable("chatId");
+/** The visitor's culture (`nl-NL`, `en-GB`): the language of `message` and `opensAtText`. */
+const CULTURE = variable("culture");
 const GIVE_UP = "Sorry, that did not work. Please try again later.";
 
 /** The guide entry of every route, keyed by the route's stack output name. */
@@ -208,10 +210,16 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   },
   AvailabilityUrl: {
     title: 'API Callout "Agent availability" (CM.com guide, step 1)',
-    query: { chatId: CHAT_ID },
-    responses: { agentStatus: "agentStatus", reason: "availabilityReason", opensAt: "opensAt" },
+    query: { chatId: CHAT_ID, culture: CULTURE },
+    responses: {
+      agentStatus: "agentStatus",
+      reason: "availabilityReason",
+      opensAt: "opensAt",
+      opensAtText: "opensAtText",
+    },
     notes: [
-      "`agentStatus` is `online` or `offline`; `reason` is `presence`, `presence-error`, `presence-timeout` or `closed` (outside BUSINESS_HOURS, with `opensAt`).",
+      "`agentStatus` is `online` or `offline`; `reason` is `presence`, `presence-error`, `presence-timeout` or `closed` (outside BUSINESS_HOURS, with `opensAt` and `opensAtText`).",
+      "`culture` is the visitor's culture as CAIC writes it (nl-NL, en-GB). CAIC's docs show a culture per project and conversation variables with a default per culture, but no built-in variable a node can insert (unknown): create a conversation variable `culture` whose default in each culture is that culture's code. Without it (empty, unset or an unreplaced placeholder) texts are in DEFAULT_CULTURE.",
       "A node that stores the whole body instead: add header `Accept: text/plain` and the body is just `online` or `offline`.",
     ],
   },
@@ -224,17 +232,18 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   },
   IntakeEmailUrl: {
     title: 'API Callout "Check e-mail"',
-    query: { chatId: CHAT_ID },
+    query: { chatId: CHAT_ID, culture: CULTURE },
     textBody: variable("email"),
     responses: { valid: "emailValid", message: "emailMessage", exhausted: "emailExhausted" },
     notes: [
       "The body is the visitor's answer alone, as plain text, and the chat id is in the URL: quotation marks, backslashes or anything else a visitor types can neither break the step nor name another chat.",
+      "`message` is in the visitor's `culture` (nl, en, de, fr, es), so one dialog serves every culture.",
       "Valid: the normalised address is stored. Invalid: `message` is a short sentence the bot can show; after 3 invalid attempts `exhausted` is true.",
     ],
   },
   IntakeNameUrl: {
     title: 'API Callout "Check name"',
-    query: { chatId: CHAT_ID },
+    query: { chatId: CHAT_ID, culture: CULTURE },
     textBody: variable("name"),
     responses: { valid: "nameValid", message: "nameMessage", exhausted: "nameExhausted" },
     notes: ["Same body form and answers as the e-mail check."],
@@ -390,7 +399,7 @@ export function buildGuide(target: Target): Guide {
               ["agentStatus equals online", "continue to 3.4"],
               [
                 "availabilityReason equals closed",
-                `Output: "We are closed now and open again at ${variable("opensAt")}."`,
+                `Output: "We are closed now and open again on ${variable("opensAtText")}."`,
               ],
               [
                 "Fallback (offline, or the API Callout failed)",
@@ -400,6 +409,7 @@ export function buildGuide(target: Target): Guide {
             [
               "CM.com guide, step 2.",
               "`opensAt` is ISO 8601 in the desk's own time zone, e.g. 2026-12-28T09:00:00+01:00: its date and time read as the desk's clock.",
+              '`opensAtText` is that moment written for the visitor\'s culture, in the desk\'s time zone: "Monday, December 28 at 9:00 AM", "maandag 28 december om 09:00".',
             ],
           ),
           {
