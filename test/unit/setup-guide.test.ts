@@ -3,17 +3,18 @@ import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { ROUTES, type RouteSpec, routeKey } from "@caic-handover/functions/routes";
 import { LOCAL_DEFAULTS } from "@caic-handover/local/local-defaults";
+import { setupGuide } from "@caic-handover/local/setup-guide";
 import {
-  buildGuide,
-  deployedTarget,
   type Guide,
-  guideDrift,
-  localTarget,
+  numberGuide,
+  ref,
   SetupGuideError,
   type Step,
-  setupGuide,
   type Value,
-} from "@caic-handover/local/setup-guide";
+} from "@caic-handover/local/setup-guide/document";
+import { buildGuide } from "@caic-handover/local/setup-guide/guide";
+import { guideDrift } from "@caic-handover/local/setup-guide/route-steps";
+import { deployedTarget, localTarget } from "@caic-handover/local/setup-guide/targets";
 import { describe, expect, it } from "vitest";
 
 const FIXTURE = "test/fixtures/sst-outputs.json";
@@ -37,10 +38,11 @@ const stepFor = (guide: Guide, route: RouteSpec): Step => {
 const settings = (step: Step, label: string) =>
   step.settings.filter((s) => s.label === label).map((s) => text(s.value));
 const route = (output: string) => ROUTES.find((candidate) => candidate.output === output)!;
-/** `n.m` as the guide numbers its steps. */
+/** The step numbered `n.m`. */
 const numbered = (guide: Guide, number: string) => {
-  const [section, step] = number.split(".").map(Number);
-  return guide.sections[section! - 1]!.steps[step! - 1]!;
+  const found = steps(guide).filter((step) => step.number === number);
+  expect(found, number).toHaveLength(1);
+  return found[0]!;
 };
 
 /** What a CM.com user enters for each route, written out in full. */
@@ -111,6 +113,40 @@ describe("in step with the route table", () => {
   it("places every route in exactly one step of the guide", () => {
     const guide = prodGuide();
     for (const r of ROUTES) expect(stepFor(guide, r).settings[0]).toEqual({ label: "Method", value: r.method });
+  });
+});
+
+describe("steps refer to each other by id", () => {
+  const step = (id: string, note = ""): Omit<Step, "number"> => ({ id, title: id, settings: [], notes: [note] });
+  const draft = (...steps: Omit<Step, "number">[]) => ({
+    title: "t",
+    about: [],
+    conventions: [],
+    sections: [
+      { id: "first", title: "First", intro: [], steps: [step("a")] },
+      { id: "second", title: "Second", intro: [], steps },
+    ],
+  });
+
+  it("writes each reference as the number of the step or section, and renumbers when a step is inserted", () => {
+    const later = step("ask", `back to ${ref("capture")} (section ${ref("second")}, after ${ref("a")})`);
+    const before = numberGuide(draft(step("capture"), later)).sections[1]!.steps[1]!;
+    expect(before.notes).toEqual(["back to 2.1 (section 2, after 1.1)"]);
+    const after = numberGuide(draft(step("inserted"), step("capture"), later)).sections[1]!.steps[2]!;
+    expect([after.number, ...after.notes]).toEqual(["2.3", "back to 2.2 (section 2, after 1.1)"]);
+  });
+
+  it("refuses a reference to no step, and an id used twice", () => {
+    expect(() => numberGuide(draft(step("x", `see ${ref("nowhere")}`)))).toThrow(
+      'setup guide: x refers to "nowhere", which is no step',
+    );
+    expect(() => numberGuide(draft(step("a")))).toThrow('setup guide: the id "a" is used twice');
+  });
+
+  it("leaves no reference unresolved in the guide", () => {
+    for (const format of ["text", "markdown"]) {
+      expect(run(["--outputs", FIXTURE, "--stage", "prod", "--format", format])).not.toMatch(/[⟦⟧]/);
+    }
   });
 });
 
