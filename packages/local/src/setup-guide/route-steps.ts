@@ -1,3 +1,4 @@
+import { HANDOVER_ACTIVE } from "@caic-handover/core/chat";
 import { ROUTES, type RouteSpec, routeKey } from "@caic-handover/functions/routes";
 import { code, ref, SetupGuideError, type StepDraft, set } from "./document";
 import type { Target } from "./targets";
@@ -9,7 +10,7 @@ export const variable = (name: string) => `{{${name}}}`;
 
 // One entry per route of the route table: where it goes in CM.com and what is entered there.
 
-interface RouteEntry {
+export interface RouteEntry {
   /** The CM.com element the route is entered in, as the step's title. */
   title: string;
   /** Query parameters the caller adds, with CAIC variables. */
@@ -31,7 +32,7 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
     responses: { status: "handoverStatus" },
     notes: [
       "`chatId` is the conversation variable CAIC sets when a Conversational Router session exists.",
-      "`status` is `started`, or the status of a handover already under way (`requested`, `handed_over`): a Logical Step may say so and stop.",
+      `\`status\` is \`started\`, or the status of a handover already under way or done (${HANDOVER_ACTIVE.map((status) => `\`${status}\``).join(", ")}): the Logical Step after it branches on it.`,
     ],
   },
   AvailabilityUrl: {
@@ -81,11 +82,10 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
     ],
   },
   RouterEventsUrl: {
-    title: "Event endpoint",
+    title: 'Event endpoint of the adapter "caic-handover events"',
     notes: [
       "The Event endpoint has no header section, so the key goes in the URL.",
-      "RouterSessionEnded marks the chat ended and erases its personal data; other events are acknowledged.",
-      "This backend does not pass events on: if this adapter's Event endpoint already serves Web Conversations, leave it and set this one on a custom (TwoWay) adapter of the same ruleset.",
+      "RouterSessionEnded marks the chat ended and erases its personal data; other events are acknowledged and not passed on.",
     ],
   },
   ChatStatusUrl: {

@@ -18,6 +18,10 @@ export interface Target {
   keySource: string;
   /** How a deploy parameter such as WEB_CONVERSATIONS_HANDOVER_URL is set for this target. */
   setParameter: (name: string) => string;
+  /** How a secret such as CM_PRODUCT_TOKEN is set for this target. */
+  setSecret: (name: string) => string;
+  /** Why CM.com cannot call these URLs and what to do instead, when they point at this machine. */
+  unreachable: string | undefined;
 }
 
 export interface GuideOptions {
@@ -31,6 +35,16 @@ export interface GuideOptions {
 const routeUrls = (base: string) =>
   Object.fromEntries(ROUTES.map((route) => [route.output, `${base.replace(/\/+$/, "")}${route.path}`]));
 
+/** Hosts only this machine reaches: CM.com's cloud cannot call them. */
+const isLoopback = (url: string) => {
+  const host = URL.canParse(url) ? new URL(url).hostname : "";
+  return host === "localhost" || host === "[::1]" || host === "0.0.0.0" || /^127\./.test(host);
+};
+
+/** Said wherever a loopback URL is offered for CAIC or the Router. */
+export const unreachableFromCm = (base: string) =>
+  `CM.com's cloud cannot call ${base}: these URLs work from this machine only. To wire CAIC and the Router, use a deployed stage (\`npm run setup-guide -- --stage <stage>\`), or expose the port through a tunnel of your choice and print the guide for it (\`npm run setup-guide -- --local --api-url https://<your tunnel>\`).`;
+
 /** `npm start` on loopback: PORT, or --api-url; the key as `npm start` resolves it (shell, `.env`, default). */
 export function localTarget(options: GuideOptions, env: Record<string, string | undefined>): Target {
   const base = options.apiUrl ?? localBaseUrl(env.PORT || LOCAL_DEFAULTS.PORT);
@@ -42,6 +56,9 @@ export function localTarget(options: GuideOptions, env: Record<string, string | 
     key: options.showKey ? key : undefined,
     keySource: "HANDOVER_WEBHOOK_KEY from your shell or `.env`, else the local default; `npm start` prints it",
     setParameter: (name) => `\`${name}=…\` in \`.env\` (or the shell), then restart \`npm start\``,
+    setSecret: (name) =>
+      `\`${name}=…\` in \`.env\` (or the shell), then restart \`npm start\` (unset, it uses a made-up local value)`,
+    unreachable: isLoopback(base) ? unreachableFromCm(base) : undefined,
   };
 }
 
@@ -69,6 +86,7 @@ export function deployedTarget(
     dashboardUrl = picked.outputs.DashboardUrl;
     from = file;
   }
+  const anyUrl = Object.values(urls)[0]!;
   const stageFlag = `--stage ${stage ?? "<stage>"}`;
   const secretCommand = `npx sst secrets get HANDOVER_WEBHOOK_KEY ${stageFlag}`;
   if (options.showKey && !env.HANDOVER_WEBHOOK_KEY) {
@@ -81,6 +99,8 @@ export function deployedTarget(
     key: options.showKey ? env.HANDOVER_WEBHOOK_KEY : undefined,
     keySource: `the stage's HANDOVER_WEBHOOK_KEY secret: \`${secretCommand}\``,
     setParameter: (name) => `\`${name}=…\` in \`.env.${stage ?? "<stage>"}\`, then \`npx sst deploy ${stageFlag}\``,
+    setSecret: (name) => `\`npx sst secrets set ${name} '<value>' ${stageFlag}\``,
+    unreachable: isLoopback(anyUrl) ? unreachableFromCm(new URL(anyUrl).origin) : undefined,
   };
 }
 
