@@ -73,6 +73,10 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
   child.stdout?.on("data", (chunk) => (output = (output + chunk).slice(-4000)));
   child.stderr?.on("data", (chunk) => (output = (output + chunk).slice(-4000)));
   const exited = once(child, "exit");
+  // Whatever ends this process (an interrupt while DynamoDB Local still starts included) ends Java too.
+  const stopWithProcess = () => child.kill("SIGTERM");
+  process.once("exit", stopWithProcess);
+  child.once("exit", () => process.off("exit", stopWithProcess));
   const endpoint = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;

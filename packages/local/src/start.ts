@@ -7,6 +7,7 @@ import { loadHandlers } from "./dispatch";
 import { createChatTable, JavaMissingError, LOCAL_AWS_ENV, startDynamoDbLocal } from "./dynamodb-local";
 import { type Gateway, startGateway } from "./gateway";
 import { loadLocalEnv, PROJECT_ROOT } from "./local-defaults";
+import { onStopRequest } from "./stop-request";
 
 /**
  * `npm start`: the whole API on loopback, as API Gateway and Lambda would run it, with an embedded
@@ -23,8 +24,7 @@ const starting = start().catch((error: unknown) => {
   console.error(`npm start: ${failureMessage(error)}`);
   void shutdown(1);
 });
-process.once("SIGINT", () => void shutdown(0));
-process.once("SIGTERM", () => void shutdown(0));
+onStopRequest(() => void shutdown(0));
 
 async function start() {
   const env = loadLocalEnv();
