@@ -52,6 +52,7 @@ it("npm start serves, npm run demo walks a conversation, and SIGTERM leaves no p
   const baseUrl = localBaseUrl(port);
   expect(banner).toContain(`POST   ${baseUrl}/caic/events`);
   expect(banner).toContain(`${baseUrl}/router/events?key=`);
+  expect(banner).toContain(`CM.com's cloud cannot call ${baseUrl}: these URLs work from this machine only.`);
   const javaPid = Number(/java pid (\d+)/.exec(banner)?.[1]);
   expect(processGroup(started.child.pid!)).toContain(javaPid);
 

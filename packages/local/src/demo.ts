@@ -43,6 +43,11 @@ async function call(title: string, method: string, path: string, body?: object |
 }
 
 function check(answer: Answer, ok: boolean, expected: string) {
+  if (answer.status === 401) {
+    throw new UnexpectedAnswerError(
+      `401: the API refused this demo's key (${key}). The demo takes HANDOVER_WEBHOOK_KEY from its shell or \`.env\`, else the local default; \`npm start\` prints the key it uses as "Local key". Run both from the same shell and project, or set HANDOVER_WEBHOOK_KEY to that key.`,
+    );
+  }
   if (answer.status !== 200 || !ok) throw new UnexpectedAnswerError(`expected 200 and ${expected}`);
 }
 
