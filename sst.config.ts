@@ -1,4 +1,6 @@
+import { checkDeployEnvFiles } from "@caic-handover/local/env-file";
 import type { SSTConfig } from "sst";
+import { useProject } from "sst/project.js";
 import { API } from "./stacks/API";
 import { Database } from "./stacks/Database";
 import { FUNCTION_DEFAULTS } from "./stacks/defaults";
@@ -9,6 +11,8 @@ export default {
     return { name: "caic-handover", region: input.region ?? "eu-west-1" };
   },
   stacks(app) {
+    // SST's dotenv skips a line it cannot read; the deploy refuses it instead, naming the line.
+    checkDeployEnvFiles(useProject().paths.root, app.stage);
     app.setDefaultFunctionProps(FUNCTION_DEFAULTS);
     app.stack(Database).stack(API);
   },

@@ -4,6 +4,7 @@ import { cpus, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { FUNCTIONS, type FunctionName } from "@caic-handover/functions/routes";
 import { createRuntime } from "@caic-handover/functions/runtime";
 import { CmSimulator } from "@caic-handover/local/cm-simulator";
@@ -12,6 +13,7 @@ import { loadHandlers } from "@caic-handover/local/dispatch";
 import { createChatTable, LOCAL_AWS_ENV, startDynamoDbLocal } from "@caic-handover/local/dynamodb-local";
 import { DynamoDbProxy, difference } from "@caic-handover/local/dynamodb-proxy";
 import { startGateway } from "@caic-handover/local/gateway";
+import { onStopRequest, STOP_EXIT_CODE } from "@caic-handover/local/stop-request";
 import { type Bundle, buildBundles, bundleDir, measureColdImports } from "./bundles";
 import { handlerEnv } from "./env";
 import { floorFlow, type Round, runRound, STEPS, type Step } from "./flows";
@@ -79,14 +81,43 @@ function summarise(rounds: Round[]): PathSummary {
   };
 }
 
-/** `--name=value` or `--name value`. */
-function option(name: string): string | undefined {
-  const args = process.argv.slice(2);
-  const inline = args.find((arg) => arg.startsWith(`--${name}=`));
-  if (inline) return inline.slice(name.length + 3);
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? args[at + 1] : undefined;
+const USAGE = `npm run bench -- [options]
+  (no option)                 the full run, about 2.5 minutes; JSON to bench/results/latest.json
+  --quick                     a shorter run, under 60 s
+  --smoke                     a few seconds of everything, as npm test runs it
+  --out <file>                write the JSON there instead of bench/results/latest.json
+  --dynamodb-endpoint <url>   use this running DynamoDB Local instead of starting one
+  --help                      this text`;
+
+/** The command line, checked before anything starts: an unknown option never starts a run or overwrites results. */
+function parseOptions(args: string[]) {
+  try {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      options: {
+        quick: { type: "boolean" },
+        smoke: { type: "boolean" },
+        out: { type: "string" },
+        "dynamodb-endpoint": { type: "string" },
+        help: { type: "boolean" },
+      },
+    });
+    if (values.quick && values.smoke) throw new Error("--quick and --smoke exclude each other");
+    return values;
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
 }
+const OPTIONS = parseOptions(process.argv.slice(2));
+if (OPTIONS.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+
+/** `--name=value` or `--name value`. */
+const option = (name: "out" | "dynamodb-endpoint"): string | undefined => OPTIONS[name];
 
 async function main() {
   const mode: Mode = process.argv.includes("--smoke")
@@ -108,7 +139,7 @@ async function main() {
   const stopAll = async () => {
     for (const stop of cleanup.splice(0).reverse()) await stop().catch(() => undefined);
   };
-  process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
+  onStopRequest((reason) => void stopAll().then(() => process.exit(STOP_EXIT_CODE[reason])));
 
   let stdout: ReturnType<typeof discardStdout> | undefined;
   try {

@@ -1,24 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { readdirSync, readFileSync } from "node:fs";
 import type { CmSimulator } from "@caic-handover/local/cm-simulator";
 import { freePort } from "@caic-handover/local/dynamodb-local";
 import { LOCAL_INFO_PATH, type LocalInfo } from "@caic-handover/local/gateway";
 import { localBaseUrl, PROJECT_ROOT } from "@caic-handover/local/local-defaults";
 import { afterAll, expect, it } from "vitest";
+import { ISOLATED_ENV, processGroup } from "../support/processes";
 
 /** tsx's own CLI, as `npm start` runs it, without npm's wrapper processes. */
 const TSX = `${PROJECT_ROOT}node_modules/tsx/dist/cli.mjs`;
-/** A developer's `.env` must not point this test at real services. */
-const ISOLATED_ENV = {
-  PRESENCE_API_URL: "",
-  ROUTING_API_URL: "",
-  WEB_CONVERSATIONS_HANDOVER_URL: "",
-  DYNAMODB_ENDPOINT: "",
-  DATA_DIR: "",
-  BASE_URL: "",
-};
-
 interface Run {
   child: ChildProcess;
   output: () => string;
@@ -49,22 +39,6 @@ async function waitForOutput(started: Run, text: string, ms: number) {
   }
 }
 
-/** Live processes in a process group, read from /proc (field 5 of `stat` is the group id). */
-function processGroup(groupId: number): number[] {
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-        const [state, , group] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        return state !== "Z" && Number(group) === groupId;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
 let started: Run | undefined;
 afterAll(() => {
   if (started?.child.pid && processGroup(started.child.pid).length > 0) process.kill(-started.child.pid, "SIGKILL");
@@ -78,6 +52,7 @@ it("npm start serves, npm run demo walks a conversation, and SIGTERM leaves no p
   const baseUrl = localBaseUrl(port);
   expect(banner).toContain(`POST   ${baseUrl}/caic/events`);
   expect(banner).toContain(`${baseUrl}/router/events?key=`);
+  expect(banner).toContain(`CM.com's cloud cannot call ${baseUrl}: these URLs work from this machine only.`);
   const javaPid = Number(/java pid (\d+)/.exec(banner)?.[1]);
   expect(processGroup(started.child.pid!)).toContain(javaPid);
 

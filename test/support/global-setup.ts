@@ -9,6 +9,8 @@ declare module "vitest" {
 
 /** One DynamoDB Local (the real engine) for the whole run; every test file makes its own table. */
 export default async function setup(project: TestProject) {
+  // vitest's `env` reaches the test files, not this process: on Node 20 the SDK would warn here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const ddb = await startDynamoDbLocal();
   project.provide("ddbEndpoint", ddb.endpoint);
   return () => ddb.stop();

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from "@caic-handover/core/config";
 import { BusinessHoursSchedule, BusinessHoursText } from "@caic-handover/core/opening-hours";
 import { checkAvailability } from "@caic-handover/core/presence";
+import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 
 const OFFICE = {
@@ -273,6 +274,25 @@ describe("validation", () => {
     );
     expect(json({ weekly: {} })).toBe("timeZone: is missing");
     expect(problem("mon-fri 9-17")).toBe("is not JSON");
+  });
+
+  it("names an impossible date instead of failing on it, for any digits in the date's shape", () => {
+    expect(json({ timeZone: "UTC", weekly: {}, holidays: ["2026-13-01"] })).toBe(
+      'holidays[0]: "2026-13-01" is not a date "YYYY-MM-DD"',
+    );
+    expect(json({ timeZone: "UTC", weekly: {}, special: { "2026-00-10": [] } })).toBe(
+      'special.2026-00-10: "2026-00-10" is not a date "YYYY-MM-DD"',
+    );
+    const digits = (n: number) => fc.string({ unit: fc.constantFrom(..."0123456789"), minLength: n, maxLength: n });
+    fc.assert(
+      fc.property(fc.tuple(digits(4), digits(2), digits(2)), ([year, month, day]) => {
+        const date = `${year}-${month}-${day}`;
+        const parsed = BusinessHoursText.safeParse(JSON.stringify({ timeZone: "UTC", weekly: {}, holidays: [date] }));
+        const real =
+          !Number.isNaN(Date.parse(`${date}T00:00:00Z`)) && new Date(`${date}T00:00:00Z`).getUTCDate() === Number(day);
+        expect(parsed.success).toBe(real);
+      }),
+    );
   });
 
   it("lists every bad entry at once", () => {

@@ -1,19 +1,21 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
+import { loadConfig, SECRET_NAMES } from "@caic-handover/core/config";
 import { ROUTES, type RouteSpec, routeKey } from "@caic-handover/functions/routes";
 import { LOCAL_DEFAULTS } from "@caic-handover/local/local-defaults";
+import { setupGuide } from "@caic-handover/local/setup-guide";
 import {
-  buildGuide,
-  deployedTarget,
   type Guide,
-  guideDrift,
-  localTarget,
+  numberGuide,
+  ref,
   SetupGuideError,
   type Step,
-  setupGuide,
   type Value,
-} from "@caic-handover/local/setup-guide";
+} from "@caic-handover/local/setup-guide/document";
+import { buildGuide } from "@caic-handover/local/setup-guide/guide";
+import { guideDrift } from "@caic-handover/local/setup-guide/route-steps";
+import { deployedTarget, localTarget } from "@caic-handover/local/setup-guide/targets";
 import { describe, expect, it } from "vitest";
 
 const FIXTURE = "test/fixtures/sst-outputs.json";
@@ -37,11 +39,13 @@ const stepFor = (guide: Guide, route: RouteSpec): Step => {
 const settings = (step: Step, label: string) =>
   step.settings.filter((s) => s.label === label).map((s) => text(s.value));
 const route = (output: string) => ROUTES.find((candidate) => candidate.output === output)!;
-/** `n.m` as the guide numbers its steps. */
-const numbered = (guide: Guide, number: string) => {
-  const [section, step] = number.split(".").map(Number);
-  return guide.sections[section! - 1]!.steps[step! - 1]!;
+/** The step with this id. */
+const byId = (guide: Guide, id: string) => {
+  const found = steps(guide).filter((step) => step.id === id);
+  expect(found, id).toHaveLength(1);
+  return found[0]!;
 };
+const numberOf = (guide: Guide, id: string) => byId(guide, id).number;
 
 /** What a CM.com user enters for each route, written out in full. */
 const EXPECTED: Record<
@@ -126,6 +130,40 @@ describe("in step with the route table", () => {
   });
 });
 
+describe("steps refer to each other by id", () => {
+  const step = (id: string, note = ""): Omit<Step, "number"> => ({ id, title: id, settings: [], notes: [note] });
+  const draft = (...steps: Omit<Step, "number">[]) => ({
+    title: "t",
+    about: [],
+    conventions: [],
+    sections: [
+      { id: "first", title: "First", intro: [], steps: [step("a")] },
+      { id: "second", title: "Second", intro: [], steps },
+    ],
+  });
+
+  it("writes each reference as the number of the step or section, and renumbers when a step is inserted", () => {
+    const later = step("ask", `back to ${ref("capture")} (section ${ref("second")}, after ${ref("a")})`);
+    const before = numberGuide(draft(step("capture"), later)).sections[1]!.steps[1]!;
+    expect(before.notes).toEqual(["back to 2.1 (section 2, after 1.1)"]);
+    const after = numberGuide(draft(step("inserted"), step("capture"), later)).sections[1]!.steps[2]!;
+    expect([after.number, ...after.notes]).toEqual(["2.3", "back to 2.2 (section 2, after 1.1)"]);
+  });
+
+  it("refuses a reference to no step, and an id used twice", () => {
+    expect(() => numberGuide(draft(step("x", `see ${ref("nowhere")}`)))).toThrow(
+      'setup guide: x refers to "nowhere", which is no step',
+    );
+    expect(() => numberGuide(draft(step("a")))).toThrow('setup guide: the id "a" is used twice');
+  });
+
+  it("leaves no reference unresolved in the guide", () => {
+    for (const format of ["text", "markdown"]) {
+      expect(run(["--outputs", FIXTURE, "--stage", "prod", "--format", format])).not.toMatch(/[⟦⟧]/);
+    }
+  });
+});
+
 describe("a deployed stage from .sst/outputs.json", () => {
   const guide = prodGuide({ HANDOVER_WEBHOOK_KEY: SECRET });
 
@@ -195,12 +233,16 @@ describe("a deployed stage from .sst/outputs.json", () => {
     );
   });
 
-  it("tells where WEB_CONVERSATIONS_HANDOVER_URL is set for the stage", () => {
-    const keep = numbered(guide, "4.1");
-    expect(keep.title).toBe("Keep Web Conversations' own handover endpoint");
-    expect(settings(keep, "Into")).toEqual([
+  it("tells where WEB_CONVERSATIONS_HANDOVER_URL and the secrets are set for the stage", () => {
+    const keep = byId(guide, "keep-web-conversations-handover");
+    expect(keep.title).toBe("Keep Web Conversations' own handover endpoint (WEB_CONVERSATIONS_HANDOVER_URL)");
+    expect(settings(keep, "Set it")).toEqual([
       "`WEB_CONVERSATIONS_HANDOVER_URL=…` in `.env.prod`, then `npx sst deploy --stage prod`",
     ]);
+    expect(settings(byId(guide, "CM_PRODUCT_TOKEN"), "Set it")).toEqual([
+      "`npx sst secrets set CM_PRODUCT_TOKEN '<value>' --stage prod`",
+    ]);
+    expect(guide.about.map((entry) => entry.label)).not.toContain("Warning");
   });
 
   it("merges every stack entry of the stage and prefers a route's own output over ApiUrl + path", () => {
@@ -268,12 +310,23 @@ describe("--local", () => {
         EXPECTED[r.output]!.url.replace(PROD, "http://127.0.0.1:3000"),
       );
     }
-    expect(text(guide.about[0]!.value)).toBe(
+    const about = Object.fromEntries(guide.about.map((entry) => [entry.label, text(entry.value)]));
+    expect(about.Key).toBe(
       `${PLACEHOLDER} (HANDOVER_WEBHOOK_KEY from your shell or \`.env\`, else the local default; \`npm start\` prints it)`,
     );
-    expect(settings(numbered(guide, "4.1"), "Into")).toEqual([
+    expect(settings(byId(guide, "keep-web-conversations-handover"), "Set it")).toEqual([
       "`WEB_CONVERSATIONS_HANDOVER_URL=…` in `.env` (or the shell), then restart `npm start`",
     ]);
+  });
+
+  it("says CM.com's cloud cannot reach a loopback URL, and what to do instead", () => {
+    const warning = (guide: Guide) => guide.about.find((entry) => entry.label === "Warning")?.value;
+    expect(warning(buildGuide(localTarget({ local: true }, {})))).toBe(
+      "CM.com's cloud cannot call http://127.0.0.1:3000: these URLs work from this machine only. To wire CAIC and the Router, use a deployed stage (`npm run setup-guide -- --stage <stage>`), or expose the port through a tunnel of your choice and print the guide for it (`npm run setup-guide -- --local --api-url https://<your tunnel>`).",
+    );
+    expect(run(["--local", "--api-url", "http://localhost:4000"])).toContain("cannot call http://localhost:4000");
+    expect(warning(buildGuide(localTarget({ local: true, apiUrl: "https://tunnel.example" }, {})))).toBeUndefined();
+    expect(run(["--api-url", "http://127.0.0.2:8080"])).toContain("cannot call http://127.0.0.2:8080");
   });
 
   it("follows PORT, and shows the key npm start uses with --show-key", () => {
@@ -293,72 +346,87 @@ describe("--local", () => {
 describe("the order and content of CM.com's guide", () => {
   const guide = prodGuide();
 
-  it("goes answer metadata, event, dialog, Router, then the alternatives", () => {
-    expect(guide.sections.map((section) => section.title)).toEqual([
-      "Conversational AI Cloud: the answer that offers a live agent",
-      "Conversational AI Cloud: the handover event",
-      'Conversational AI Cloud: dialog "Handover to a live agent"',
-      "Conversational Router: the Web Conversations adapter",
-      "Web Conversations: presence check (alternative to steps 3.2 and 3.3)",
-      "Operators",
+  it("goes values from CM.com, answer metadata, event, dialog, Router, then the alternatives", () => {
+    expect(guide.sections.map((section) => `${section.number}. ${section.title}`)).toEqual([
+      "1. Before you start: what this backend needs from CM.com",
+      "2. Conversational AI Cloud: the answer that offers a live agent",
+      "3. Conversational AI Cloud: the handover event",
+      '4. Conversational AI Cloud: dialog "Handover to a live agent"',
+      "5. Conversational Router: the Web Conversations adapter",
+      "6. Conversational Router: an adapter of its own for session ends",
+      "7. Web Conversations: presence check (alternative to steps 4.3 and 4.4)",
+      "8. Operators",
     ]);
-    expect(numbered(guide, "1.1").settings).toEqual([
+    expect(byId(guide, "answer-metadata").settings).toEqual([
       { label: "Metadata", value: { code: "triggerEvent" } },
       { label: "Type", value: "Text" },
       { label: "Value", value: { code: "handover" } },
     ]);
-    expect(settings(numbered(guide, "2.1"), "Event name")).toEqual(["handover"]);
+    expect(settings(byId(guide, "handover-event"), "Event name")).toEqual(["handover"]);
+    expect(settings(byId(guide, "handover-event"), "Answer")).toEqual([
+      'starts the dialog "Handover to a live agent" (section 4)',
+    ]);
   });
 
   it("numbers the dialog nodes the way its branches refer to them", () => {
-    expect(guide.sections[2]!.steps.map((step) => step.title)).toEqual([
-      'API Callout "Start handover"',
-      'API Callout "Agent availability" (CM.com guide, step 1)',
-      'Logical Step "Agents available?"',
-      'Capture Input "E-mail" (CM.com guide, step 3)',
-      'API Callout "Check e-mail"',
-      'Logical Step "E-mail accepted?"',
-      'Capture Input "Name"',
-      'API Callout "Check name"',
-      'Logical Step "Name accepted?"',
-      'API Callout "Hand over" (CM.com guide, step 4)',
-      'Logical Step "Handed over?"',
+    expect(byId(guide, "CaicEventUrl").number).toBe("4.1");
+    expect(guide.sections[3]!.steps.map((step) => `${step.number} ${step.title}`)).toEqual([
+      '4.1 API Callout "Start handover"',
+      '4.2 Logical Step "Handover started?"',
+      '4.3 API Callout "Agent availability" (CM.com guide, step 1)',
+      '4.4 Logical Step "Agents available?"',
+      '4.5 Capture Input "E-mail" (CM.com guide, step 3)',
+      '4.6 API Callout "Check e-mail"',
+      '4.7 Logical Step "E-mail accepted?"',
+      '4.8 Capture Input "Name"',
+      '4.9 API Callout "Check name"',
+      '4.10 Logical Step "Name accepted?"',
+      '4.11 API Callout "Hand over" (CM.com guide, step 4)',
+      '4.12 Logical Step "Handed over?"',
     ]);
-    expect(numbered(guide, "3.2").route).toBe(route("AvailabilityUrl"));
-    expect(numbered(guide, "4.2").route).toBe(route("RouterHandoverEndpointUrl"));
-    expect(numbered(guide, "4.3").route).toBe(route("RouterEventsUrl"));
+    expect(byId(guide, "agents-available").settings[0]).toEqual({
+      label: "agentStatus equals online",
+      value: `continue to ${numberOf(guide, "capture-email")}`,
+    });
+    expect(numberOf(guide, "RouterHandoverEndpointUrl")).toBe("5.2");
+    expect(numberOf(guide, "RouterEventsUrl")).toBe("6.2");
   });
 
   it("branches on agentStatus, on reason closed with opensAt, and re-prompts or stops on valid and exhausted", () => {
-    expect(numbered(guide, "3.3").settings).toEqual([
-      { label: "agentStatus equals online", value: "continue to 3.4" },
+    expect(byId(guide, "agents-available").settings).toEqual([
+      { label: "agentStatus equals online", value: "continue to 4.5" },
       {
         label: "availabilityReason equals closed",
-        value: 'Output: "We are closed now and open again on {{opensAtText}}."',
+        value: 'Output: "We are closed now and open again on {{opensAtText}}." (end)',
       },
       {
         label: "Fallback (offline, or the API Callout failed)",
-        value: 'Output: "No agent is available right now. Please try again later."',
+        value: 'Output: "No agent is available right now. Please try again later." (end)',
       },
     ]);
-    expect(settings(numbered(guide, "3.4"), "Store the answer in dialog variable")).toEqual(["email"]);
-    expect(numbered(guide, "3.6").settings.map((s) => [s.label, s.value])).toEqual([
-      ["emailValid equals true", "continue to 3.7"],
+    expect(settings(byId(guide, "capture-email"), "Store the answer in dialog variable")).toEqual(["email"]);
+    expect(byId(guide, "email-accepted").settings.map((s) => [s.label, s.value])).toEqual([
+      ["emailValid equals true", "continue to 4.8"],
+      ["emailExhausted equals true", 'Output: "Sorry, that did not work. Please try again later." (end)'],
       [
-        "emailExhausted equals true",
-        'Output: "Sorry, that did not work. Please try again later." (stop: do not ask again)',
+        "emailValid equals false",
+        "Output {{emailMessage}}, then back to 4.5 (ask again; this backend counts the attempt and answers exhausted after 3)",
       ],
-      ["Fallback (valid is false)", "Output {{emailMessage}}, then back to 3.4 (ask again)"],
+      [
+        "Fallback (the API Callout failed: no answer)",
+        'Output: "Sorry, I cannot check that right now. Please try again later." (end)',
+      ],
     ]);
-    expect(settings(numbered(guide, "3.7"), "Store the answer in dialog variable")).toEqual(["name"]);
-    expect(numbered(guide, "3.9").settings.map((s) => s.value)).toEqual([
-      "continue to 3.10",
-      'Output: "Sorry, that did not work. Please try again later." (stop: do not ask again)',
-      "Output {{nameMessage}}, then back to 3.7 (ask again)",
+    expect(settings(byId(guide, "capture-name"), "Store the answer in dialog variable")).toEqual(["name"]);
+    expect(byId(guide, "name-accepted").settings.map((s) => s.value)).toEqual([
+      "continue to 4.11",
+      'Output: "Sorry, that did not work. Please try again later." (end)',
+      "Output {{nameMessage}}, then back to 4.8 (ask again; this backend counts the attempt and answers exhausted after 3)",
+      'Output: "Sorry, I cannot check that right now. Please try again later." (end)',
     ]);
-    expect(numbered(guide, "3.11").settings[0]).toEqual({
+    expect(byId(guide, "handed-over").settings[0]).toEqual({
       label: "handoverResult equals requested",
-      value: 'Output: "One moment, I am connecting you to a colleague."',
+      value: 'Output: "One moment, I am connecting you to a colleague." (end)',
     });
   });
 
@@ -369,13 +437,118 @@ describe("the order and content of CM.com's guide", () => {
   });
 });
 
+describe("every value a user enters says where it comes from", () => {
+  /** What the config itself says is missing with no settings at all: the values a user must supply. */
+  const required = () => {
+    try {
+      loadConfig({}, SECRET_NAMES);
+    } catch (error) {
+      return [...(error as Error).message.matchAll(/(\w+) is missing/g)].map((match) => match[1]!);
+    }
+    throw new Error("an empty configuration was accepted");
+  };
+
+  it.each([
+    ["a deployed stage", prodGuide()],
+    ["npm start", buildGuide(localTarget({ local: true }, {}))],
+  ])(
+    "%s: each required setting and WEB_CONVERSATIONS_HANDOVER_URL has a step saying where to find it and where to set it",
+    (_, guide) => {
+      const names = [...required(), "WEB_CONVERSATIONS_HANDOVER_URL"];
+      expect(names).toEqual(
+        expect.arrayContaining(["CM_PRODUCT_TOKEN", "MSC_PRESENCE_API_KEY", "CM_TECHNICAL_LINK_ID"]),
+      );
+      for (const name of names) {
+        const step = steps(guide).find((candidate) =>
+          settings(candidate, "Set it").some((value) => value.includes(name)),
+        );
+        expect(step, name).toBeDefined();
+        expect(settings(step!, "Where to find it"), name).toHaveLength(1);
+        expect(settings(step!, "Where to find it")[0]!.length, name).toBeGreaterThan(30);
+      }
+      for (const step of steps(guide)) {
+        expect(settings(step, "Where to find it").length, step.id).toBe(settings(step, "Set it").length);
+      }
+    },
+  );
+
+  it("names each adapter, says plainly what CM.com does not document, and describes the ruleset the mutation changes", () => {
+    const guide = prodGuide();
+    for (const [name, adapter] of [
+      ["ROUTER_CLIENT_ADAPTER_ID", "Web Conversations adapter"],
+      ["ROUTER_BOT_ADAPTER_ID", "Conversational AI Cloud (bot) adapter"],
+      ["ROUTER_AGENT_ADAPTER_ID", "Mobile Service Cloud (agent desk) adapter"],
+    ]) {
+      const step = byId(guide, name!);
+      expect(settings(step, "Where to find it")[0]).toContain(adapter);
+      expect(step.notes.join(" ")).toContain("does not show where the Router displays an adapter's id");
+    }
+    expect(settings(byId(guide, "MSC_PRESENCE_API_KEY"), "Where to find it")[0]).toContain(
+      "does not say which screen shows it",
+    );
+    const ruleset = byId(guide, "ruleset");
+    expect(ruleset.settings.map((s) => [s.label, text(s.value).split(":")[0]])).toEqual([
+      ["Web Conversations → Conversational AI Cloud", "on"],
+      ["Conversational AI Cloud → Web Conversations", "on"],
+      ["Web Conversations → Mobile Service Cloud", "off"],
+      ["Mobile Service Cloud → Web Conversations", "on"],
+    ]);
+    expect(ruleset.notes[0]).toContain("with the adapter ids of steps 1.5 to 1.7");
+  });
+});
+
+describe("the dialog: every branch ends", () => {
+  const guide = prodGuide();
+  const dialog = guide.sections.find((section) => section.id === "dialog")!.steps;
+  const position = (number: string) => dialog.findIndex((step) => step.number === number);
+  const ENDS = /^Output: ".+" \(end\)$/;
+
+  it("follows every API Callout with a Logical Step whose last branch, the callout failing, ends in an Output", () => {
+    const callouts = dialog.filter((step) => step.route);
+    expect(callouts.map((step) => step.route!.output)).toEqual([
+      "CaicEventUrl",
+      "AvailabilityUrl",
+      "IntakeEmailUrl",
+      "IntakeNameUrl",
+      "HandoverUrl",
+    ]);
+    for (const callout of callouts) {
+      const next = dialog[position(callout.number) + 1];
+      expect(next?.branches, callout.id).toBe(true);
+      const last = next!.settings.at(-1)!;
+      expect(last.label, callout.id).toMatch(/^Fallback \(.*the API Callout failed/);
+      expect(text(last.value), callout.id).toMatch(ENDS);
+    }
+  });
+
+  it("leads each branch forward or to an Output; the only way back is a re-prompt the backend counts until exhausted", () => {
+    for (const step of dialog.filter((candidate) => candidate.branches)) {
+      step.settings.forEach((branch, i) => {
+        const then = text(branch.value);
+        const forward = /^continue to (\S+)$/.exec(then);
+        const back = /^Output \{\{(\w+)\}\}, then back to (\S+) \(/.exec(then);
+        if (forward) expect(position(forward[1]!), then).toBeGreaterThan(position(step.number));
+        else if (back) {
+          expect(position(back[2]!), then).toBeLessThan(position(step.number));
+          const field = /^(\w+)Valid equals false$/.exec(branch.label)?.[1];
+          expect(field, `${step.id}: ${branch.label}`).toBeDefined();
+          const exhausted = step.settings.findIndex((b) => b.label === `${field}Exhausted equals true`);
+          expect(exhausted, step.id).toBeGreaterThanOrEqual(0);
+          expect(exhausted, step.id).toBeLessThan(i);
+          expect(text(step.settings[exhausted]!.value)).toMatch(ENDS);
+        } else expect(then, `${step.id}: ${branch.label}`).toMatch(ENDS);
+      });
+    }
+  });
+});
+
 describe("formats", () => {
   const args = ["--outputs", FIXTURE, "--stage", "prod"];
 
   it("plain text by default: numbered steps with every setting on its own line", () => {
     const out = run(args);
     expect(out.startsWith("caic-handover setup guide: stage prod")).toBe(true);
-    expect(out).toContain('\n3.2 API Callout "Agent availability" (CM.com guide, step 1)\n');
+    expect(out).toContain('\n4.3 API Callout "Agent availability" (CM.com guide, step 1)\n');
     expect(out).toMatch(new RegExp(`\\n {6}URL {2,}${PROD.replaceAll(".", "\\.")}/caic/events\\n`));
     expect(out).toMatch(/\n {6}Header {2,}X-Handover-Key: <HANDOVER_WEBHOOK_KEY>\n/);
   });
@@ -383,15 +556,14 @@ describe("formats", () => {
   it("markdown: headings, tables, code spans, and placeholders that survive rendering", () => {
     const out = run([...args, "--format", "markdown"]);
     expect(out.startsWith("# caic-handover setup guide: stage prod")).toBe(true);
-    expect(out).toContain('\n## 3. Conversational AI Cloud: dialog "Handover to a live agent"\n');
+    expect(out).toContain('\n## 4. Conversational AI Cloud: dialog "Handover to a live agent"\n');
     expect(out).toContain(
-      '\n### 3.2 API Callout "Agent availability" (CM.com guide, step 1)\n\n| Setting | Value |\n| --- | --- |\n| Method | GET |\n',
+      '\n### 4.3 API Callout "Agent availability" (CM.com guide, step 1)\n\n| Setting | Value |\n| --- | --- |\n| Method | GET |\n',
     );
     expect(out).toContain(`| URL | \`${PROD}/router/events?key=<HANDOVER_WEBHOOK_KEY>\` |`);
     expect(out).toContain("| Header | `X-Handover-Key: <HANDOVER_WEBHOOK_KEY>` |");
-    expect(out).toContain('| Body | `{"chatId":"{{chatId}}"}` |');
     expect(out).toContain("| Header | `Content-Type: text/plain; charset=utf-8` |\n| Body | `{{email}}` |");
-    expect(out).toContain("| If | Then |\n| --- | --- |\n| agentStatus equals online | continue to 3.4 |");
+    expect(out).toContain("| If | Then |\n| --- | --- |\n| agentStatus equals online | continue to 4.5 |");
     expect(out).toContain(
       "- **Key**: \\<HANDOVER_WEBHOOK_KEY> (the stage's HANDOVER_WEBHOOK_KEY secret: `npx sst secrets get HANDOVER_WEBHOOK_KEY --stage prod`)",
     );

@@ -27,8 +27,12 @@ const isTimeZone = (timeZone: string) => {
     return false;
   }
 };
-const isDate = (date: string) =>
-  /^\d{4}-\d{2}-\d{2}$/.test(date) && new Date(`${date}T00:00:00Z`).toISOString().startsWith(date);
+/** A real calendar date: an impossible one (`2026-13-01`, `2026-02-30`) is refused, never thrown on. */
+const isDate = (date: string) => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return false;
+  const day = new Date(`${date}T00:00:00Z`);
+  return !Number.isNaN(day.getTime()) && day.toISOString().startsWith(date);
+};
 
 /**
  * `BUSINESS_HOURS`, in the desk's own time zone. An interval whose closing time is earlier than

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { ConfigError } from "@caic-handover/core/config";
 import type { CmSimulator } from "./cm-simulator";
 import { LOCAL_INFO_PATH, type LocalInfo } from "./gateway";
 import { loadLocalEnv, localBaseUrl } from "./local-defaults";
@@ -8,7 +9,15 @@ import { loadLocalEnv, localBaseUrl } from "./local-defaults";
  * Conversational Router would make, each printed with its answer; exits non-zero on any surprise.
  */
 
-const env = loadLocalEnv();
+const env = (() => {
+  try {
+    return loadLocalEnv();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`npm run demo: ${error.message}`);
+    process.exit(1);
+  }
+})();
 const baseUrl = (env.BASE_URL || localBaseUrl(env.PORT)).replace(/\/+$/, "");
 const key = env.HANDOVER_WEBHOOK_KEY;
 const chatId = randomUUID();
@@ -43,6 +52,11 @@ async function call(title: string, method: string, path: string, body?: object |
 }
 
 function check(answer: Answer, ok: boolean, expected: string) {
+  if (answer.status === 401) {
+    throw new UnexpectedAnswerError(
+      `401: the API refused this demo's key (${key}). The demo takes HANDOVER_WEBHOOK_KEY from its shell or \`.env\`, else the local default; \`npm start\` prints the key it uses as "Local key". Run both from the same shell and project, or set HANDOVER_WEBHOOK_KEY to that key.`,
+    );
+  }
   if (answer.status !== 200 || !ok) throw new UnexpectedAnswerError(`expected 200 and ${expected}`);
 }
 

@@ -21,11 +21,31 @@ export const LOCAL_AWS_ENV = {
 
 export class JavaMissingError extends Error {
   override name = "JavaMissingError";
-  constructor() {
+  /** `found`: the major version of a Java too old to run DynamoDB Local. */
+  constructor(found?: number) {
     super(
-      "DynamoDB Local needs a Java 17+ runtime: install one (Debian/Ubuntu: `sudo apt-get install openjdk-17-jre-headless`, macOS: `brew install openjdk@17`) or set DYNAMODB_ENDPOINT to an existing DynamoDB.",
+      `DynamoDB Local needs a Java 17+ runtime${found === undefined ? "" : ` (found Java ${found})`}: install one (Debian/Ubuntu: \`sudo apt-get install openjdk-17-jre-headless\`, macOS: \`brew install openjdk@17\`) or set DYNAMODB_ENDPOINT to an existing DynamoDB.`,
     );
   }
+}
+
+const JAVA_MAJOR = 17;
+
+/** The major version `java -version` reports (`"1.8.0_392"` is 8, `"17.0.15"` is 17), if it says. */
+export function javaMajorVersion(versionOutput: string): number | undefined {
+  const version = /version "([^"]+)"/.exec(versionOutput)?.[1];
+  if (version === undefined) return undefined;
+  const [first, second] = version.split(/[.+_-]/).map(Number);
+  if (first === undefined || Number.isNaN(first)) return undefined;
+  return first === 1 && second !== undefined && !Number.isNaN(second) ? second : first;
+}
+
+/** Java 17+ on the PATH, or the one-line error that says how to get it. */
+function requireJava() {
+  const java = spawnSync("java", ["-version"], { encoding: "utf8" });
+  if (java.error || java.status !== 0) throw new JavaMissingError();
+  const major = javaMajorVersion(`${java.stderr}${java.stdout}`);
+  if (major !== undefined && major < JAVA_MAJOR) throw new JavaMissingError(major);
 }
 
 export async function freePort(): Promise<number> {
@@ -46,14 +66,17 @@ export interface DynamoDbLocal {
 
 /** AWS's DynamoDB Local engine (Java) on a free loopback port; in memory unless `dataDir` is given. */
 export async function startDynamoDbLocal(options: { dataDir?: string; port?: number } = {}): Promise<DynamoDbLocal> {
-  const java = spawnSync("java", ["-version"], { stdio: "ignore" });
-  if (java.error || java.status !== 0) throw new JavaMissingError();
+  requireJava();
   const port = options.port ?? (await freePort());
   const child = spawn({ port, path: options.dataDir ?? null, sharedDb: true, stdio: "pipe" });
   let output = "";
   child.stdout?.on("data", (chunk) => (output = (output + chunk).slice(-4000)));
   child.stderr?.on("data", (chunk) => (output = (output + chunk).slice(-4000)));
   const exited = once(child, "exit");
+  // Whatever ends this process (an interrupt while DynamoDB Local still starts included) ends Java too.
+  const stopWithProcess = () => child.kill("SIGTERM");
+  process.once("exit", stopWithProcess);
+  child.once("exit", () => process.off("exit", stopWithProcess));
   const endpoint = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;

@@ -1,7 +1,7 @@
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { ConfigError } from "@caic-handover/core/config";
+import { ConfigSchema } from "@caic-handover/core/config";
 import { LOCAL_AWS_ENV } from "./dynamodb-local";
+import { readEnvFile } from "./env-file";
 
 /** The project root, where `npm start` looks for `.env`. */
 export const PROJECT_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -24,15 +24,20 @@ export const LOCAL_DEFAULTS = {
 
 export type LocalSetting = keyof typeof LOCAL_DEFAULTS;
 
+/** Every name `.env` may set for this project (`.env.example` documents each). */
+export const SETTING_NAMES: ReadonlySet<string> = new Set([
+  ...Object.keys(ConfigSchema.shape),
+  ...Object.keys(LOCAL_DEFAULTS),
+  ...["DATA_DIR", "BASE_URL", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_DISABLED", "ALARM_EMAIL"],
+]);
+
 /**
  * Reads `.env` from the project root into `process.env` (the shell wins over the file), then fills
- * every setting still missing from `LOCAL_DEFAULTS`.
+ * every setting still missing from `LOCAL_DEFAULTS`. A malformed line stops it, naming the line.
  */
 export function loadLocalEnv(): NodeJS.ProcessEnv & Record<LocalSetting, string> {
-  const file = `${PROJECT_ROOT}.env`;
-  if (existsSync(file)) {
-    if (typeof process.loadEnvFile !== "function") throw new ConfigError("reading .env needs Node.js 20.12 or later");
-    process.loadEnvFile(file);
+  for (const [name, value] of Object.entries(readEnvFile(`${PROJECT_ROOT}.env`, ".env", SETTING_NAMES) ?? {})) {
+    if (process.env[name] === undefined) process.env[name] = value;
   }
   for (const [name, value] of Object.entries(LOCAL_DEFAULTS)) {
     if (!process.env[name]) process.env[name] = value;

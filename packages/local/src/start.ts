@@ -7,6 +7,8 @@ import { loadHandlers } from "./dispatch";
 import { createChatTable, JavaMissingError, LOCAL_AWS_ENV, startDynamoDbLocal } from "./dynamodb-local";
 import { type Gateway, startGateway } from "./gateway";
 import { loadLocalEnv, PROJECT_ROOT } from "./local-defaults";
+import { unreachableFromCm } from "./setup-guide/targets";
+import { onStopRequest } from "./stop-request";
 
 /**
  * `npm start`: the whole API on loopback, as API Gateway and Lambda would run it, with an embedded
@@ -14,6 +16,9 @@ import { loadLocalEnv, PROJECT_ROOT } from "./local-defaults";
  */
 
 const SHUTDOWN_LIMIT_MS = 5000;
+/** The Node.js version the project documents; older ones are past their end of life. */
+const NODE_MAJOR = 22;
+const nodeMajor = Number(process.versions.node.split(".")[0]);
 const CM_URLS = ["PRESENCE_API_URL", "ROUTING_API_URL", "WEB_CONVERSATIONS_HANDOVER_URL"] as const;
 
 const running: Array<{ stop(): Promise<void> }> = [];
@@ -23,8 +28,7 @@ const starting = start().catch((error: unknown) => {
   console.error(`npm start: ${failureMessage(error)}`);
   void shutdown(1);
 });
-process.once("SIGINT", () => void shutdown(0));
-process.once("SIGTERM", () => void shutdown(0));
+onStopRequest(() => void shutdown(0));
 
 async function start() {
   const env = loadLocalEnv();
@@ -114,6 +118,14 @@ function banner(
       line(name, `${(simulated.includes(name) ? "simulated" : "configured").padEnd(12)}${process.env[name]}`),
     ),
     ...(inspectUrl ? [line("What the simulated CM received", inspectUrl)] : []),
+    "",
+    unreachableFromCm(gateway.url),
+    ...(nodeMajor < NODE_MAJOR
+      ? [
+          "",
+          `Node.js ${process.versions.node} is past its end of life: use Node.js ${NODE_MAJOR} (README, Quick start).`,
+        ]
+      : []),
     "",
     "Try it: `npm run demo` in a second shell. Ctrl-C stops everything.",
     "",

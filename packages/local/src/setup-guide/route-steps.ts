@@ -1,0 +1,156 @@
+import { HANDOVER_ACTIVE } from "@caic-handover/core/chat";
+import { ROUTES, type RouteSpec, routeKey } from "@caic-handover/functions/routes";
+import { code, ref, SetupGuideError, type StepDraft, set } from "./document";
+import type { Target } from "./targets";
+
+export const KEY_HEADER = "X-Handover-Key";
+export const KEY_PLACEHOLDER = "<HANDOVER_WEBHOOK_KEY>";
+/** How this guide writes a CAIC variable; CM.com does not document the placeholder syntax of its nodes. */
+export const variable = (name: string) => `{{${name}}}`;
+
+// One entry per route of the route table: where it goes in CM.com and what is entered there.
+
+export interface RouteEntry {
+  /** The CM.com element the route is entered in, as the step's title. */
+  title: string;
+  /** Query parameters the caller adds, with CAIC variables. */
+  query?: Record<string, string>;
+  /** JSON body the caller sends, with CAIC variables. */
+  body?: Record<string, string>;
+  /** Plain-text body: one CAIC variable, sent as it is (no template a visitor's answer could break). */
+  textBody?: string;
+  /** Response field → dialog variable. */
+  responses?: Record<string, string>;
+  notes: string[];
+}
+
+const CHAT_ID = variable("chatId");
+/** The visitor's culture (`nl-NL`, `en-GB`): the language of `message` and `opensAtText`. */
+const CULTURE = variable("culture");
+
+/** The guide entry of every route, keyed by the route's stack output name. */
+export const ROUTE_GUIDE: Record<string, RouteEntry> = {
+  CaicEventUrl: {
+    title: 'API Callout "Start handover"',
+    body: { chatId: CHAT_ID },
+    responses: { status: "handoverStatus" },
+    notes: [
+      "`chatId` is the conversation variable CAIC sets when a Conversational Router session exists.",
+      `\`status\` is \`started\`, or the status of a handover already under way or done (${HANDOVER_ACTIVE.map((status) => `\`${status}\``).join(", ")}): the Logical Step after it branches on it.`,
+    ],
+  },
+  AvailabilityUrl: {
+    title: 'API Callout "Agent availability" (CM.com guide, step 1)',
+    query: { chatId: CHAT_ID, culture: CULTURE },
+    responses: {
+      agentStatus: "agentStatus",
+      reason: "availabilityReason",
+      opensAt: "opensAt",
+      opensAtText: "opensAtText",
+    },
+    notes: [
+      "`agentStatus` is `online` or `offline`; `reason` is `presence`, `presence-error`, `presence-timeout` or `closed` (outside BUSINESS_HOURS, with `opensAt` and `opensAtText`).",
+      "`culture` is the visitor's culture as CAIC writes it (nl-NL, en-GB). CAIC's docs show a culture per project and conversation variables with a default per culture, but no built-in variable a node can insert (unknown): create a conversation variable `culture` whose default in each culture is that culture's code. Without it (empty, unset or an unreplaced placeholder) texts are in DEFAULT_CULTURE.",
+      "A node that stores the whole body instead: add header `Accept: text/plain` and the body is just `online` or `offline`.",
+    ],
+  },
+  PresenceWebhookUrl: {
+    title: "Presence check webhook (provider Third Party)",
+    notes: [
+      'Web Conversations posts {"url","channel","data":{"context"}} and reads `agentAvailable`; CAIC then sets the context variable `agentStatus` to `online` or `offline`.',
+      `It passes on neither \`reason\` nor \`opensAt\`: use the API Callout of step ${ref("AvailabilityUrl")} when the bot should say when you open.`,
+    ],
+  },
+  IntakeEmailUrl: {
+    title: 'API Callout "Check e-mail"',
+    query: { chatId: CHAT_ID, culture: CULTURE },
+    textBody: variable("email"),
+    responses: { valid: "emailValid", message: "emailMessage", exhausted: "emailExhausted" },
+    notes: [
+      "The body is the visitor's answer alone, as plain text, and the chat id is in the URL: quotation marks, backslashes or anything else a visitor types can neither break the step nor name another chat.",
+      "`message` is in the visitor's `culture` (nl, en, de, fr, es), so one dialog serves every culture.",
+      "Valid: the normalised address is stored. Invalid: `message` is a short sentence the bot can show; after 3 invalid attempts `exhausted` is true.",
+    ],
+  },
+  IntakeNameUrl: {
+    title: 'API Callout "Check name"',
+    query: { chatId: CHAT_ID, culture: CULTURE },
+    textBody: variable("name"),
+    responses: { valid: "nameValid", message: "nameMessage", exhausted: "nameExhausted" },
+    notes: ["Same body form and answers as the e-mail check."],
+  },
+  HandoverUrl: {
+    title: 'API Callout "Hand over" (CM.com guide, step 4)',
+    body: { chatId: CHAT_ID },
+    responses: { handover: "handoverResult", reason: "handoverReason" },
+    notes: [
+      "Replaces the guide's call to the routing mutation request: this backend sends it, once per chat, with the product token it keeps.",
+      "`handover` is `requested` or `failed`; `reason` is `intake-incomplete`, `routing-rejected` or `routing-unavailable`. Calling again retries a failed handover.",
+    ],
+  },
+  RouterHandoverEndpointUrl: {
+    title: "Handover Endpoint",
+    notes: [
+      "Body: keep the Router's default template. An empty `{{$context}}` (invalid JSON) is repaired here.",
+      `Every received notification marks the chat handed over and is passed on to WEB_CONVERSATIONS_HANDOVER_URL (step ${ref("keep-web-conversations-handover")}).`,
+    ],
+  },
+  RouterEventsUrl: {
+    title: 'Event endpoint of the adapter "caic-handover events"',
+    notes: [
+      "The Event endpoint has no header section, so the key goes in the URL.",
+      "RouterSessionEnded marks the chat ended and erases its personal data; other events are acknowledged and not passed on.",
+    ],
+  },
+  ChatStatusUrl: {
+    title: "Chat status (operators, a page polling for handed over)",
+    notes: ["Replace {chatId} in the URL. Names and e-mail addresses come back masked."],
+  },
+  ChatEraseUrl: {
+    title: "Erase a chat's personal data (privacy requests)",
+    notes: ['Replace {chatId} in the URL. Answers {"erased":true}.'],
+  },
+};
+
+/** Routes of the route table without a guide entry, and guide entries without a route. */
+export function guideDrift(routes: readonly RouteSpec[] = ROUTES) {
+  const outputs = new Set(routes.map((route) => route.output));
+  return {
+    missing: routes.filter((route) => !ROUTE_GUIDE[route.output]).map(routeKey),
+    stale: Object.keys(ROUTE_GUIDE).filter((output) => !outputs.has(output)),
+  };
+}
+
+/** The step that enters one route in CM.com; its id is the route's output name. */
+export function routeStep(target: Target, output: string): StepDraft {
+  const route = ROUTES.find((candidate) => candidate.output === output);
+  const entry = ROUTE_GUIDE[output];
+  if (!route || !entry) throw new SetupGuideError(`the route table and the setup guide disagree about ${output}`);
+  const key = target.key ?? KEY_PLACEHOLDER;
+  const query = {
+    ...entry.query,
+    ...(route.keyIn === "query" ? { key: target.key ? encodeURIComponent(key) : key } : {}),
+  };
+  const queryText = Object.entries(query)
+    .map(([name, value]) => `${name}=${value}`)
+    .join("&");
+  const url = `${target.urls[output]}${queryText ? `?${queryText}` : ""}`;
+  const settings = [set("Method", route.method), set("URL", code(url))];
+  if (route.keyIn === "header") settings.push(set("Header", code(`${KEY_HEADER}: ${key}`)));
+  if (entry.body) {
+    settings.push(set("Header", code("Content-Type: application/json")), set("Body", code(JSON.stringify(entry.body))));
+  }
+  if (entry.textBody) {
+    settings.push(set("Header", code("Content-Type: text/plain; charset=utf-8")), set("Body", code(entry.textBody)));
+  }
+  for (const [field, name] of Object.entries(entry.responses ?? {})) {
+    settings.push(set(`Response field ${field} → dialog variable`, code(name)));
+  }
+  return {
+    id: output,
+    title: entry.title,
+    settings,
+    notes: [...entry.notes, `Route ${routeKey(route)}: ${route.calledBy}.`],
+    route,
+  };
+}

@@ -1,0 +1,147 @@
+import { ROUTES, type RouteSpec } from "@caic-handover/functions/routes";
+import { LOCAL_DEFAULTS, localBaseUrl } from "../local-defaults";
+import { SetupGuideError } from "./document";
+
+const APP = "caic-handover";
+
+// Where the guide points: a deployed stage (outputs or --api-url) or `npm start`.
+
+export interface Target {
+  /** What the guide is for, in one line. */
+  describe: string;
+  /** Each route's URL without query, by the route's stack output name. */
+  urls: Record<string, string>;
+  dashboardUrl: string | undefined;
+  /** The key itself, only with --show-key. */
+  key: string | undefined;
+  /** Where to find the key when it is not shown. */
+  keySource: string;
+  /** How a deploy parameter such as WEB_CONVERSATIONS_HANDOVER_URL is set for this target. */
+  setParameter: (name: string) => string;
+  /** How a secret such as CM_PRODUCT_TOKEN is set for this target. */
+  setSecret: (name: string) => string;
+  /** Why CM.com cannot call these URLs and what to do instead, when they point at this machine. */
+  unreachable: string | undefined;
+}
+
+export interface GuideOptions {
+  outputs?: string;
+  stage?: string;
+  apiUrl?: string;
+  local?: boolean;
+  showKey?: boolean;
+}
+
+const routeUrls = (base: string) =>
+  Object.fromEntries(ROUTES.map((route) => [route.output, `${base.replace(/\/+$/, "")}${route.path}`]));
+
+/** Hosts only this machine reaches: CM.com's cloud cannot call them. */
+const isLoopback = (url: string) => {
+  const host = URL.canParse(url) ? new URL(url).hostname : "";
+  return host === "localhost" || host === "[::1]" || host === "0.0.0.0" || /^127\./.test(host);
+};
+
+/** Said wherever a loopback URL is offered for CAIC or the Router. */
+export const unreachableFromCm = (base: string) =>
+  `CM.com's cloud cannot call ${base}: these URLs work from this machine only. To wire CAIC and the Router, use a deployed stage (\`npm run setup-guide -- --stage <stage>\`), or expose the port through a tunnel of your choice and print the guide for it (\`npm run setup-guide -- --local --api-url https://<your tunnel>\`).`;
+
+/** `npm start` on loopback: PORT, or --api-url; the key as `npm start` resolves it (shell, `.env`, default). */
+export function localTarget(options: GuideOptions, env: Record<string, string | undefined>): Target {
+  const base = options.apiUrl ?? localBaseUrl(env.PORT || LOCAL_DEFAULTS.PORT);
+  const key = env.HANDOVER_WEBHOOK_KEY || LOCAL_DEFAULTS.HANDOVER_WEBHOOK_KEY;
+  return {
+    describe: `npm start on ${base}`,
+    urls: routeUrls(base),
+    dashboardUrl: undefined,
+    key: options.showKey ? key : undefined,
+    keySource: "HANDOVER_WEBHOOK_KEY from your shell or `.env`, else the local default; `npm start` prints it",
+    setParameter: (name) => `\`${name}=…\` in \`.env\` (or the shell), then restart \`npm start\``,
+    setSecret: (name) =>
+      `\`${name}=…\` in \`.env\` (or the shell), then restart \`npm start\` (unset, it uses a made-up local value)`,
+    unreachable: isLoopback(base) ? unreachableFromCm(base) : undefined,
+  };
+}
+
+/**
+ * A deployed stage: every stack entry of that stage in `.sst/outputs.json`, merged; or only
+ * --api-url. The key is shown only when --show-key is given and HANDOVER_WEBHOOK_KEY is set.
+ */
+export function deployedTarget(
+  options: GuideOptions,
+  env: Record<string, string | undefined>,
+  outputsText?: string,
+): Target {
+  let stage = options.stage;
+  let urls: Record<string, string>;
+  let dashboardUrl: string | undefined;
+  let from: string;
+  if (options.apiUrl) {
+    urls = routeUrls(options.apiUrl);
+    from = `--api-url ${options.apiUrl}`;
+  } else {
+    const file = options.outputs ?? ".sst/outputs.json";
+    const picked = stageOutputs(parseOutputs(outputsText, file), stage, file);
+    stage = picked.stage;
+    urls = Object.fromEntries(ROUTES.map((route) => [route.output, outputUrl(picked.outputs, route, file)]));
+    dashboardUrl = picked.outputs.DashboardUrl;
+    from = file;
+  }
+  const anyUrl = Object.values(urls)[0]!;
+  const stageFlag = `--stage ${stage ?? "<stage>"}`;
+  const secretCommand = `npx sst secrets get HANDOVER_WEBHOOK_KEY ${stageFlag}`;
+  if (options.showKey && !env.HANDOVER_WEBHOOK_KEY) {
+    throw new SetupGuideError(`--show-key needs the key in HANDOVER_WEBHOOK_KEY; its value: ${secretCommand}`);
+  }
+  return {
+    describe: `${stage ? `stage ${stage}` : "a deployed stage"} (from ${from})`,
+    urls,
+    dashboardUrl,
+    key: options.showKey ? env.HANDOVER_WEBHOOK_KEY : undefined,
+    keySource: `the stage's HANDOVER_WEBHOOK_KEY secret: \`${secretCommand}\``,
+    setParameter: (name) => `\`${name}=…\` in \`.env.${stage ?? "<stage>"}\`, then \`npx sst deploy ${stageFlag}\``,
+    setSecret: (name) => `\`npx sst secrets set ${name} '<value>' ${stageFlag}\``,
+    unreachable: isLoopback(anyUrl) ? unreachableFromCm(new URL(anyUrl).origin) : undefined,
+  };
+}
+
+function parseOutputs(outputsText: string | undefined, file: string): Record<string, Record<string, string>> {
+  if (outputsText === undefined) {
+    throw new SetupGuideError(
+      `${file} not found: deploy first (npx sst deploy --stage <stage>), or give --api-url <url>, or --local for npm start`,
+    );
+  }
+  try {
+    return JSON.parse(outputsText) as Record<string, Record<string, string>>;
+  } catch {
+    throw new SetupGuideError(`${file} is not JSON`);
+  }
+}
+
+/** SST v2 names each entry `<stage>-<app>-<Stack>`; a stage's stacks are merged into one set of outputs. */
+function stageOutputs(all: Record<string, Record<string, string>>, wanted: string | undefined, file: string) {
+  const byStage = new Map<string, Record<string, string>>();
+  for (const [name, outputs] of Object.entries(all)) {
+    const match = new RegExp(`^(.+)-${APP}-[^-]+$`).exec(name);
+    if (match) byStage.set(match[1]!, { ...byStage.get(match[1]!), ...outputs });
+  }
+  const stages = [...byStage.keys()];
+  const stage = wanted ?? (stages.length === 1 ? stages[0] : undefined);
+  if (stage === undefined) {
+    throw new SetupGuideError(
+      stages.length === 0
+        ? `${file} holds no ${APP} stage: deploy first`
+        : `${file} holds several stages (${stages.join(", ")}): pick one with --stage`,
+    );
+  }
+  const outputs = byStage.get(stage);
+  if (!outputs) throw new SetupGuideError(`${file} holds no stage ${stage} (found: ${stages.join(", ") || "none"})`);
+  return { stage, outputs };
+}
+
+/** A route's own output (its query, such as the key placeholder, is the guide's to add), else ApiUrl + path. */
+function outputUrl(outputs: Record<string, string>, route: RouteSpec, file: string): string {
+  const own = outputs[route.output];
+  if (own) return own.split("?")[0]!;
+  if (outputs.ApiUrl) return `${outputs.ApiUrl.replace(/\/+$/, "")}${route.path}`;
+  throw new SetupGuideError(`${file} has neither ${route.output} nor ApiUrl: deploy again`);
+}
