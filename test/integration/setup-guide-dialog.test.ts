@@ -53,9 +53,15 @@ async function converse(
           value(step, "Header").map((header) => header.split(": ") as [string, string]),
         );
         const body = value(step, "Body")[0];
-        const filled = body
-          ? JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(body)).map(([k, v]) => [k, fill(String(v))])))
-          : undefined;
+        const json = headers["Content-Type"]?.startsWith("application/json");
+        const filled =
+          body === undefined
+            ? undefined
+            : json
+              ? JSON.stringify(
+                  Object.fromEntries(Object.entries(JSON.parse(body)).map(([k, v]) => [k, fill(String(v))])),
+                )
+              : fill(body);
         const answer = await h.call(value(step, "Method")[0]!, `${url.pathname}${url.search}`, {
           headers,
           body: filled,
