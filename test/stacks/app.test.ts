@@ -67,7 +67,7 @@ describe("the chats table", () => {
       KeySchema: [{ AttributeName: "chatId", KeyType: "HASH" }],
       AttributeDefinitions: [{ AttributeName: "chatId", AttributeType: "S" }],
       TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 7 },
     });
   });
 
@@ -257,6 +257,23 @@ describe("monitoring", () => {
         Dimensions: [{ Name: "FunctionName", Value: { Ref: logicalId[fn] } }],
       });
     }
+  });
+
+  it("lets the alarm topic be used over TLS only", () => {
+    const [topic] = Object.keys(resources(api, "AWS::SNS::Topic"));
+    api.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      Topics: [{ Ref: topic }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: "Deny",
+            Principal: "*",
+            Action: "sns:Publish",
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          }),
+        ]),
+      },
+    });
   });
 
   it("e-mails the alarm topic to ALARM_EMAIL", () => {
