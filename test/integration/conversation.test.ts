@@ -276,7 +276,13 @@ describe("handover notification", () => {
   });
 
   it("once authenticated, answers 200 and forwards whatever else the URL or body carries, acting on the body's chat", async () => {
-    for (const query of [{ chatId: "../x" }, { chatId: "null" }, { ChatId: "a b" }, { chatId: newChatId() }]) {
+    const queries: Record<string, string>[] = [
+      { chatId: "../x" },
+      { chatId: "null" },
+      { ChatId: "a b" },
+      { chatId: newChatId() },
+    ];
+    for (const query of queries) {
       const chatId = await readyChat();
       await h.call("POST", "/handover", { body: { chatId } });
       const forwards = h.cm.webConversations.calls.length;
