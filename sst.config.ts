@@ -8,8 +8,9 @@ export default {
     // `npx sst deploy --region <region>` deploys elsewhere.
     return { name: "caic-handover", region: input.region ?? "eu-west-1" };
   },
-  stacks(app) {
+  async stacks(app) {
     app.setDefaultFunctionProps(FUNCTION_DEFAULTS);
-    app.stack(Database).stack(API);
+    // API is async: it checks the stage's secrets before building anything.
+    await app.stack(Database).stack(API);
   },
 } satisfies SSTConfig;

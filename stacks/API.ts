@@ -9,9 +9,11 @@ import {
 } from "@caic-handover/functions/routes";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Api, Config, Function as SstFunction, type StackContext, use } from "sst/constructs";
+import { useAWSCredentials } from "sst/credentials.js";
 import { Database } from "./Database";
 import { monitor } from "./monitoring";
 import { deploySettings } from "./settings";
+import { requireStageSecrets } from "./stage-secrets";
 
 /** Every request logged without its query string: callers that cannot send headers put the key there. */
 const ACCESS_LOG_FORMAT = JSON.stringify({
@@ -30,9 +32,18 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
 const THROTTLE = { burst: 100, rate: 50 };
 
 /** The secrets, one function per route of the route table, the HTTP API, its outputs and its monitoring. */
-export function API({ stack, app }: StackContext) {
+export async function API({ stack, app }: StackContext) {
   const { chats } = use(Database);
   const settings = deploySettings(process.env);
+  if (app.mode === "deploy") {
+    // A function without its secrets serves nobody: better the deploy stops and says which is missing.
+    const access = {
+      region: app.region,
+      credentials: await useAWSCredentials(),
+      endpoint: process.env.AWS_ENDPOINT_URL_SSM,
+    };
+    await requireStageSecrets(access, app.name, app.stage);
+  }
   const secrets = Config.Secret.create(stack, ...SECRET_NAMES);
 
   const functions = {} as Record<FunctionName, SstFunction>;

@@ -11,12 +11,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { API } from "../../stacks/API";
 import { Database } from "../../stacks/Database";
 import { FUNCTION_DEFAULTS } from "../../stacks/defaults";
+import type { SsmRequest } from "../support/ssm-stand-in";
 import { REQUIRED_PARAMETERS, synthesise } from "./synth";
 
 const ALARM_EMAIL = "oncall@shop.example";
 const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 
 let database: Template;
+/** What the deploy asked SSM while synthesising. */
+let secretsChecks: SsmRequest[];
 let api: Template;
 /** Logical id of each route function in the API stack. */
 let logicalId: Record<FunctionName, string>;
@@ -33,6 +36,7 @@ beforeAll(async () => {
     POWERTOOLS_LOG_LEVEL: "INFO",
     ALARM_EMAIL,
   });
+  secretsChecks = template.ssm.requests;
   database = template(Database);
   api = template(API);
   const stack = getStack(API);
@@ -57,6 +61,18 @@ const statementsOf = (fn: FunctionName) =>
       (policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
     );
 const actions = (statement: { Action: string | string[] }) => [statement.Action].flat();
+
+describe("the deploy", () => {
+  it("checks the stage's three secrets in SSM first, with one signed call", () => {
+    expect(secretsChecks).toHaveLength(1);
+    expect(secretsChecks[0]).toMatchObject({
+      target: "AmazonSSM.GetParameters",
+      withDecryption: true,
+      refused: undefined,
+    });
+    expect(secretsChecks[0]!.names).toHaveLength(2 * SECRET_NAMES.length);
+  });
+});
 
 describe("the chats table", () => {
   it("is on demand, keyed by chatId, expires on expiresAt and has point-in-time recovery", () => {
