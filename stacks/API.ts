@@ -12,6 +12,7 @@ import { Api, Config, Function as SstFunction, type StackContext, use } from "ss
 import { useAWSCredentials } from "sst/credentials.js";
 import { Database } from "./Database";
 import { monitor } from "./monitoring";
+import { ACCEPTED, accept, acceptFrameworkFunctions } from "./nag";
 import { deploySettings } from "./settings";
 import { requireStageSecrets } from "./stage-secrets";
 
@@ -61,6 +62,7 @@ export async function API({ stack, app }: StackContext) {
       bind: spec.secrets.map((secret) => secrets[secret]),
       permissions: [new PolicyStatement({ actions: [...spec.dynamodb], resources: [chats.tableArn] })],
     });
+    accept(functions[name], ACCEPTED.basicExecutionRole, ACCEPTED.runtime);
   }
 
   const api = new Api(stack, "Api", {
@@ -70,6 +72,7 @@ export async function API({ stack, app }: StackContext) {
     defaults: { throttle: THROTTLE },
     routes: Object.fromEntries(ROUTES.map((route) => [routeKey(route), { function: functions[route.function] }])),
   });
+  accept(api, ACCEPTED.noAuthorizer);
 
   const routeUrl = (route: RouteSpec) =>
     `${api.url}${route.path}${route.keyIn === "query" ? "?key=<HANDOVER_WEBHOOK_KEY>" : ""}`;
@@ -86,6 +89,7 @@ export async function API({ stack, app }: StackContext) {
   // In this stack, not its own: a dashboard in another stack would import every function name, and
   // removing a route would then be blocked by the export still in use.
   monitor(stack, { app, api, functions, table: chats, alarmEmail: settings.alarmEmail });
+  acceptFrameworkFunctions(stack);
 
   return { api, functions };
 }

@@ -1,5 +1,6 @@
 import { CHAT_TABLE } from "@caic-handover/core/chat-store-dynamodb";
 import { type StackContext, Table } from "sst/constructs";
+import { acceptFrameworkFunctions } from "./nag";
 import { deploySettings } from "./settings";
 
 /** The chats table, in its own stack so the API stack can be replaced without touching data. */
@@ -20,5 +21,6 @@ export function Database({ stack }: StackContext) {
       },
     },
   });
+  acceptFrameworkFunctions(stack);
   return { chats };
 }

@@ -31,6 +31,7 @@ export const secretPath = (stage: string, name: SecretName) => `/sst/caic-handov
 export async function synthesise(
   env: Record<string, string | undefined>,
   secrets: Partial<Record<SecretName, string>> = STAGE_SECRETS,
+  beforeFinish?: (app: App) => void,
 ) {
   await initProject({ stage: "test" });
   const ssm = new SsmStandIn(
@@ -51,6 +52,7 @@ export async function synthesise(
     }
     const app = new App({ mode: "deploy", name: "caic-handover", stage: "test", region: "eu-west-1" });
     await config.stacks(app);
+    beforeFinish?.(app);
     await app.finish();
     return Object.assign((stack: Parameters<typeof getStack>[0]) => Template.fromStack(getStack(stack)), { ssm });
   } finally {
