@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { SECRET_NAMES, type SecretName } from "@caic-handover/core/config";
 import { Template } from "aws-cdk-lib/assertions";
 import { App, getStack } from "sst/constructs";
-import { initProject } from "sst/project.js";
+import { initProject, useProject } from "sst/project.js";
 import config from "../../sst.config";
 import { SsmStandIn, STAND_IN_CREDENTIALS } from "../support/ssm-stand-in";
 
@@ -34,6 +37,11 @@ export async function synthesise(
   beforeFinish?: (app: App) => void,
 ) {
   await initProject({ stage: "test" });
+  // Bundles go to this process's own folder: test files synthesise in parallel, and SST empties a function's
+  // artifact folder before building it.
+  const artifacts = mkdtempSync(join(tmpdir(), "sst-artifacts-"));
+  useProject().paths.artifacts = artifacts;
+  process.once("exit", () => rmSync(artifacts, { recursive: true, force: true }));
   const ssm = new SsmStandIn(
     new Map(
       SECRET_NAMES.flatMap((name) => (secrets[name] === undefined ? [] : [[secretPath("test", name), secrets[name]!]])),
