@@ -10,10 +10,11 @@ export default {
     // `npx sst deploy --region <region>` deploys elsewhere.
     return { name: "caic-handover", region: input.region ?? "eu-west-1" };
   },
-  stacks(app) {
+  async stacks(app) {
     // SST's dotenv skips a line it cannot read; the deploy refuses it instead, naming the line.
     checkDeployEnvFiles(useProject().paths.root, app.stage);
     app.setDefaultFunctionProps(FUNCTION_DEFAULTS);
-    app.stack(Database).stack(API);
+    // API is async: it checks the stage's secrets before building anything.
+    await app.stack(Database).stack(API);
   },
 } satisfies SSTConfig;

@@ -18,6 +18,7 @@ import { type Bundle, buildBundles, bundleDir, measureColdImports } from "./bund
 import { handlerEnv } from "./env";
 import { floorFlow, type Round, runRound, STEPS, type Step } from "./flows";
 import { startGatewayDriver } from "./gateway-driver";
+import { redactionGrowth } from "./redaction";
 import {
   type BundleResult,
   type Figure,
@@ -320,6 +321,7 @@ async function main() {
     const slowestImport = functionBundles.reduce((a, b) => (b.ratio > a.ratio ? b : a));
     const concurrent = levels[levels.length - 1]!;
     const sequential = levels[0]!;
+    const redaction = redactionGrowth(mode === "smoke" ? 1 : 9);
     const figures: Figure[] = [
       {
         id: "handlerOverhead",
@@ -373,6 +375,14 @@ async function main() {
           `CPU time ${slowestImport.cpuRatio.toFixed(2)}×)`,
         target: `≤ ${TARGETS.coldImport}×`,
         pass: slowestImport.ratio <= TARGETS.coldImport,
+      },
+      {
+        id: "redactionGrowth",
+        what: "Log e-mail redaction of a 16 KB value ÷ a 1 KB value (a run without @, and @s without a domain)",
+        value: round(redaction.ratio, 2),
+        display: `${redaction.ratio.toFixed(1)}× (${redaction.largeMs.toFixed(3)} vs ${redaction.smallMs.toFixed(3)} ms)`,
+        target: `≤ ${TARGETS.redactionGrowth}× (linear)`,
+        pass: redaction.ratio <= TARGETS.redactionGrowth,
       },
     ];
 

@@ -9,9 +9,12 @@ import {
 } from "@caic-handover/functions/routes";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Api, Config, Function as SstFunction, type StackContext, use } from "sst/constructs";
+import { useAWSCredentials } from "sst/credentials.js";
 import { Database } from "./Database";
 import { monitor } from "./monitoring";
+import { ACCEPTED, accept, acceptFrameworkFunctions } from "./nag";
 import { deploySettings } from "./settings";
+import { requireStageSecrets } from "./stage-secrets";
 
 /** Every request logged without its query string: callers that cannot send headers put the key there. */
 const ACCESS_LOG_FORMAT = JSON.stringify({
@@ -30,9 +33,18 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
 const THROTTLE = { burst: 100, rate: 50 };
 
 /** The secrets, one function per route of the route table, the HTTP API, its outputs and its monitoring. */
-export function API({ stack, app }: StackContext) {
+export async function API({ stack, app }: StackContext) {
   const { chats } = use(Database);
   const settings = deploySettings(process.env);
+  if (app.mode === "deploy") {
+    // A function without its secrets serves nobody: better the deploy stops and says which is missing.
+    const access = {
+      region: app.region,
+      credentials: await useAWSCredentials(),
+      endpoint: process.env.AWS_ENDPOINT_URL_SSM,
+    };
+    await requireStageSecrets(access, app.name, app.stage);
+  }
   const secrets = Config.Secret.create(stack, ...SECRET_NAMES);
 
   const functions = {} as Record<FunctionName, SstFunction>;
@@ -50,6 +62,7 @@ export function API({ stack, app }: StackContext) {
       bind: spec.secrets.map((secret) => secrets[secret]),
       permissions: [new PolicyStatement({ actions: [...spec.dynamodb], resources: [chats.tableArn] })],
     });
+    accept(functions[name], ACCEPTED.basicExecutionRole, ACCEPTED.runtime);
   }
 
   const api = new Api(stack, "Api", {
@@ -59,6 +72,7 @@ export function API({ stack, app }: StackContext) {
     defaults: { throttle: THROTTLE },
     routes: Object.fromEntries(ROUTES.map((route) => [routeKey(route), { function: functions[route.function] }])),
   });
+  accept(api, ACCEPTED.noAuthorizer);
 
   const routeUrl = (route: RouteSpec) =>
     `${api.url}${route.path}${route.keyIn === "query" ? "?key=<HANDOVER_WEBHOOK_KEY>" : ""}`;
@@ -75,6 +89,7 @@ export function API({ stack, app }: StackContext) {
   // In this stack, not its own: a dashboard in another stack would import every function name, and
   // removing a route would then be blocked by the export still in use.
   monitor(stack, { app, api, functions, table: chats, alarmEmail: settings.alarmEmail });
+  acceptFrameworkFunctions(stack);
 
   return { api, functions };
 }

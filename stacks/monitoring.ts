@@ -73,7 +73,7 @@ export function monitor(stack: Stack, { app, api, functions, table, alarmEmail }
   const fns = Object.entries(functions) as [FunctionName, SstFunction][];
   const httpApi = api.cdk.httpApi;
 
-  const topic = new Topic(stack, "Alarms", { displayName: `${prefix} alarms` });
+  const topic = new Topic(stack, "Alarms", { displayName: `${prefix} alarms`, enforceSSL: true });
   if (alarmEmail) topic.addSubscription(new EmailSubscription(alarmEmail));
   const notify = new SnsAction(topic);
   const alarm = (id: string, metric: IMetric, description: string) => {

@@ -10,10 +10,18 @@ const NOT_PARAMETERS: ReadonlySet<string> = new Set([...SECRET_NAMES, "TABLE_NAM
 /** The SPEC §2 parameters, passed to every function as plain environment variables. */
 export const PARAMETER_NAMES = Object.keys(ConfigSchema.shape).filter((name) => !NOT_PARAMETERS.has(name));
 
+/**
+ * Deployed, these URLs carry the product token, the presence key and chats' data: TLS only. (`npm start`
+ * may point them at loopback `http://` simulators.)
+ */
+const TLS_ONLY = ["PRESENCE_API_URL", "ROUTING_API_URL", "WEB_CONVERSATIONS_HANDOVER_URL"] as const;
+
 /** Settings of the deployment itself rather than of the product. */
 const StackSettingsSchema = z.object({
   POWERTOOLS_LOG_LEVEL: z._default(z.enum(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "SILENT"]), "INFO"),
   ALARM_EMAIL: z.optional(z.email()),
+  /** Point-in-time recovery keeps erased data this long; DynamoDB allows 1–35 days. */
+  POINT_IN_TIME_RECOVERY_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(35)), 7),
 });
 
 export interface DeploySettings {
@@ -22,6 +30,8 @@ export interface DeploySettings {
   logLevel: z.infer<typeof StackSettingsSchema>["POWERTOOLS_LOG_LEVEL"];
   /** Where alarm notifications are e-mailed, when set. */
   alarmEmail: string | undefined;
+  /** Days point-in-time recovery can restore the chats table to (and so keeps erased data). */
+  recoveryDays: number;
 }
 
 /**
@@ -33,14 +43,29 @@ export function deploySettings(env: Record<string, string | undefined>): DeployS
   const parameters = Object.fromEntries(
     PARAMETER_NAMES.flatMap((name) => (env[name] ? [[name, env[name]] as const] : [])),
   );
-  loadConfig(parameters);
+  const config = loadConfig(parameters);
+  const cleartext = TLS_ONLY.filter((name) => {
+    const url = config[name];
+    return url !== undefined && new URL(url).protocol !== "https:";
+  });
+  if (cleartext.length > 0) {
+    throw new Error(
+      `caic-handover deploy settings: ${cleartext.map((name) => `${name} must be an https:// URL when deployed`).join("; ")}`,
+    );
+  }
   const settings = StackSettingsSchema.safeParse({
     POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL || undefined,
     ALARM_EMAIL: env.ALARM_EMAIL || undefined,
+    POINT_IN_TIME_RECOVERY_DAYS: env.POINT_IN_TIME_RECOVERY_DAYS || undefined,
   });
   if (!settings.success) {
     const names = settings.error.issues.map((issue) => `${String(issue.path[0])} is invalid (${issue.message})`);
     throw new Error(`caic-handover deploy settings: ${names.join("; ")}`);
   }
-  return { parameters, logLevel: settings.data.POWERTOOLS_LOG_LEVEL, alarmEmail: settings.data.ALARM_EMAIL };
+  return {
+    parameters,
+    logLevel: settings.data.POWERTOOLS_LOG_LEVEL,
+    alarmEmail: settings.data.ALARM_EMAIL,
+    recoveryDays: settings.data.POINT_IN_TIME_RECOVERY_DAYS,
+  };
 }

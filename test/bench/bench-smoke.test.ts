@@ -37,6 +37,7 @@ describe("npm run bench --smoke", () => {
         "handlerOverhead",
         "handlerOverheadSequential",
         "presenceFanIn",
+        "redactionGrowth",
       ].sort(),
     );
     for (const figure of results.figures) {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { HISTORY_LIMIT } from "@caic-handover/core/chat";
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { HISTORY_LIMIT, SUPPLIED_FIELDS } from "@caic-handover/core/chat";
 import { DynamoDbChatStore } from "@caic-handover/core/chat-store-dynamodb";
 import { createChatTable, LOCAL_AWS_ENV } from "@caic-handover/local/dynamodb-local";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -114,6 +114,33 @@ describe("the DynamoDB chat store (DynamoDB Local)", () => {
     expect(await store.settleHandover(chatId, "x", { ok: true }, at(3))).toBe(false);
     expect((await store.get(chatId, at(4)))!.status).toBe("handed_over");
     expect(await store.confirmHandover(chatId, at(5))).toBe("already");
+  });
+
+  it("session end and erase remove every supplied value, keep the funnel and do not extend the expiry", async () => {
+    for (const remove of [
+      (chatId: string) => store.endSession(chatId, at(600)),
+      (chatId: string) => store.erase(chatId, at(600)),
+    ]) {
+      const chatId = randomUUID();
+      const referrer = "https://shop.example/help?customer=jane.doe%40example.com";
+      await store.recordPresence(
+        chatId,
+        { agentStatus: "online", reason: "presence", at: at(0).toISOString() },
+        referrer,
+        at(0),
+      );
+      await store.recordValue(chatId, "email", "jane.doe@example.com", at(0));
+      await store.recordValue(chatId, "name", "Jane Doe", at(0));
+      await store.claimHandover(chatId, { ...claim("c"), referrer, keywords: "jane doe refund" }, at(1));
+      const before = (await documents.send(new GetCommand({ TableName: tableName, Key: { chatId } }))).Item!;
+      for (const field of SUPPLIED_FIELDS) expect(before, field).toHaveProperty(field);
+      await remove(chatId);
+      const after = (await documents.send(new GetCommand({ TableName: tableName, Key: { chatId } }))).Item!;
+      for (const field of SUPPLIED_FIELDS) expect(after, field).not.toHaveProperty(field);
+      expect(JSON.stringify(after)).not.toMatch(/jane|doe|refund/i);
+      expect(after.expiresAt).toBe(before.expiresAt);
+      expect(after.history.length).toBeGreaterThanOrEqual(before.history.length);
+    }
   });
 
   it("session end and erase remove personal data and keep the funnel", async () => {

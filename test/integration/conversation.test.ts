@@ -275,6 +275,43 @@ describe("handover notification", () => {
     expect(unknown).toMatchObject({ status: 200, json: { ok: true } });
   });
 
+  it("once authenticated, answers 200 and forwards whatever else the URL or body carries, acting on the body's chat", async () => {
+    const queries: Record<string, string>[] = [
+      { chatId: "../x" },
+      { chatId: "null" },
+      { ChatId: "a b" },
+      { chatId: newChatId() },
+    ];
+    for (const query of queries) {
+      const chatId = await readyChat();
+      await h.call("POST", "/handover", { body: { chatId } });
+      const forwards = h.cm.webConversations.calls.length;
+      const answer = await h.call("POST", "/router/handover", { query, body: routerNotification(chatId) });
+      expect(answer, JSON.stringify(query)).toMatchObject({ status: 200, json: { ok: true } });
+      expect(h.cm.webConversations.calls).toHaveLength(forwards + 1);
+      expect(h.cm.webConversations.calls.at(-1)!.body).toBe(routerNotification(chatId));
+      expect((await h.item(chatId))!.status).toBe("handed_over");
+      if (query.chatId && query.chatId.length === 36) expect(await h.item(query.chatId)).toBeUndefined();
+
+      const ended = await h.call("POST", "/router/events", {
+        query,
+        body: { chat: { id: chatId }, conversationEvents: [{ $type: "RouterSessionEnded" }] },
+      });
+      expect(ended).toMatchObject({ status: 200, json: { ok: true } });
+      expect((await h.item(chatId))!.status).toBe("ended");
+    }
+    const chatId = await readyChat();
+    const big = JSON.stringify({ chatId, context: { transcript: "x".repeat(20 * 1024) } });
+    const forwards = h.cm.webConversations.calls.length;
+    expect(await h.call("POST", "/router/handover", { body: big })).toMatchObject({ status: 200, json: { ok: true } });
+    expect(h.cm.webConversations.calls).toHaveLength(forwards + 1);
+    expect((await h.item(chatId))!.status).toBe("handed_over");
+    // A valid chat id in the URL stands in when the body names none.
+    const named = await readyChat();
+    expect((await h.call("POST", "/router/handover", { query: { chatId: named }, body: "{}" })).status).toBe(200);
+    expect((await h.item(named))!.status).toBe("handed_over");
+  });
+
   it("still answers 200 when Web Conversations is down", async () => {
     const chatId = await readyChat();
     h.cm.webConversations.behaviour.standing = { status: 502 };

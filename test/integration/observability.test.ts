@@ -82,6 +82,14 @@ beforeAll(async () => {
   await step("router notification", chatId, () =>
     h.call("POST", "/router/handover", { body: notification, headers: { "content-type": "application/json" } }),
   );
+  // The Router's body names the chat; a different id in the URL changes neither the chat acted on nor the logs.
+  await step("router notification, another chat in the URL", chatId, () =>
+    h.call("POST", "/router/handover", {
+      body: notification,
+      headers: { "content-type": "application/json" },
+      query: { chatId: abandonedChatId },
+    }),
+  );
   await step("router event", chatId, () =>
     h.call("POST", "/router/events", {
       body: routerEvent,

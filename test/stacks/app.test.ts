@@ -4,20 +4,25 @@ import { SECRET_NAMES } from "@caic-handover/core/config";
 import { DIMENSION_VALUES, METRIC_NAMES, METRICS_NAMESPACE, Metric } from "@caic-handover/core/metrics";
 import { FUNCTIONS, type FunctionName, handlerPath, ROUTES, routeKey } from "@caic-handover/functions/routes";
 import { TARGETS } from "@caic-handover/local/constants";
-import type { CfnElement } from "aws-cdk-lib";
+import { Aspects, type CfnElement, type Stage } from "aws-cdk-lib";
 import { Match, type Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks } from "cdk-nag";
 import { getStack, use } from "sst/constructs";
 import { useProject } from "sst/project.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { API } from "../../stacks/API";
 import { Database } from "../../stacks/Database";
 import { FUNCTION_DEFAULTS } from "../../stacks/defaults";
+import { ACCEPTED } from "../../stacks/nag";
+import type { SsmRequest } from "../support/ssm-stand-in";
 import { REQUIRED_PARAMETERS, synthesise } from "./synth";
 
 const ALARM_EMAIL = "oncall@shop.example";
 const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 
 let database: Template;
+/** What the deploy asked SSM while synthesising. */
+let secretsChecks: SsmRequest[];
 let api: Template;
 /** Logical id of each route function in the API stack. */
 let logicalId: Record<FunctionName, string>;
@@ -25,15 +30,20 @@ let logicalId: Record<FunctionName, string>;
 let bundle: (fn: FunctionName) => string;
 
 beforeAll(async () => {
-  const template = await synthesise({
-    ...REQUIRED_PARAMETERS,
-    PRESENCE_CACHE_SECONDS: "30",
-    // Local-only settings must never reach a deployed function.
-    DYNAMODB_ENDPOINT: "http://127.0.0.1:8000",
-    TABLE_NAME: "local-chats",
-    POWERTOOLS_LOG_LEVEL: "INFO",
-    ALARM_EMAIL,
-  });
+  const template = await synthesise(
+    {
+      ...REQUIRED_PARAMETERS,
+      PRESENCE_CACHE_SECONDS: "30",
+      // Local-only settings must never reach a deployed function.
+      DYNAMODB_ENDPOINT: "http://127.0.0.1:8000",
+      TABLE_NAME: "local-chats",
+      POWERTOOLS_LOG_LEVEL: "INFO",
+      ALARM_EMAIL,
+    },
+    undefined,
+    (app) => Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true, logIgnores: true })),
+  );
+  secretsChecks = template.ssm.requests;
   database = template(Database);
   api = template(API);
   const stack = getStack(API);
@@ -59,6 +69,18 @@ const statementsOf = (fn: FunctionName) =>
     );
 const actions = (statement: { Action: string | string[] }) => [statement.Action].flat();
 
+describe("the deploy", () => {
+  it("checks the stage's three secrets in SSM first, with one signed call", () => {
+    expect(secretsChecks).toHaveLength(1);
+    expect(secretsChecks[0]).toMatchObject({
+      target: "AmazonSSM.GetParameters",
+      withDecryption: true,
+      refused: undefined,
+    });
+    expect(secretsChecks[0]!.names).toHaveLength(2 * SECRET_NAMES.length);
+  });
+});
+
 describe("the chats table", () => {
   it("is on demand, keyed by chatId, expires on expiresAt and has point-in-time recovery", () => {
     database.resourceCountIs("AWS::DynamoDB::Table", 1);
@@ -68,7 +90,7 @@ describe("the chats table", () => {
       KeySchema: [{ AttributeName: "chatId", KeyType: "HASH" }],
       AttributeDefinitions: [{ AttributeName: "chatId", AttributeType: "S" }],
       TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 7 },
     });
   });
 
@@ -199,6 +221,38 @@ describe("the HTTP API", () => {
   });
 });
 
+describe("cdk-nag's AWS Solutions rules", () => {
+  /** Every finding of the rules, as the synthesis annotated it: `error`/`warning` when open, `info` when accepted. */
+  const findings = () =>
+    [Database, API].flatMap((fn) => {
+      const stack = getStack(fn);
+      return (stack.node.root as Stage)
+        .synth()
+        .getStackArtifact(stack.artifactId)
+        .messages.map((message) => ({ level: message.level, path: message.id, text: String(message.entry.data) }))
+        .filter((finding) => finding.text.includes("AwsSolutions-"));
+    });
+
+  it("leave no finding that is neither fixed nor accepted in code with its reason", () => {
+    const all = findings();
+    expect(all.filter((finding) => finding.level !== "info")).toEqual([]);
+    const accepted = Object.values(ACCEPTED);
+    for (const finding of all) {
+      const rule = accepted.find((a) => finding.text.includes(`${a.id} was triggered but suppressed`));
+      expect(rule, finding.text).toBeDefined();
+      expect(finding.text).toContain(rule!.reason);
+    }
+    const rules = (id: string) => all.filter((finding) => finding.text.includes(`${id} was triggered`)).length;
+    const functions = FUNCTION_NAMES.length;
+    // Each function's role and runtime, SST's custom-resource handler in each stack, CDK's log-retention function.
+    expect(rules("AwsSolutions-IAM4")).toBe(functions + 2 + 1);
+    expect(rules("AwsSolutions-L1")).toBe(functions + 2);
+    expect(rules("AwsSolutions-APIG4")).toBe(ROUTES.length);
+    expect(rules("AwsSolutions-IAM5")).toBe(1);
+    expect(all).toHaveLength(2 * functions + 5 + ROUTES.length + 1);
+  });
+});
+
 describe("monitoring", () => {
   const dashboardBody = () =>
     JSON.stringify(Object.values(resources(api, "AWS::CloudWatch::Dashboard"))[0].Properties.DashboardBody);
@@ -263,6 +317,23 @@ describe("monitoring", () => {
         Dimensions: [{ Name: "FunctionName", Value: { Ref: logicalId[fn] } }],
       });
     }
+  });
+
+  it("lets the alarm topic be used over TLS only", () => {
+    const [topic] = Object.keys(resources(api, "AWS::SNS::Topic"));
+    api.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      Topics: [{ Ref: topic }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: "Deny",
+            Principal: "*",
+            Action: "sns:Publish",
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          }),
+        ]),
+      },
+    });
   });
 
   it("e-mails the alarm topic to ALARM_EMAIL", () => {

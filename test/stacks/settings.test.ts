@@ -32,8 +32,35 @@ describe("deploy settings", () => {
       parameters: { ...REQUIRED_PARAMETERS, PRESENCE_CHANNEL: "WebChat" },
       logLevel: "INFO",
       alarmEmail: undefined,
+      recoveryDays: 7,
     });
     expect(PARAMETER_NAMES).not.toContain("HANDOVER_WEBHOOK_KEY");
     expect(PARAMETER_NAMES).toContain("WEB_CONVERSATIONS_HANDOVER_URL");
+  });
+
+  it("refuse a cleartext CM or Web Conversations URL, naming each", () => {
+    const plain = {
+      PRESENCE_API_URL: "http://presence.robinhq.com/api/v1",
+      ROUTING_API_URL: "http://api.conversational.cm.com",
+      WEB_CONVERSATIONS_HANDOVER_URL: "http://127.0.0.1:4010/handover",
+    };
+    for (const [name, url] of Object.entries(plain)) {
+      expect(() => deploySettings({ ...REQUIRED_PARAMETERS, [name]: url })).toThrow(
+        `caic-handover deploy settings: ${name} must be an https:// URL when deployed`,
+      );
+      expect(deploySettings({ ...REQUIRED_PARAMETERS, [name]: url.replace("http:", "https:") }).parameters[name]).toBe(
+        url.replace("http:", "https:"),
+      );
+    }
+  });
+
+  it("keep point-in-time recovery short by default and within DynamoDB's 1–35 days", () => {
+    expect(deploySettings(REQUIRED_PARAMETERS).recoveryDays).toBe(7);
+    expect(deploySettings({ ...REQUIRED_PARAMETERS, POINT_IN_TIME_RECOVERY_DAYS: "1" }).recoveryDays).toBe(1);
+    for (const days of ["0", "36", "7.5", "week"]) {
+      expect(() => deploySettings({ ...REQUIRED_PARAMETERS, POINT_IN_TIME_RECOVERY_DAYS: days })).toThrow(
+        /POINT_IN_TIME_RECOVERY_DAYS is invalid/,
+      );
+    }
   });
 });

@@ -1,6 +1,13 @@
-import { ConfigError, loadConfig } from "@caic-handover/core/config";
+import {
+  ConfigError,
+  loadConfig,
+  MIN_WEBHOOK_KEY_LENGTH,
+  SECRET_NAMES,
+  SST_SSM_PLACEHOLDER,
+} from "@caic-handover/core/config";
 import { describe, expect, it } from "vitest";
 
+const KEY = "k".repeat(MIN_WEBHOOK_KEY_LENGTH);
 const parameters = {
   CM_TECHNICAL_LINK_ID: "link",
   ROUTER_CLIENT_ADAPTER_ID: "wc",
@@ -10,7 +17,7 @@ const parameters = {
 
 describe("config", () => {
   it("applies the SPEC defaults", () => {
-    const config = loadConfig({ ...parameters, HANDOVER_WEBHOOK_KEY: "k" }, ["HANDOVER_WEBHOOK_KEY"]);
+    const config = loadConfig({ ...parameters, HANDOVER_WEBHOOK_KEY: KEY }, ["HANDOVER_WEBHOOK_KEY"]);
     expect(config).toMatchObject({
       PRESENCE_CHANNEL: "WebChat",
       PRESENCE_CACHE_SECONDS: 10,
@@ -18,7 +25,7 @@ describe("config", () => {
       INTAKE_REQUIRED_FIELDS: ["email", "name"],
       PRESENCE_API_URL: "https://presence.robinhq.com/api/v1",
       ROUTING_API_URL: "https://api.conversational.cm.com",
-      HANDOVER_WEBHOOK_KEY: "k",
+      HANDOVER_WEBHOOK_KEY: KEY,
     });
     expect(config.PRESENCE_REFERRER).toBeUndefined();
     expect(config.WEB_CONVERSATIONS_HANDOVER_URL).toBeUndefined();
@@ -49,5 +56,32 @@ describe("config", () => {
     );
     expect(config.CM_PRODUCT_TOKEN).toBe("token");
     expect(config.INTAKE_REQUIRED_FIELDS).toEqual(["email"]);
+  });
+
+  it("never takes SST's placeholder for a value, wherever it appears", () => {
+    for (const secret of SECRET_NAMES) {
+      for (const variable of [secret, `SST_Secret_value_${secret}`]) {
+        expect(() => loadConfig({ ...parameters, [variable]: SST_SSM_PLACEHOLDER }, [secret])).toThrowError(
+          new ConfigError(
+            `caic-handover configuration: ${secret} is missing (it holds SST's placeholder, not a value)`,
+          ),
+        );
+      }
+    }
+    const { CM_TECHNICAL_LINK_ID: _plain, ...others } = parameters;
+    expect(() => loadConfig({ ...others, SST_Parameter_value_CM_TECHNICAL_LINK_ID: SST_SSM_PLACEHOLDER })).toThrow(
+      /CM_TECHNICAL_LINK_ID is missing \(it holds SST's placeholder/,
+    );
+    // Optional too: a placeholder is not "unset", it is a deploy mistake.
+    expect(() => loadConfig({ ...parameters, PRESENCE_REFERRER: SST_SSM_PLACEHOLDER })).toThrow(/PRESENCE_REFERRER/);
+  });
+
+  it("refuses a webhook key shorter than 32 characters without printing it", () => {
+    const short = "s".repeat(MIN_WEBHOOK_KEY_LENGTH - 1);
+    expect(MIN_WEBHOOK_KEY_LENGTH).toBe(32);
+    const attempt = () => loadConfig({ ...parameters, HANDOVER_WEBHOOK_KEY: ` ${short} ` }, ["HANDOVER_WEBHOOK_KEY"]);
+    expect(attempt).toThrow(/HANDOVER_WEBHOOK_KEY is invalid \(at least 32 characters/);
+    expect(attempt).not.toThrow(new RegExp(short));
+    expect(loadConfig({ ...parameters, HANDOVER_WEBHOOK_KEY: `${short}s` }).HANDOVER_WEBHOOK_KEY).toBe(`${short}s`);
   });
 });

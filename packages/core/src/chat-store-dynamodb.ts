@@ -7,9 +7,9 @@ import {
   HANDOVER_ACTIVE,
   HISTORY_LIMIT,
   type HistoryEntry,
-  PERSONAL_FIELDS,
   type PresenceRecord,
   type StoredStatus,
+  SUPPLIED_FIELDS,
 } from "./chat";
 import type { ChatStore, ClaimRequest, HandoverClaim } from "./chat-store";
 import type { IntakeField } from "./config";
@@ -47,6 +47,8 @@ interface Change {
   history?: Omit<HistoryEntry, "at">;
   /** May this change create a missing record? */
   create: boolean;
+  /** Leave `expiresAt` as it is: removing data must not make the rest live longer. */
+  keepExpiry?: true;
 }
 
 type Outcome = { ok: true; record: ChatRecord } | { ok: false; old: ChatRecord | undefined };
@@ -207,8 +209,9 @@ export class DynamoDbChatStore implements ChatStore {
       create: false,
       condition: (e) => `${e.name("status")} <> ${e.value("ended")}`,
       set: (e) => [`${e.name("status")} = ${e.value("ended")}`, `${e.name("endedAt")} = ${e.value(now.toISOString())}`],
-      remove: (e) => PERSONAL_FIELDS.map((field) => e.name(field)),
+      remove: (e) => SUPPLIED_FIELDS.map((field) => e.name(field)),
       history: { status: "ended" },
+      keepExpiry: true,
     });
     if (outcome.ok) return "ended";
     return outcome.old === undefined ? "unknown" : "already";
@@ -218,7 +221,8 @@ export class DynamoDbChatStore implements ChatStore {
     const outcome = await this.#change(chatId, now, {
       create: false,
       set: (e) => [`${e.name("erasedAt")} = ${e.value(now.toISOString())}`],
-      remove: (e) => PERSONAL_FIELDS.map((field) => e.name(field)),
+      remove: (e) => SUPPLIED_FIELDS.map((field) => e.name(field)),
+      keepExpiry: true,
     });
     return outcome.ok;
   }
@@ -239,7 +243,6 @@ export class DynamoDbChatStore implements ChatStore {
     const expiresAt = e.name("expiresAt");
     const set = [
       `${e.name("updatedAt")} = ${e.value(nowIso)}`,
-      `${expiresAt} = ${e.value(nowSec + this.#ttlSeconds)}`,
       `${e.name("createdAt")} = if_not_exists(${e.name("createdAt")}, ${e.value(nowIso)})`,
       change.history
         ? `${e.name("history")} = list_append(if_not_exists(${e.name("history")}, ${e.value([])}), ${e.value([
@@ -248,6 +251,7 @@ export class DynamoDbChatStore implements ChatStore {
         : `${e.name("history")} = if_not_exists(${e.name("history")}, ${e.value([])})`,
       ...(change.set?.(e) ?? []),
     ];
+    if (!change.keepExpiry) set.push(`${expiresAt} = ${e.value(nowSec + this.#ttlSeconds)}`);
     if (!set.some((part) => part.startsWith(`${e.name("status")} =`))) {
       set.push(
         `${e.name("status")} = if_not_exists(${e.name("status")}, ${e.value(change.initialStatus ?? "started")})`,

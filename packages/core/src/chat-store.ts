@@ -38,6 +38,6 @@ export interface ChatStore {
   ): Promise<boolean>;
   confirmHandover(chatId: string, now: Date): Promise<"confirmed" | "already" | "unknown">;
   endSession(chatId: string, now: Date): Promise<"ended" | "already" | "unknown">;
-  /** Removes the personal data of a chat; status and history stay for the funnel. */
+  /** Removes every value a visitor or dialog supplied (`SUPPLIED_FIELDS`); status and history stay for the funnel; the expiry is not extended. */
   erase(chatId: string, now: Date): Promise<boolean>;
 }

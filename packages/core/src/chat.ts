@@ -24,6 +24,17 @@ export const HANDOVER_ACTIVE: readonly StoredStatus[] = ["requesting", "requeste
 
 export const PERSONAL_FIELDS = ["email", "name"] as const satisfies readonly IntakeField[];
 
+/**
+ * Every value a visitor or a dialog supplied that a chat's item keeps: erase and the Router's session
+ * end remove all of them (a page URL can carry an e-mail address in its query). A new field of that
+ * kind belongs here, and erasing covers it.
+ */
+export const SUPPLIED_FIELDS = [
+  ...PERSONAL_FIELDS,
+  "referrer",
+  "keywords",
+] as const satisfies readonly (keyof ChatRecord)[];
+
 /** History is bounded so a chat that loops (offline, retry, fail) cannot grow its item without end. */
 export const HISTORY_LIMIT = 25;
 

@@ -6,6 +6,12 @@ import { BusinessHoursText } from "./opening-hours";
 export const SECRET_NAMES = ["CM_PRODUCT_TOKEN", "MSC_PRESENCE_API_KEY", "HANDOVER_WEBHOOK_KEY"] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
+/** What SST v2 puts in a bound secret's variable when the value lives in SSM: a published string, never a value. */
+export const SST_SSM_PLACEHOLDER = "__FETCH_FROM_SSM__";
+
+/** The shared webhook key is guessable below this length (`openssl rand -hex 32` gives 64). */
+export const MIN_WEBHOOK_KEY_LENGTH = 32;
+
 const text = z.string().check(z.trim(), z.minLength(1));
 const optionalText = z.optional(text);
 const url = z.url({ protocol: /^https?$/ });
@@ -19,7 +25,14 @@ export type IntakeField = (typeof INTAKE_FIELDS)[number];
 export const ConfigSchema = z.object({
   CM_PRODUCT_TOKEN: optionalText,
   MSC_PRESENCE_API_KEY: optionalText,
-  HANDOVER_WEBHOOK_KEY: optionalText,
+  HANDOVER_WEBHOOK_KEY: z.optional(
+    text.check(
+      z.minLength(
+        MIN_WEBHOOK_KEY_LENGTH,
+        `at least ${MIN_WEBHOOK_KEY_LENGTH} characters; make one with openssl rand -hex 32`,
+      ),
+    ),
+  ),
   CM_TECHNICAL_LINK_ID: text,
   ROUTER_CLIENT_ADAPTER_ID: text,
   ROUTER_BOT_ADAPTER_ID: text,
@@ -67,22 +80,25 @@ export function loadConfig<S extends SecretName>(
   requiredSecrets: readonly S[] = [],
 ): ConfigWith<S> {
   const values: Record<string, string> = {};
+  /** What is wrong, one entry per setting; SST's placeholder counts as missing. */
+  const problems = new Map<string, string>();
   for (const key of Object.keys(ConfigSchema.shape)) {
     const value = env[key] ?? env[`SST_Secret_value_${key}`] ?? env[`SST_Parameter_value_${key}`];
-    if (value !== undefined && value !== "") values[key] = value;
+    if (value === SST_SSM_PLACEHOLDER) problems.set(key, `${key} is missing (it holds SST's placeholder, not a value)`);
+    else if (value !== undefined && value !== "") values[key] = value;
   }
   const parsed = ConfigSchema.safeParse(values);
-  const problems = parsed.success
-    ? []
-    : parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0]);
-        return values[name] === undefined ? `${name} is missing` : `${name} is invalid (${issue.message})`;
-      });
-  for (const secret of requiredSecrets) {
-    if (values[secret] === undefined) problems.push(`${secret} is missing`);
+  for (const issue of parsed.success ? [] : parsed.error.issues) {
+    const name = String(issue.path[0]);
+    if (!problems.has(name)) {
+      problems.set(name, values[name] === undefined ? `${name} is missing` : `${name} is invalid (${issue.message})`);
+    }
   }
-  if (problems.length > 0 || !parsed.success) {
-    throw new ConfigError(`caic-handover configuration: ${[...new Set(problems)].join("; ")}`);
+  for (const secret of requiredSecrets) {
+    if (values[secret] === undefined && !problems.has(secret)) problems.set(secret, `${secret} is missing`);
+  }
+  if (problems.size > 0 || !parsed.success) {
+    throw new ConfigError(`caic-handover configuration: ${[...problems.values()].join("; ")}`);
   }
   return parsed.data as ConfigWith<S>;
 }

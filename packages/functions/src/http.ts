@@ -35,7 +35,11 @@ export interface RouteOptions {
   /** The shared webhook key every caller must present. */
   key: string;
   chatId: "required" | "optional";
-  /** Router callbacks: the body is only read raw and parsed tolerantly by the core. */
+  /**
+   * Router callbacks: once the key matches, nothing else in the request is refused (SPEC: always 200).
+   * The body is read raw, of any size, and parsed tolerantly by the core, which acts on the chat the
+   * body names; a path or query chatId only stands in for a missing one, and an invalid one is ignored.
+   */
   rawBody?: boolean;
   /**
    * Capture Input steps: with the chat id in the URL, a plain-text body (or any body that is not a
@@ -58,10 +62,17 @@ export function httpRoute(options: RouteOptions, run: (request: RouteRequest) =>
     if (context) log.addContext(context);
     log.appendKeys({ route: event.routeKey });
     try {
-      const body = decodeBody(event);
-      authenticate(event, expectedKey);
+      let body: string;
+      if (options.rawBody) {
+        authenticate(event, expectedKey);
+        body = decodeBody(event, Number.POSITIVE_INFINITY);
+      } else {
+        body = decodeBody(event, MAX_BODY_BYTES);
+        authenticate(event, expectedKey);
+      }
       const request = readRequest(event, body, options);
-      if (request.chatId !== undefined) log.appendKeys({ chatId: request.chatId });
+      // A callback's lines name the chat the core acts on, which it logs itself.
+      if (request.chatId !== undefined && !options.rawBody) log.appendKeys({ chatId: request.chatId });
       const reply = await run(request);
       return respond(reply);
     } catch (error) {
@@ -70,10 +81,10 @@ export function httpRoute(options: RouteOptions, run: (request: RouteRequest) =>
   };
 }
 
-function decodeBody(event: APIGatewayProxyEventV2): string {
+function decodeBody(event: APIGatewayProxyEventV2, limit: number): string {
   if (event.body === undefined || event.body === null) return "";
   const bytes = event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
-  if (bytes.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+  if (bytes.length > limit) throw new PayloadTooLargeError(limit);
   // Some HTTP clients put a UTF-8 byte order mark before the body.
   return bytes.toString("utf8").replace(/^\uFEFF/, "");
 }
@@ -104,7 +115,9 @@ function readRequest(event: APIGatewayProxyEventV2, body: string, options: Route
   const rawChatId =
     inUrl ?? (read.form === "fields" ? firstGiven([read.fields.chatId, read.fields.ChatId]) : read.chatId);
   let chatId: string | undefined;
-  if (rawChatId !== undefined) {
+  if (options.rawBody) {
+    chatId = standInChatId([event.pathParameters?.chatId, query.chatId, query.ChatId]);
+  } else if (rawChatId !== undefined) {
     const parsed = parseChatId(rawChatId);
     if (!parsed.isGuid) options.log.warn("chatId is not a GUID", { chatId: parsed.chatId });
     chatId = parsed.chatId;
@@ -121,6 +134,19 @@ function readRequest(event: APIGatewayProxyEventV2, body: string, options: Route
     contentType,
     accept: headers.accept ?? "",
   };
+}
+
+/** A Router callback's first valid path or query chat id; invalid ones are skipped, never refused. */
+function standInChatId(candidates: (string | undefined)[]): string | undefined {
+  for (const candidate of candidates) {
+    if (candidate === undefined || candidate === "") continue;
+    try {
+      return parseChatId(candidate).chatId;
+    } catch {
+      // Not a chat id: the body's is used, or none.
+    }
+  }
+  return undefined;
 }
 
 type ReadBody =

@@ -1,16 +1,27 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDbChatStore } from "@caic-handover/core/chat-store-dynamodb";
-import { loadConfig } from "@caic-handover/core/config";
+import { type ConfigWith, loadConfig } from "@caic-handover/core/config";
 import { FUNCTIONS, type FunctionName } from "./routes";
 import { fetchBoundSecrets } from "./secrets";
 import { createLogger, createMetrics } from "./telemetry";
 
-/** Everything a handler needs, built once per cold start from the environment (and SSM for bound secrets). */
+/**
+ * Everything a handler needs, built once per cold start from the environment (and SSM for bound secrets).
+ * Fails closed: when a secret or setting cannot be had, it logs once what is missing and how to set it,
+ * then throws, so the cold start fails and every request gets Lambda's bare 500 (an alarmed function error).
+ */
 export async function createRuntime<F extends FunctionName>(fn: F) {
   const secrets = FUNCTIONS[fn].secrets;
-  const env = { ...process.env, ...(await fetchBoundSecrets(process.env, secrets)) };
-  const config = loadConfig(env, secrets);
+  const log = createLogger(fn);
+  let config: ConfigWith<(typeof secrets)[number]>;
+  try {
+    const env = { ...process.env, ...(await fetchBoundSecrets(process.env, secrets)) };
+    config = loadConfig(env, secrets);
+  } catch (error) {
+    log.critical(`cannot start, serving nobody: ${error instanceof Error ? error.message : String(error)}`);
+    throw new StartupError(fn);
+  }
   const client = DynamoDBDocumentClient.from(
     new DynamoDBClient({
       ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
@@ -20,7 +31,6 @@ export async function createRuntime<F extends FunctionName>(fn: F) {
     }),
     { marshallOptions: { removeUndefinedValues: true } },
   );
-  const log = createLogger(fn);
   return {
     config,
     log,
@@ -28,6 +38,14 @@ export async function createRuntime<F extends FunctionName>(fn: F) {
     store: new DynamoDbChatStore({ client, tableName: config.TABLE_NAME, ttlHours: config.INTAKE_TTL_HOURS }),
     now: () => new Date(),
   };
+}
+
+/** The cold start failed; the reason is in the log line before, never in a response. */
+export class StartupError extends Error {
+  override name = "StartupError";
+  constructor(fn: FunctionName) {
+    super(`${fn} did not start: its configuration or secrets are unavailable (see the log line before)`);
+  }
 }
 
 export type Runtime = Awaited<ReturnType<typeof createRuntime>>;

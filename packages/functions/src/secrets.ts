@@ -1,13 +1,46 @@
-import { createHash, createHmac } from "node:crypto";
-import type { SecretName } from "@caic-handover/core/config";
+import { type SecretName, SST_SSM_PLACEHOLDER } from "@caic-handover/core/config";
+import { Sha256 } from "@smithy/core/checksum";
+import { SignatureV4 } from "@smithy/signature-v4";
 
-/** What SST v2 puts in a bound secret's environment variable when the value lives in SSM. */
-const FROM_SSM = "__FETCH_FROM_SSM__";
+/** How long the one SSM call may take: well inside the shortest function timeout (8 s). */
+const SSM_TIMEOUT_MS = 3000;
+
+/** A bound secret that SSM does not hold for this stage (nor as a fallback): `sst secrets set` was never run. */
+export class MissingSecretError extends Error {
+  override name = "MissingSecretError";
+  constructor(
+    readonly secrets: readonly SecretName[],
+    stage: string,
+  ) {
+    super(
+      secrets
+        .map(
+          (secret) => `${secret} is not set for stage ${stage}: npx sst secrets set ${secret} <value> --stage ${stage}`,
+        )
+        .join("; "),
+    );
+  }
+}
+
+/** SSM refused, failed or did not answer: the secrets cannot be known. */
+export class SecretsUnavailableError extends Error {
+  override name = "SecretsUnavailableError";
+}
+
+/** Where and as whom to read SSM. */
+export interface SsmAccess {
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Overrides `https://ssm.<region>.amazonaws.com/` (AWS_ENDPOINT_URL_SSM). */
+  endpoint?: string;
+  fetchImpl?: typeof fetch;
+}
 
 /**
  * Resolves bound SST secrets (`SST_Secret_value_<NAME>=__FETCH_FROM_SSM__`) from SSM once per
- * cold start, at the paths `sst secrets set` writes, the stage's value winning over the fallback.
- * Returns only the resolved values; locally, secrets are plain environment variables and nothing is fetched.
+ * cold start, with the function's role credentials. Every bound secret resolves or this throws
+ * (`MissingSecretError` naming each, `SecretsUnavailableError` when SSM fails): the placeholder is
+ * never a value. Locally, secrets are plain environment variables and nothing is fetched.
  *
  * One signed `GetParameters` call over fetch instead of the SSM SDK client, which weighs on every
  * bundle and cold start for this single call (figures: docs/performance.md).
@@ -17,95 +50,104 @@ export async function fetchBoundSecrets(
   names: readonly SecretName[],
   fetchImpl: typeof fetch = globalThis.fetch,
 ): Promise<Partial<Record<SecretName, string>>> {
-  const wanted = names.filter((name) => env[`SST_Secret_value_${name}`] === FROM_SSM);
+  const wanted = names.filter((name) => env[`SST_Secret_value_${name}`] === SST_SSM_PLACEHOLDER);
   if (wanted.length === 0) return {};
-  const path = (scope: string, name: string) => `/sst/${env.SST_APP}/${scope}/Secret/${name}/value`;
-  const parameters = await getParameters(
-    env,
-    wanted.flatMap((name) => [path(env.SST_STAGE!, name), path(".fallback", name)]),
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const {
+    SST_APP: app,
+    SST_STAGE: stage,
+    AWS_ACCESS_KEY_ID: accessKeyId,
+    AWS_SECRET_ACCESS_KEY: secretAccessKey,
+  } = env;
+  if (!region || !accessKeyId || !secretAccessKey || !app || !stage) {
+    throw new SecretsUnavailableError(
+      "cannot read bound secrets: AWS_REGION, role credentials, SST_APP or SST_STAGE missing from the environment",
+    );
+  }
+  const access: SsmAccess = {
+    region,
+    credentials: { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN },
+    endpoint: env.AWS_ENDPOINT_URL_SSM,
     fetchImpl,
+  };
+  const resolved = await readStageSecrets(access, app, stage, wanted);
+  const missing = wanted.filter((name) => resolved[name] === undefined);
+  if (missing.length > 0) throw new MissingSecretError(missing, stage);
+  return resolved;
+}
+
+/**
+ * The values `sst secrets set` stored for a stage, the stage's value winning over the fallback;
+ * secrets that are set nowhere are absent. One `GetParameters` call (at most 10 names) with decryption.
+ */
+export async function readStageSecrets(
+  access: SsmAccess,
+  app: string,
+  stage: string,
+  names: readonly SecretName[],
+): Promise<Partial<Record<SecretName, string>>> {
+  const path = (scope: string, name: string) => `/sst/${app}/${scope}/Secret/${name}/value`;
+  const parameters = await getParameters(
+    access,
+    names.flatMap((name) => [path(stage, name), path(".fallback", name)]),
   );
   const resolved: Partial<Record<SecretName, string>> = {};
-  for (const name of wanted) {
-    const value = parameters.get(path(env.SST_STAGE!, name)) ?? parameters.get(path(".fallback", name));
+  for (const name of names) {
+    const value = parameters.get(path(stage, name)) ?? parameters.get(path(".fallback", name));
     if (value !== undefined) resolved[name] = value;
   }
   return resolved;
 }
 
-/** SSM `GetParameters` (at most 10 names) with decryption, signed with the function's role credentials. */
-async function getParameters(
-  env: Record<string, string | undefined>,
-  names: string[],
-  fetchImpl: typeof fetch,
-): Promise<Map<string, string>> {
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  const accessKeyId = env.AWS_ACCESS_KEY_ID;
-  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-  if (!region || !accessKeyId || !secretAccessKey) {
-    throw new Error("cannot read bound secrets: AWS_REGION and role credentials are missing from the environment");
-  }
-  const endpoint = new URL(env.AWS_ENDPOINT_URL_SSM ?? `https://ssm.${region}.amazonaws.com/`);
-  const body = JSON.stringify({ Names: names, WithDecryption: true });
-  const headers: Record<string, string> = {
-    "content-type": "application/x-amz-json-1.1",
-    host: endpoint.host,
-    "x-amz-date": new Date()
-      .toISOString()
-      .replace(/[-:]/g, "")
-      .replace(/\.\d{3}/, ""),
-    "x-amz-target": "AmazonSSM.GetParameters",
-    ...(env.AWS_SESSION_TOKEN ? { "x-amz-security-token": env.AWS_SESSION_TOKEN } : {}),
-  };
-  headers.authorization = signV4({
-    method: "POST",
-    path: endpoint.pathname,
-    headers,
-    body,
-    region,
+/** SSM `GetParameters`, signed by the AWS SDK's own SigV4 signer (already in every bundle through the DynamoDB client). */
+async function getParameters(access: SsmAccess, names: string[]): Promise<Map<string, string>> {
+  const endpoint = new URL(access.endpoint ?? `https://ssm.${access.region}.amazonaws.com/`);
+  const signer = new SignatureV4({
     service: "ssm",
-    accessKeyId,
-    secretAccessKey,
+    region: access.region,
+    credentials: access.credentials,
+    sha256: Sha256,
   });
-  const response = await fetchImpl(endpoint, { method: "POST", headers, body, signal: AbortSignal.timeout(3000) });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`SSM GetParameters answered ${response.status}: ${text.slice(0, 200)}`);
-  const { Parameters = [] } = JSON.parse(text) as { Parameters?: { Name: string; Value: string }[] };
-  return new Map(Parameters.map((parameter) => [parameter.Name, parameter.Value]));
-}
-
-interface SigningInput {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-  region: string;
-  service: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-}
-
-/** AWS Signature Version 4 of a request without a query string; returns the Authorization header. */
-export function signV4(input: SigningInput): string {
-  const sha256 = (data: string) => createHash("sha256").update(data).digest("hex");
-  const hmac = (key: string | Buffer, data: string) => createHmac("sha256", key).update(data).digest();
-  const amzDate = input.headers["x-amz-date"]!;
-  const day = amzDate.slice(0, 8);
-  const names = Object.keys(input.headers)
-    .map((name) => name.toLowerCase())
-    .sort();
-  const lower = Object.fromEntries(Object.entries(input.headers).map(([k, v]) => [k.toLowerCase(), v]));
-  const canonicalHeaders = names.map((name) => `${name}:${lower[name]!.trim().replace(/\s+/g, " ")}\n`).join("");
-  const signedHeaders = names.join(";");
-  const canonicalRequest = [input.method, input.path, "", canonicalHeaders, signedHeaders, sha256(input.body)].join(
-    "\n",
-  );
-  const scope = `${day}/${input.region}/${input.service}/aws4_request`;
-  const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256(canonicalRequest)].join("\n");
-  const signingKey = hmac(
-    hmac(hmac(hmac(`AWS4${input.secretAccessKey}`, day), input.region), input.service),
-    "aws4_request",
-  );
-  const signature = createHmac("sha256", signingKey).update(stringToSign).digest("hex");
-  return `AWS4-HMAC-SHA256 Credential=${input.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+  const signed = await signer.sign({
+    method: "POST",
+    protocol: endpoint.protocol,
+    hostname: endpoint.hostname,
+    ...(endpoint.port ? { port: Number(endpoint.port) } : {}),
+    path: endpoint.pathname,
+    query: {},
+    headers: {
+      "content-type": "application/x-amz-json-1.1",
+      "x-amz-target": "AmazonSSM.GetParameters",
+      host: endpoint.host,
+    },
+    body: JSON.stringify({ Names: names, WithDecryption: true }),
+  });
+  let response: Response;
+  let text: string;
+  try {
+    response = await (access.fetchImpl ?? globalThis.fetch)(endpoint, {
+      method: "POST",
+      headers: signed.headers,
+      body: signed.body as string,
+      signal: AbortSignal.timeout(SSM_TIMEOUT_MS),
+    });
+    text = await response.text();
+  } catch (error) {
+    const timedOut = error instanceof Error && error.name === "TimeoutError";
+    throw new SecretsUnavailableError(
+      timedOut
+        ? `SSM GetParameters did not answer within ${SSM_TIMEOUT_MS / 1000} s`
+        : `SSM GetParameters failed: ${error instanceof Error ? (error.cause ?? error).toString() : String(error)}`,
+    );
+  }
+  if (!response.ok) {
+    throw new SecretsUnavailableError(`SSM GetParameters answered ${response.status}: ${text.slice(0, 200)}`);
+  }
+  let parsed: { Parameters?: { Name: string; Value: string }[] };
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new SecretsUnavailableError("SSM GetParameters answered something other than JSON");
+  }
+  return new Map((parsed.Parameters ?? []).map((parameter) => [parameter.Name, parameter.Value]));
 }

@@ -30,11 +30,38 @@ export const LOGGED_ATTRIBUTES: ReadonlySet<string> = new Set([
 
 /** Keys whose values are personal data or raw caller input: never written, whatever a call site passes. */
 const REDACTED_KEYS = /^(e-?mail|name|value|customerinfo|context|body|raw|headers|key|apikey|token)$/i;
-const EMAIL = /[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+\.[^\s@"'<>(),;:]+/g;
+/** Characters that end an e-mail address's local part or domain (and `@`, which starts the domain). */
+const NOT_IN_ADDRESS = /[\s@"'<>(),;:]/;
+
+/**
+ * Replaces every `local@domain.tld` (runs of address characters around `@`, a dot inside the domain)
+ * with `[redacted-email]`, in one pass over the text: each character is looked at at most twice,
+ * whatever the text (a backtracking regex took quadratic time on a 16 KB run without `@`).
+ */
+export function redactEmails(text: string): string {
+  const inAddress = (index: number) => !NOT_IN_ADDRESS.test(text.charAt(index));
+  let out = "";
+  let copied = 0;
+  for (let at = text.indexOf("@"); at !== -1; ) {
+    let start = at;
+    while (start > copied && inAddress(start - 1)) start--;
+    let end = at + 1;
+    let dot = -1;
+    for (; end < text.length && inAddress(end); end++) {
+      if (dot === -1 && end >= at + 2 && text.charCodeAt(end) === 46) dot = end;
+    }
+    if (start < at && dot !== -1 && dot <= end - 2) {
+      out += `${text.slice(copied, start)}[redacted-email]`;
+      copied = end;
+    }
+    at = text.indexOf("@", Math.max(at + 1, copied));
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
 
 export function redact(value: unknown, key = ""): unknown {
   if (REDACTED_KEYS.test(key)) return "[redacted]";
-  if (typeof value === "string") return value.replace(EMAIL, "[redacted-email]");
+  if (typeof value === "string") return redactEmails(value);
   if (Array.isArray(value)) return value.map((item) => redact(item));
   if (value instanceof Error) return { name: value.name, message: redact(value.message) };
   if (typeof value === "object" && value !== null) {

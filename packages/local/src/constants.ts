@@ -33,6 +33,8 @@ export const TARGETS = {
   bundleBytes: 450 * 1024,
   /** Cold import of a function bundle ÷ a bundle holding only the DynamoDB DocumentClient. */
   coldImport: 1.25,
+  /** Log redaction time of a 16 KB value ÷ a 1 KB one: 16× is linear, 256× quadratic. */
+  redactionGrowth: 32,
 } as const;
 
 /** Each upstream's deadline in milliseconds, as the code sets it (docs/design.md#timing). */

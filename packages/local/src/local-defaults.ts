@@ -11,7 +11,7 @@ export const PROJECT_ROOT = fileURLToPath(new URL("../../../", import.meta.url))
  * accepted only by the simulated CM. Shared by `start`, `demo` and the tests so they always agree.
  */
 export const LOCAL_DEFAULTS = {
-  HANDOVER_WEBHOOK_KEY: "local-handover-key",
+  HANDOVER_WEBHOOK_KEY: "local-handover-key-for-npm-start-only",
   CM_PRODUCT_TOKEN: "local-product-token",
   MSC_PRESENCE_API_KEY: "local-presence-api-key",
   CM_TECHNICAL_LINK_ID: "00000000-0000-4000-8000-00000000c0de",

@@ -1,3 +1,4 @@
+import { SUPPLIED_FIELDS } from "@caic-handover/core/chat";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KEY, newChatId, TECHNICAL_LINK } from "../../support/harness";
 import { person, putItem, type Reliability, startReliability } from "../../support/reliability-harness";
@@ -21,7 +22,9 @@ async function converse(tag: string) {
   const { name, email } = person(tag);
   r.logs.personal(name, email);
   expect((await r.call("POST", "/caic/events", { body: { chatId } })).status).toBe(200);
-  await r.call("GET", "/availability", { query: { chatId, referrer: "https://shop.example/help" } });
+  // A page URL can carry the visitor's address: it is theirs to have erased too.
+  const referrer = `https://shop.example/help?customer=${encodeURIComponent(email)}`;
+  await r.call("GET", "/availability", { query: { chatId, referrer } });
   const wrong = await r.call("POST", "/intake/email", {
     body: { chatId, value: `${name} at ${email.replace("@", " ")}` },
   });
@@ -30,7 +33,8 @@ async function converse(tag: string) {
   expect(badName.json.valid).toBe(false);
   expect((await r.call("POST", "/intake/email", { body: { chatId, email } })).json.valid).toBe(true);
   expect((await r.call("POST", "/intake/name", { body: { chatId, name } })).json.complete).toBe(true);
-  expect((await r.call("POST", "/handover", { body: { chatId } })).json).toEqual({ handover: "requested" });
+  const keywords = `refund ${name}`;
+  expect((await r.call("POST", "/handover", { body: { chatId, keywords } })).json).toEqual({ handover: "requested" });
   const notification = `{"chatId":"${chatId}","accountId":"${TECHNICAL_LINK}","context":}`;
   expect(
     (await r.call("POST", "/router/handover", { body: notification, headers: { "content-type": "application/json" } }))
@@ -96,14 +100,16 @@ describe("lifetime", () => {
 });
 
 describe("erasure", () => {
-  it("DELETE /chats/{id} removes the name and e-mail address; status and history stay", async () => {
+  it("DELETE /chats/{id} removes every supplied value, without extending the expiry; status and history stay", async () => {
     const { chatId, name, email } = await converse("erase");
+    const before = (await r.h.item(chatId))!;
+    expect(before).toMatchObject({ referrer: expect.stringContaining("customer="), keywords: expect.any(String) });
     const erased = await r.call("DELETE", `/chats/${chatId}`);
     expect(erased.json).toMatchObject({ erased: true });
     const item = (await r.h.item(chatId))!;
     expect(item).toMatchObject({ status: "handed_over" });
-    expect(item.email).toBeUndefined();
-    expect(item.name).toBeUndefined();
+    for (const field of SUPPLIED_FIELDS) expect(item, field).not.toHaveProperty(field);
+    expect(item.expiresAt).toBe(before.expiresAt);
     expect(item.history.length).toBeGreaterThan(0);
     expect(holdsPersonalData(item, name, email)).toBe(false);
     expect((await r.call("GET", `/chats/${chatId}`)).json).toMatchObject({
@@ -126,6 +132,7 @@ describe("erasure", () => {
     const item = (await r.h.item(chatId))!;
     expect(item.status).toBe("ended");
     expect(holdsPersonalData(item, name, email)).toBe(false);
+    for (const field of SUPPLIED_FIELDS) expect(item, field).not.toHaveProperty(field);
     const other = await r.call("POST", "/router/events", {
       body: { chat: { id: chatId }, conversationEvents: [{ $type: "RouterMessage" }] },
     });

@@ -1,0 +1,26 @@
+import { ConfigSchema, SECRET_NAMES, SST_SSM_PLACEHOLDER } from "@caic-handover/core/config";
+import { readStageSecrets, type SsmAccess } from "@caic-handover/functions/secrets";
+
+/**
+ * Refuses a deploy whose stage lacks one of the three secrets (a forgotten `sst secrets set`) or whose
+ * webhook key is weaker than the functions accept, before anything is created. Reads SSM with the
+ * deployer's credentials, as `sst secrets list` does; never prints a value.
+ */
+export async function requireStageSecrets(access: SsmAccess, app: string, stage: string): Promise<void> {
+  const values = await readStageSecrets(access, app, stage, SECRET_NAMES);
+  const problems: string[] = [];
+  for (const name of SECRET_NAMES) {
+    const value = values[name]?.trim();
+    if (!value || value === SST_SSM_PLACEHOLDER) {
+      problems.push(`${name} is not set: npx sst secrets set ${name} <value> --stage ${stage}`);
+      continue;
+    }
+    const checked = ConfigSchema.shape[name].safeParse(value);
+    if (!checked.success) {
+      problems.push(
+        `${name} is invalid (${checked.error.issues[0]?.message}): npx sst secrets set ${name} "$(openssl rand -hex 32)" --stage ${stage}`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new Error(`caic-handover secrets for stage ${stage}: ${problems.join("; ")}`);
+}

@@ -1,0 +1,350 @@
+import { randomUUID } from "node:crypto";
+import { dirname, join } from "node:path";
+import { SECRET_NAMES, type SecretName, SST_SSM_PLACEHOLDER } from "@caic-handover/core/config";
+import { FUNCTIONS, type FunctionName, handlerPath, ROUTES, routeKey } from "@caic-handover/functions/routes";
+import { toApiEvent } from "@caic-handover/local/api-event";
+import { CmSimulator } from "@caic-handover/local/cm-simulator";
+import { findRoute } from "@caic-handover/local/dispatch";
+import { createChatTable } from "@caic-handover/local/dynamodb-local";
+import { SIMULATED_CM } from "@caic-handover/local/local-defaults";
+import type { CfnElement } from "aws-cdk-lib";
+import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { getStack, use } from "sst/constructs";
+import { useProject } from "sst/project.js";
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { API } from "../../stacks/API";
+import { REQUIRED_PARAMETERS, secretPath, synthesise } from "../stacks/synth";
+import { DeployedFunction, LAMBDA_ERROR, type Outcome } from "../support/deployed-function";
+import { type LambdaNode, lambdaNode } from "../support/lambda-node";
+import { SsmStandIn, STAND_IN_CREDENTIALS } from "../support/ssm-stand-in";
+import { startTlsFront, type TlsFront } from "../support/tls-front";
+
+/**
+ * What is deployed, run as Lambda runs it: every function's bundle exactly as SST built it while
+ * synthesising the app, imported by Node.js 22 in a process of its own, with exactly the environment
+ * variables the template gives that function (only the table name, a CloudFormation import, resolved),
+ * plus what Lambda itself sets (region, role credentials, function name). Around it: DynamoDB Local,
+ * the simulated CM behind TLS (deploy refuses http://), and a stand-in SSM that checks every request's
+ * SigV4 signature with the AWS SDK's own signer and serves the stage's secrets.
+ */
+
+const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
+const SECRETS: Record<SecretName, string> = {
+  HANDOVER_WEBHOOK_KEY: `deployed-${randomUUID()}`,
+  CM_PRODUCT_TOKEN: SIMULATED_CM.productToken,
+  MSC_PRESENCE_API_KEY: SIMULATED_CM.presenceApiKey,
+};
+const KEY = SECRETS.HANDOVER_WEBHOOK_KEY;
+/** Variables that fake the clock (`npm run test:later`): the functions must share the machine's clock. */
+const CLOCK = /^(LD_PRELOAD|FAKETIME.*|DONT_FAKE_MONOTONIC)$/;
+
+let node: LambdaNode;
+let cm: CmSimulator;
+let front: TlsFront;
+let ssm: SsmStandIn;
+let ssmUrl: string;
+let tableName: string;
+/** Per function: its bundle and the environment the template gives it. */
+const deployed = {} as Record<FunctionName, { bundle: string; variables: Record<string, unknown> }>;
+const running: DeployedFunction[] = [];
+
+beforeAll(async () => {
+  node = lambdaNode();
+  if (node.fallback) {
+    console.warn(
+      `\n*** deployed-artifact test: Lambda's Node.js 22 is not available (${node.fallback}); ` +
+        `running the bundles on this machine's Node ${node.version} instead ***\n`,
+    );
+  }
+  cm = await new CmSimulator(SIMULATED_CM).start();
+  front = await startTlsFront(cm.url);
+  tableName = `deployed-${randomUUID().slice(0, 8)}`;
+  await createChatTable(inject("ddbEndpoint"), tableName);
+  ssm = new SsmStandIn(new Map());
+  ssmUrl = await ssm.start();
+
+  const template = await synthesise(
+    {
+      ...REQUIRED_PARAMETERS,
+      CM_TECHNICAL_LINK_ID: SIMULATED_CM.technicalLinkId,
+      PRESENCE_API_URL: front.url + new URL(cm.presenceUrl).pathname,
+      ROUTING_API_URL: front.url + new URL(cm.routingUrl).pathname,
+      WEB_CONVERSATIONS_HANDOVER_URL: front.url + new URL(cm.webConversationsUrl).pathname,
+      POWERTOOLS_LOG_LEVEL: "INFO",
+    },
+    SECRETS,
+  );
+  const api = template(API);
+  const stack = getStack(API);
+  const { functions } = use(API);
+  const resources = api.findResources("AWS::Lambda::Function");
+  for (const fn of FUNCTION_NAMES) {
+    const logicalId = stack.getLogicalId(functions[fn].node.defaultChild as CfnElement);
+    deployed[fn] = {
+      bundle: join(
+        useProject().paths.artifacts,
+        functions[fn].node.addr,
+        handlerPath(fn).replace(/\.handler$/, ".mjs"),
+      ),
+      variables: resources[logicalId]!.Properties.Environment.Variables,
+    };
+  }
+}, 300_000);
+
+afterAll(async () => {
+  await Promise.all(running.splice(0).map((fn) => fn.stop()));
+  await ssm?.stop();
+  await front?.stop();
+  await cm?.stop();
+});
+
+beforeEach(() => {
+  ssm.behaviour = "serve";
+  ssm.parameters.clear();
+  for (const name of SECRET_NAMES) ssm.parameters.set(secretPath("test", name), SECRETS[name]);
+});
+
+/** The function's environment in AWS: the template's variables, then what Lambda adds, then where the stand-ins are. */
+function environment(fn: FunctionName): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const [name, value] of Object.entries(deployed[fn].variables)) {
+    if (name === "TABLE_NAME") variables[name] = tableName;
+    else if (typeof value === "string") variables[name] = value;
+    else
+      throw new Error(
+        `${fn}: ${name} is ${JSON.stringify(value)}, which CloudFormation would resolve: resolve it here`,
+      );
+  }
+  return {
+    ...variables,
+    AWS_REGION: "eu-west-1",
+    AWS_DEFAULT_REGION: "eu-west-1",
+    AWS_ACCESS_KEY_ID: STAND_IN_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: STAND_IN_CREDENTIALS.secretAccessKey,
+    AWS_SESSION_TOKEN: STAND_IN_CREDENTIALS.sessionToken,
+    AWS_LAMBDA_FUNCTION_NAME: `test-caic-handover-API-${fn}`,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "512",
+    AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+    AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
+    LAMBDA_TASK_ROOT: dirname(deployed[fn].bundle),
+    TZ: ":UTC",
+    AWS_ENDPOINT_URL_SSM: ssmUrl,
+    AWS_ENDPOINT_URL_DYNAMODB: inject("ddbEndpoint"),
+    NODE_EXTRA_CA_CERTS: front.caFile,
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => CLOCK.test(name))),
+  } as Record<string, string>;
+}
+
+function start(fn: FunctionName): DeployedFunction {
+  const started = new DeployedFunction({
+    node: node.path,
+    bundle: deployed[fn].bundle,
+    exportName: "handler",
+    env: environment(fn),
+    timeoutSeconds: FUNCTIONS[fn].timeoutSeconds,
+  });
+  running.push(started);
+  return started;
+}
+
+interface Request {
+  method: string;
+  url: string;
+  body?: object | string;
+  /** Header key by default; `?key=` for `query`; none for `null`. */
+  key?: string | null;
+  keyIn?: "header" | "query";
+}
+
+/** API Gateway's part: the route, the payload 2.0 event, and a Lambda failure turned into its bare 500. */
+async function call(fn: DeployedFunction, request: Request): Promise<{ outcome: Outcome; answer: Answer }> {
+  const key = request.key === undefined ? KEY : request.key;
+  const url = new URL(request.url, "https://api.example");
+  if (key !== null && request.keyIn === "query") url.searchParams.set("key", key);
+  const headers: Record<string, string> = {};
+  if (key !== null && request.keyIn !== "query") headers["x-handover-key"] = key;
+  if (request.body !== undefined) headers["content-type"] = "application/json";
+  const match = findRoute(request.method, url.pathname)!;
+  const event = toApiEvent(
+    {
+      method: request.method,
+      url: `${url.pathname}${url.search}`,
+      headers,
+      body: typeof request.body === "string" ? request.body : request.body && JSON.stringify(request.body),
+    },
+    { routeKey: routeKey(match.route), pathParameters: match.pathParameters },
+  );
+  const outcome = await fn.invoke(event);
+  return { outcome, answer: toAnswer(outcome.kind === "result" ? outcome.result : LAMBDA_ERROR) };
+}
+
+interface Answer {
+  status: number;
+  json: any;
+}
+const toAnswer = (result: APIGatewayProxyStructuredResultV2): Answer => ({
+  status: result.statusCode ?? 200,
+  json: JSON.parse(result.body ?? "null"),
+});
+
+/** A request every route accepts when the key is right. */
+function typicalRequest(fn: FunctionName, chatId: string): Request {
+  const route = ROUTES.find((r) => r.function === fn)!;
+  const path = route.path.replace("{chatId}", chatId);
+  return route.method === "GET" || route.method === "DELETE"
+    ? { method: route.method, url: `${path}?chatId=${chatId}` }
+    : { method: route.method, url: path, body: { chatId } };
+}
+
+it("runs the bundles on Lambda's Node.js 22", (context) => {
+  if (node.fallback)
+    context.skip(`Node.js 22 not available here (${node.fallback}); the bundles ran on ${node.version}`);
+  expect(node.version).toMatch(/^v22\./);
+});
+
+describe("a deployed stage with its three secrets in SSM", () => {
+  it("takes a whole conversation: one correct mutation request at CM, the notification forwarded", async () => {
+    const fns = Object.fromEntries(FUNCTION_NAMES.map((fn) => [fn, start(fn)])) as Record<
+      FunctionName,
+      DeployedFunction
+    >;
+    const chatId = randomUUID();
+    const ok = async (fn: FunctionName, request: Request) => {
+      const { outcome, answer } = await call(fns[fn], request);
+      expect(
+        outcome.kind,
+        `${fn}: ${outcome.kind === "function-error" ? outcome.why : ""} ${fns[fn].logs.join("\n")}`,
+      ).toBe("result");
+      expect(answer.status, `${fn} ${JSON.stringify(answer.json)}`).toBe(200);
+      return answer.json;
+    };
+    expect(await ok("caic-event", { method: "POST", url: "/caic/events", body: { chatId } })).toEqual({
+      chatId,
+      status: "started",
+    });
+    expect(await ok("availability", { method: "GET", url: `/availability?chatId=${chatId}` })).toMatchObject({
+      agentStatus: "online",
+      reason: "presence",
+    });
+    expect(
+      await ok("intake-email", {
+        method: "POST",
+        url: "/intake/email",
+        body: { chatId, value: "jane.doe@example.com" },
+      }),
+    ).toMatchObject({ valid: true, complete: false, missing: ["name"] });
+    expect(
+      await ok("intake-name", { method: "POST", url: "/intake/name", body: { chatId, value: "Jane Doe" } }),
+    ).toMatchObject({ valid: true, complete: true });
+    expect(await ok("handover", { method: "POST", url: "/handover", body: { chatId } })).toEqual({
+      handover: "requested",
+    });
+    const notification = `{"chatId":"${chatId}","accountId":"${SIMULATED_CM.technicalLinkId}","context":}`;
+    expect(await ok("handover-notification", { method: "POST", url: "/router/handover", body: notification })).toEqual({
+      ok: true,
+    });
+    expect(await ok("chat-status", { method: "GET", url: `/chats/${chatId}` })).toMatchObject({
+      status: "handed_over",
+      email: "j***@example.com",
+    });
+    expect(
+      await ok("router-events", {
+        method: "POST",
+        url: "/router/events",
+        keyIn: "query",
+        body: { chat: { id: chatId }, conversationEvents: [{ $type: "RouterSessionEnded" }] },
+      }),
+    ).toEqual({ ok: true });
+    expect(await ok("chat-erase", { method: "DELETE", url: `/chats/${chatId}` })).toMatchObject({ erased: true });
+
+    const mutations = cm.routing.calls.filter((c) => c.chatId === chatId);
+    expect(mutations).toHaveLength(1);
+    expect(mutations[0]!.problems).toEqual([]);
+    expect(cm.acceptedMutations.filter((c) => c.chatId === chatId)).toHaveLength(1);
+    expect(cm.presence.calls.length).toBeGreaterThan(0);
+    expect(cm.webConversations.calls.map((c) => c.body)).toContain(notification);
+    // One signed GetParameters per cold start, none refused.
+    expect(ssm.requests).toHaveLength(FUNCTION_NAMES.length);
+    expect(ssm.refusedSignatures).toBe(0);
+    for (const fn of FUNCTION_NAMES) expect(fns[fn].coldStarts, fn).toBe(1);
+  }, 180_000);
+
+  it("lets nobody in with SST's placeholder, in the header or the query, on any function", async () => {
+    for (const fn of FUNCTION_NAMES) {
+      const deployedFn = start(fn);
+      for (const keyIn of ["header", "query"] as const) {
+        const { answer } = await call(deployedFn, {
+          ...typicalRequest(fn, randomUUID()),
+          key: SST_SSM_PLACEHOLDER,
+          keyIn,
+        });
+        expect(answer, `${fn} ${keyIn}`).toEqual({ status: 401, json: { error: "unauthorized" } });
+      }
+      await deployedFn.stop();
+    }
+    expect(ssm.refusedSignatures).toBe(0);
+  }, 180_000);
+});
+
+describe("a deployed stage with a secret missing from SSM", () => {
+  it.each(SECRET_NAMES)(
+    "without %s: its functions serve nobody, with any key; the log names it once per cold start",
+    async (missing) => {
+      ssm.parameters.delete(secretPath("test", missing));
+      const affected = FUNCTION_NAMES.filter((fn) => (FUNCTIONS[fn].secrets as readonly string[]).includes(missing));
+      expect(affected.length).toBeGreaterThan(0);
+      for (const fn of affected) {
+        const deployedFn = start(fn);
+        for (const key of [KEY, SST_SSM_PLACEHOLDER, null]) {
+          const { outcome, answer } = await call(deployedFn, { ...typicalRequest(fn, randomUUID()), key });
+          expect(outcome.kind, `${fn} with key ${key}`).toBe("function-error");
+          expect(outcome.ms).toBeLessThan(FUNCTIONS[fn].timeoutSeconds * 1000);
+          expect(answer).toEqual({ status: 500, json: { message: "Internal Server Error" } });
+        }
+        expect(deployedFn.coldStarts).toBe(3);
+        const naming = deployedFn.logs.filter((line) => line.includes(missing));
+        expect(naming, deployedFn.logs.join("\n")).toHaveLength(3);
+        for (const line of naming) {
+          expect(JSON.parse(line)).toMatchObject({
+            level: "CRITICAL",
+            message: expect.stringContaining(
+              `${missing} is not set for stage test: npx sst secrets set ${missing} <value> --stage test`,
+            ),
+          });
+        }
+        expect(deployedFn.logs.join("\n")).not.toContain(KEY);
+      }
+      const unaffected = FUNCTION_NAMES.filter((fn) => !affected.includes(fn));
+      for (const fn of unaffected.slice(0, 1)) {
+        const { outcome } = await call(start(fn), typicalRequest(fn, randomUUID()));
+        expect(outcome.kind, `${fn} does not need ${missing}`).toBe("result");
+      }
+      expect(ssm.refusedSignatures).toBe(0);
+    },
+    300_000,
+  );
+});
+
+describe("a deployed stage whose SSM fails", () => {
+  it.each([
+    ["answers 400", { status: 400 }, "SSM GetParameters answered 400"],
+    ["answers 500", { status: 500 }, "SSM GetParameters answered 500"],
+    ["hangs", "hang", "SSM GetParameters did not answer within 3 s"],
+  ] as const)(
+    "SSM %s: a clear failure within the function's timeout, nothing served",
+    async (_, behaviour, logged) => {
+      ssm.behaviour = behaviour;
+      const fn: FunctionName = "caic-event";
+      const deployedFn = start(fn);
+      const { outcome, answer } = await call(deployedFn, typicalRequest(fn, randomUUID()));
+      expect(outcome.kind).toBe("function-error");
+      expect(outcome.ms).toBeLessThan(FUNCTIONS[fn].timeoutSeconds * 1000);
+      expect(answer.status).toBe(500);
+      const critical = deployedFn.logs.filter((line) => line.includes('"CRITICAL"'));
+      expect(critical, deployedFn.logs.join("\n")).toHaveLength(1);
+      expect(critical[0]).toContain(logged);
+      expect(ssm.refusedSignatures).toBe(0);
+    },
+    60_000,
+  );
+});

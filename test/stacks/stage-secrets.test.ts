@@ -1,0 +1,57 @@
+import { SST_SSM_PLACEHOLDER } from "@caic-handover/core/config";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { requireStageSecrets } from "../../stacks/stage-secrets";
+import { SsmStandIn, STAND_IN_CREDENTIALS } from "../support/ssm-stand-in";
+import { REQUIRED_PARAMETERS, STAGE_SECRETS, secretPath, synthesise } from "./synth";
+
+const ssm = new SsmStandIn(new Map());
+let access: Parameters<typeof requireStageSecrets>[0];
+
+beforeAll(async () => {
+  access = { region: "eu-west-1", credentials: STAND_IN_CREDENTIALS, endpoint: await ssm.start() };
+});
+afterAll(() => ssm.stop());
+beforeEach(() => {
+  ssm.parameters.clear();
+  ssm.requests.length = 0;
+});
+
+const store = (secrets: Record<string, string>, stage = "prod") => {
+  for (const [name, value] of Object.entries(secrets)) ssm.parameters.set(secretPath(stage, name as never), value);
+};
+
+describe("the deploy's secrets check", () => {
+  it("passes when the stage (or the fallback) holds every secret, in one signed call", async () => {
+    store({ CM_PRODUCT_TOKEN: "t", MSC_PRESENCE_API_KEY: "p" });
+    store({ HANDOVER_WEBHOOK_KEY: STAGE_SECRETS.HANDOVER_WEBHOOK_KEY }, ".fallback");
+    await expect(requireStageSecrets(access, "caic-handover", "prod")).resolves.toBeUndefined();
+    expect(ssm.requests).toHaveLength(1);
+    expect(ssm.refusedSignatures).toBe(0);
+  });
+
+  it("names every secret that is not set, with the command that sets it, and never a value", async () => {
+    store({ MSC_PRESENCE_API_KEY: SST_SSM_PLACEHOLDER, HANDOVER_WEBHOOK_KEY: "   " });
+    const attempt = requireStageSecrets(access, "caic-handover", "prod");
+    await expect(attempt).rejects.toThrow(
+      "caic-handover secrets for stage prod: CM_PRODUCT_TOKEN is not set: npx sst secrets set CM_PRODUCT_TOKEN <value> --stage prod; " +
+        "MSC_PRESENCE_API_KEY is not set: npx sst secrets set MSC_PRESENCE_API_KEY <value> --stage prod; " +
+        "HANDOVER_WEBHOOK_KEY is not set: npx sst secrets set HANDOVER_WEBHOOK_KEY <value> --stage prod",
+    );
+  });
+
+  it("refuses a webhook key shorter than 32 characters", async () => {
+    const short = "short-but-secret-key-31-chars-x";
+    expect(short).toHaveLength(31);
+    store({ CM_PRODUCT_TOKEN: "t", MSC_PRESENCE_API_KEY: "p", HANDOVER_WEBHOOK_KEY: short });
+    const attempt = requireStageSecrets(access, "caic-handover", "prod");
+    await expect(attempt).rejects.toThrow(/HANDOVER_WEBHOOK_KEY is invalid \(at least 32 characters/);
+    await expect(attempt).rejects.not.toThrow(new RegExp(short));
+  });
+
+  it("stops `sst deploy` before any function is built when a secret is missing", async () => {
+    const { HANDOVER_WEBHOOK_KEY: _key, ...others } = STAGE_SECRETS;
+    await expect(synthesise(REQUIRED_PARAMETERS, others)).rejects.toThrow(
+      /HANDOVER_WEBHOOK_KEY is not set: npx sst secrets set HANDOVER_WEBHOOK_KEY <value> --stage test/,
+    );
+  });
+});
