@@ -142,60 +142,87 @@ export class PresenceClient {
   async #shared(channel: string, referrer: string | undefined): Promise<Resolved> {
     const key = this.#storeKey(channel, referrer);
     const now = this.#options.clock();
-    const claim = await this.#options.store.claim(key, {
-      now,
-      freshMs: this.#freshMs,
-      leaseMs: this.#leaseMs,
-      keepMs: this.#keepMs,
-    });
-    if (!claim.claimed) return this.#follow(key, claim.current, now);
+    const claim = await this.#options.store.claim(key, this.#claimTimes(now));
+    if (claim.claimed) return this.#refresh(key, claim.leaseId, claim.previous, channel, referrer);
+    return this.#follow(key, claim.current, now, { channel, referrer, mayTakeOver: true });
+  }
 
+  #claimTimes(now: number) {
+    return { now, freshMs: this.#freshMs, leaseMs: this.#leaseMs, keepMs: this.#keepMs };
+  }
+
+  /** This instance holds the lease: ask presence and store the outcome for every other instance. */
+  async #refresh(
+    key: string,
+    leaseId: string,
+    previous: SharedPresence,
+    channel: string,
+    referrer: string | undefined,
+  ): Promise<Resolved> {
     const asked = await this.#ask(channel, referrer);
-    const after = this.#options.clock();
+    const now = this.#options.clock();
     if ("online" in asked) {
-      await this.#options.store.storeAnswer(key, asked.online, after, this.#keepMs).catch(ignoreStoreFault);
-      return { answer: answer(asked.online, "presence"), until: after + this.#freshMs };
+      await this.#options.store.storeAnswer(key, asked.online, now, this.#keepMs).catch(ignoreStoreFault);
+      return { answer: answer(asked.online, "presence"), until: now + this.#freshMs };
     }
-    const notBefore = asked.retryAfterMs === undefined ? undefined : after + asked.retryAfterMs;
+    const notBefore = asked.retryAfterMs === undefined ? undefined : now + asked.retryAfterMs;
     await this.#options.store
-      .storeFault(
-        key,
-        claim.leaseId,
-        { reason: asked.fault, notBefore },
-        after,
-        this.#keepMs + (asked.retryAfterMs ?? 0),
-      )
+      .storeFault(key, leaseId, { reason: asked.fault, notBefore }, now, this.#keepMs + (asked.retryAfterMs ?? 0))
       .catch(ignoreStoreFault);
-    return this.#fallback(claim.previous, asked.fault, after, notBefore);
+    return this.#fallback(previous, asked.fault, now, notBefore);
   }
 
   /**
    * Another instance holds the lease, presence asked us to wait, or a fresh answer is stored: use
-   * that answer, or wait (reading the item) until the instance asking has stored its outcome.
+   * that answer, or wait (reading the item) until the instance asking has stored its outcome. If
+   * its lease runs out first, it vanished or is late: take over once.
    */
-  async #follow(key: string, current: SharedPresence, since: number): Promise<Resolved> {
+  async #follow(
+    key: string,
+    current: SharedPresence,
+    since: number,
+    takeOver: { channel: string; referrer: string | undefined; mayTakeOver: boolean },
+  ): Promise<Resolved> {
     const deadline = current.leaseUntil ?? since;
     let item = current;
     let pause = FIRST_POLL_MS;
     for (;;) {
       const now = this.#options.clock();
-      const { online, fetchedAt } = item;
-      // An answer fetched while we waited is this period's, even with a cache of 0 s.
-      if (online !== undefined && fetchedAt !== undefined && (fetchedAt > now - this.#freshMs || fetchedAt >= since)) {
-        return { answer: answer(online, "presence"), until: fetchedAt + this.#freshMs };
-      }
-      if (item.notBefore !== undefined && item.notBefore > now) {
-        return this.#fallback(item, item.fault ?? "presence-error", now, item.notBefore);
-      }
-      // The lease ended without a real answer: the call we waited for failed.
-      if (item.leaseUntil === undefined) return this.#fallback(item, item.fault ?? "presence-error", now);
-      if (item.leaseUntil <= now || now >= deadline) return this.#fallback(item, "presence-timeout", now);
+      const outcome = this.#outcome(item, now, since);
+      if (outcome) return outcome;
+      if (now >= deadline) break;
       await new Promise((resolve) => setTimeout(resolve, Math.min(pause, deadline - now)));
       pause = Math.min(pause * 2, MAX_POLL_MS);
       const left = deadline - this.#options.clock();
-      if (left <= 0) return this.#fallback(item, "presence-timeout", this.#options.clock());
-      item = await this.#options.store.read(key, AbortSignal.timeout(left));
+      if (left <= 0) break;
+      const signal = AbortSignal.timeout(left);
+      try {
+        item = await this.#options.store.read(key, signal);
+      } catch (error) {
+        if (!signal.aborted) throw error;
+        break;
+      }
     }
+    const now = this.#options.clock();
+    if (!takeOver.mayTakeOver) return this.#fallback(item, "presence-timeout", now);
+    const claim = await this.#options.store.claim(key, this.#claimTimes(now));
+    if (claim.claimed) return this.#refresh(key, claim.leaseId, claim.previous, takeOver.channel, takeOver.referrer);
+    return this.#follow(key, claim.current, since, { ...takeOver, mayTakeOver: false });
+  }
+
+  /** What a stored item already settles for a request that started following at `since`; nothing while a lease is live. */
+  #outcome(item: SharedPresence, now: number, since: number): Resolved | undefined {
+    const { online, fetchedAt } = item;
+    // An answer fetched while we waited is this period's, even with a cache of 0 s.
+    if (online !== undefined && fetchedAt !== undefined && (fetchedAt > now - this.#freshMs || fetchedAt >= since)) {
+      return { answer: answer(online, "presence"), until: fetchedAt + this.#freshMs };
+    }
+    if (item.notBefore !== undefined && item.notBefore > now) {
+      return this.#fallback(item, item.fault ?? "presence-error", now, item.notBefore);
+    }
+    // The lease ended without a real answer: the call we waited for failed.
+    if (item.leaseUntil === undefined) return this.#fallback(item, item.fault ?? "presence-error", now);
+    return undefined;
   }
 
   /** No real answer now: the last one while it is young enough, else offline with the reason. */
