@@ -31,11 +31,15 @@ describe("npm run bench --smoke", () => {
     expect(results.figures.map((f) => f.id).sort()).toEqual(
       [
         "bundleSize",
+        "coldChain",
         "coldImportRatio",
         "dynamodbRequestsPerFlow",
+        "gatewayOverDirect",
+        "gatewayOverDirectSequential",
         "handlerOverhead",
         "handlerOverheadSequential",
         "presenceFanIn",
+        "presenceFleet",
       ].sort(),
     );
     for (const figure of results.figures) {
@@ -44,11 +48,19 @@ describe("npm run bench --smoke", () => {
       expect(stdout).toContain(figure.what);
     }
     for (const level of results.levels) {
-      expect(level.full.flows).toBeGreaterThan(0);
-      expect(level.floor.flows).toBeGreaterThan(0);
-      expect(level.full.errors).toEqual([]);
-      expect(level.floor.errors).toEqual([]);
+      for (const path of [level.full, level.floor, level.floorGateway]) {
+        expect(path.flows).toBeGreaterThan(0);
+        expect(path.errors).toEqual([]);
+      }
     }
+    expect(results.fleet).toMatchObject({ instances: 12, requests: 24 });
+    expect(results.coldChain.perCall.map((call) => call.fn)).toEqual([
+      "caic-event",
+      "availability",
+      "intake-email",
+      "intake-name",
+      "handover",
+    ]);
     expect(results.bundles.functions).toHaveLength(9);
     for (const bundle of [results.bundles.baseline, ...results.bundles.functions]) {
       expect(bundle.bytes, bundle.name).toBeGreaterThan(0);
