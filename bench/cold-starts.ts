@@ -276,7 +276,7 @@ async function runChain(
       statusCode: number;
       body: string;
     } | null;
-    if (!result || result.statusCode !== 200 || !step.ok(JSON.parse(result.body))) {
+    if (result?.statusCode !== 200 || !step.ok(JSON.parse(result.body))) {
       throw new Error(`cold chain: ${step.fn} answered ${JSON.stringify(result)}`);
     }
     sample.ms += result.importMs + result.invokeMs;
