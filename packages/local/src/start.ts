@@ -118,15 +118,18 @@ function banner(
       line(name, `${(simulated.includes(name) ? "simulated" : "configured").padEnd(12)}${process.env[name]}`),
     ),
     ...(inspectUrl ? [line("What the simulated CM received", inspectUrl)] : []),
-    ...(rateLimited ? [line("Simulated presence rate limits", `${RATE_LIMITS_TEXT} (SIMULATE_CM_RATE_LIMITS)`)] : []),
+    ...(rateLimited ? [line("Simulated presence rate limits", `${rateLimitsText()} (SIMULATE_CM_RATE_LIMITS)`)] : []),
     "",
     "Try it: `npm run demo` in a second shell. Ctrl-C stops everything.",
     "",
   ].join("\n");
 }
 
-const RATE_LIMITS_TEXT = CM_RATE_LIMITS.map(({ requests, perMs }) => `${requests}/${PER[perMs]}`).join(", ");
-const PER: Record<number, string> = { 1000: "s", 60000: "min", 3600000: "h", 86400000: "day" };
+/** CM's limits as the banner shows them: `3/s, 180/min, …`. */
+function rateLimitsText(): string {
+  const per: Record<number, string> = { 1000: "s", 60000: "min", 3600000: "h", 86400000: "day" };
+  return CM_RATE_LIMITS.map(({ requests, perMs }) => `${requests}/${per[perMs]}`).join(", ");
+}
 
 /** `SIMULATE_CM_RATE_LIMITS=true` limits the simulated presence to CM's documented rates. */
 function rateLimits(value: string | undefined): boolean {
