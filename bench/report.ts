@@ -227,6 +227,13 @@ export function toMarkdown(results: Results): string {
           `**${ms(coldChain.floorMs)}**`,
           `**${times(coldChain.ratio)}**`,
         ],
+        [
+          "CPU time, import + call, all five",
+          ms(coldChain.cpuMs.product),
+          "",
+          ms(coldChain.cpuMs.floor),
+          times(coldChain.cpuMs.product / coldChain.cpuMs.floor),
+        ],
         ["spawn to exit, all five", ms(coldChain.processMs.product), "", ms(coldChain.processMs.floor), ""],
       ],
     ),
