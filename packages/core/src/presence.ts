@@ -96,13 +96,13 @@ export class PresenceClient {
   }
 
   async check(channel: string, referrer: string | undefined, options: CheckOptions = {}): Promise<PresenceAnswer> {
-    const key = `${channel}\n${referrer ?? ""}`;
+    const key = [channel, referrer ?? null];
     try {
-      return (await this.#once(key, () => this.#shared(channel, referrer))).answer;
+      return (await this.#once(JSON.stringify(key), () => this.#shared(channel, referrer))).answer;
     } catch (error) {
       if (!(error instanceof StoreUnavailableError) || options.storeRequired) throw error;
       // Without the table this process asks alone, as one instance did before answers were shared.
-      return (await this.#once(`${key}\nalone`, () => this.#alone(channel, referrer))).answer;
+      return (await this.#once(JSON.stringify([...key, "alone"]), () => this.#alone(channel, referrer))).answer;
     }
   }
 
