@@ -74,6 +74,10 @@ describe("npm run bench --smoke", () => {
   });
 
   it("fans 100 concurrent availability requests into one presence call", () => {
-    expect(results.presenceFanIn).toMatchObject({ requests: 100, presenceCalls: 1, online: 100 });
+    expect(results.presenceFanIn).toMatchObject({ requests: 100, presenceCalls: 1 });
+    // Each request also records the answer on its chat: on an overloaded machine some of those 100
+    // concurrent writes outlast the SDK's deadline and answer 503 "please try again", as specified.
+    // What may never happen is any other answer, an offline one above all.
+    for (const other of results.presenceFanIn.otherAnswers) expect(other).toMatch(/^503 .*please try again/);
   });
 });
