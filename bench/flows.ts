@@ -1,7 +1,8 @@
-import { randomUUID } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { ChatStore } from "@caic-handover/core/chat-store";
 import { CLAIM_LEASE_SECONDS } from "@caic-handover/core/handover";
+import type { PresenceStore } from "@caic-handover/core/presence-store";
 import { handoverMutation } from "@caic-handover/core/routing";
 import { ADAPTERS, PRESENCE_KEY, PRODUCT_TOKEN, TECHNICAL_LINK } from "@caic-handover/local/constants";
 
@@ -42,6 +43,7 @@ async function timed(run: (step: (name: Step, call: () => Promise<void>) => Prom
 
 export interface FloorTargets {
   store: ChatStore;
+  presence: PresenceStore;
   presenceUrl: string;
   /** The routing client's base URL (`ROUTING_API_URL`). */
   routingUrl: string;
@@ -49,10 +51,12 @@ export interface FloorTargets {
 }
 
 /**
- * (2) The floor: the same DynamoDB calls (the product's own DynamoDB adapter) and the same upstream
+ * (2) The floor: the same DynamoDB calls (the product's own DynamoDB adapters) and the same upstream
  * HTTP calls, issued directly: no HTTP in front, no event, no handler, no validation, no logs.
+ * Availability makes the calls of a (channel, referrer) nobody asked about (claim, presence, store,
+ * record) or, with `shop` given, of one whose answer the process holds (record only).
  */
-export function floorFlow(targets: FloorTargets): Flow {
+export function floorFlow(targets: FloorTargets, options: { shop?: string } = {}): Flow {
   const { store } = targets;
   const upstream = async (url: string, init: RequestInit) => {
     const response = await fetch(url, init);
@@ -61,17 +65,28 @@ export function floorFlow(targets: FloorTargets): Flow {
   };
   return (n) => {
     const chatId = randomUUID();
-    const referrer = referrerFor(n);
+    const referrer = options.shop ?? referrerFor(n);
     return timed(async (step) => {
       await step("event", async () => {
         await store.startIntake(chatId, new Date());
       });
       await step("availability", async () => {
-        const url = new URL(targets.presenceUrl);
-        url.searchParams.set("apikey", PRESENCE_KEY);
-        url.searchParams.set("Channel", "WebChat");
-        url.searchParams.set("referrer", referrer);
-        await upstream(url.href, { headers: { accept: "text/plain" } });
+        if (options.shop === undefined) {
+          const key = `WebChat#${createHmac("sha256", PRESENCE_KEY).update(referrer).digest("base64url")}`;
+          const claim = await targets.presence.claim(key, {
+            now: Date.now(),
+            freshMs: 10_000,
+            leaseMs: 3000,
+            keepMs: 120_000,
+          });
+          if (!claim.claimed) throw new FlowError("availability: presence lease not taken");
+          const url = new URL(targets.presenceUrl);
+          url.searchParams.set("apikey", PRESENCE_KEY);
+          url.searchParams.set("Channel", "WebChat");
+          url.searchParams.set("referrer", referrer);
+          await upstream(url.href, { headers: { accept: "text/plain" } });
+          await targets.presence.storeAnswer(key, true, Date.now(), 120_000);
+        }
         const now = new Date();
         await store.recordPresence(
           chatId,

@@ -8,8 +8,9 @@ import type { Round } from "./flows";
  * not the handler, so their HTTP client must not share the event loop the gateway and handlers run
  * on. Plain `node:http` with a keep-alive agent, one connection per conversation in flight.
  *
- * Each conversation: event → availability (a referrer of its own, so presence is asked as the
- * direct path asks it) → e-mail → name → handover → the Router's notification; every answer checked.
+ * Each conversation: event → availability (a referrer of its own, so the shared presence answer is
+ * claimed, asked and stored as the floor does it; or one web shop's, `shop`) → e-mail → name →
+ * handover → the Router's notification; every answer checked.
  */
 const WORKER = `
 const http = require("node:http");
@@ -43,10 +44,10 @@ function call(step, method, path, body, expect) {
   });
 }
 
-async function flow(n) {
+async function flow(n, shop) {
   const chatId = randomUUID();
   const json = (value) => JSON.stringify({ chatId, ...value });
-  const query = new URLSearchParams({ chatId, referrer: "https://shop.example/p/" + n });
+  const query = new URLSearchParams({ chatId, referrer: shop ?? "https://shop.example/p/" + n });
   const notification = '{"chatId":"' + chatId + '","sessionId":"s-1","accountId":"' + technicalLink +
     '","channel":"CXWebConversations","conversationHostId":"h","conversationClientId":"c","context":}';
   const steps = {};
@@ -70,7 +71,7 @@ parentPort.on("message", async (message) => {
     agent?.destroy();
     return parentPort.close();
   }
-  const { concurrency, durationMs, maxFlows, first } = message;
+  const { concurrency, durationMs, maxFlows, first, shop } = message;
   if (!agent || agent.maxSockets !== concurrency) {
     agent?.destroy();
     agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
@@ -84,7 +85,7 @@ parentPort.on("message", async (message) => {
   const worker = async () => {
     while (performance.now() < deadline && next < last) {
       const n = next++;
-      try { flows.push(await flow(n)); } catch (error) { errors.push(error.message); }
+      try { flows.push(await flow(n, shop)); } catch (error) { errors.push(error.message); }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -92,8 +93,17 @@ parentPort.on("message", async (message) => {
 });
 `;
 
+export interface RoundOptions {
+  concurrency: number;
+  durationMs: number;
+  maxFlows?: number;
+  first: number;
+  /** One referrer for every conversation (a web shop's), instead of one each. */
+  shop?: string;
+}
+
 export interface GatewayDriver {
-  round(options: { concurrency: number; durationMs: number; maxFlows?: number; first: number }): Promise<Round>;
+  round(options: RoundOptions): Promise<Round>;
   close(): Promise<void>;
 }
 

@@ -5,6 +5,8 @@ import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { DynamoDbPresenceStore } from "@caic-handover/core/presence-store-dynamodb";
+import type { Handler } from "@caic-handover/functions/http";
 import { FUNCTIONS, type FunctionName } from "@caic-handover/functions/routes";
 import { createRuntime } from "@caic-handover/functions/runtime";
 import { CmSimulator } from "@caic-handover/local/cm-simulator";
@@ -13,11 +15,13 @@ import { loadHandlers } from "@caic-handover/local/dispatch";
 import { createChatTable, LOCAL_AWS_ENV, startDynamoDbLocal } from "@caic-handover/local/dynamodb-local";
 import { DynamoDbProxy, difference } from "@caic-handover/local/dynamodb-proxy";
 import { startGateway } from "@caic-handover/local/gateway";
+import { LOCAL_DEFAULTS } from "@caic-handover/local/local-defaults";
 import { onStopRequest, STOP_EXIT_CODE } from "@caic-handover/local/stop-request";
 import { type Bundle, buildBundles, bundleDir, measureColdImports } from "./bundles";
+import { DIALOG, measureColdChain, measureFleet, startFakeSsm, summariseChain } from "./cold-starts";
 import { handlerEnv } from "./env";
 import { floorFlow, type Round, runRound, STEPS, type Step } from "./flows";
-import { startGatewayDriver } from "./gateway-driver";
+import { type RoundOptions, startGatewayDriver } from "./gateway-driver";
 import { redactionGrowth } from "./redaction";
 import {
   type BundleResult,
@@ -32,11 +36,38 @@ import { median, quantile, round } from "./stats";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** How long each part runs: the default stays under 5 minutes, `--quick` under 60 s, `--smoke` a few seconds. */
+/** How long each part runs: the default stays under 5 minutes, `--quick` under 90 s, `--smoke` a few seconds. */
 const MODES = {
-  default: { levels: [1, 16], warmMs: 4000, rounds: 5, roundMs: 5000, countedFlows: 10, coldSamples: 19 },
-  quick: { levels: [1, 16], warmMs: 1500, rounds: 3, roundMs: 1500, countedFlows: 5, coldSamples: 7 },
-  smoke: { levels: [1, 4], warmMs: 200, rounds: 1, roundMs: 300, countedFlows: 2, coldSamples: 1 },
+  default: {
+    levels: [1, 16],
+    warmMs: 4000,
+    rounds: 5,
+    roundMs: 3500,
+    countedFlows: 10,
+    fleet: 12,
+    coldChains: 7,
+    coldSamples: 19,
+  },
+  quick: {
+    levels: [1, 16],
+    warmMs: 1500,
+    rounds: 3,
+    roundMs: 1500,
+    countedFlows: 5,
+    fleet: 12,
+    coldChains: 3,
+    coldSamples: 7,
+  },
+  smoke: {
+    levels: [1, 4],
+    warmMs: 200,
+    rounds: 1,
+    roundMs: 300,
+    countedFlows: 2,
+    fleet: 12,
+    coldChains: 1,
+    coldSamples: 1,
+  },
 } as const;
 type Mode = keyof typeof MODES;
 /** Concurrent availability requests of the presence fan-in, in every mode. */
@@ -171,20 +202,29 @@ async function main() {
     const handlers = await loadHandlers();
     const gateway = await startGateway({ handlers });
     cleanup.push(() => gateway.close());
-    // (2) the product's own DynamoDB adapter, built by the handlers' own runtime factory (same client settings).
-    const { store } = await createRuntime("handover");
     const driver = startGatewayDriver(gateway.url);
     cleanup.push(() => driver.close());
-    const floorConversation = floorFlow({
-      store,
+    // (3) the same gateway in front of floor handlers that make only the same I/O (bench/floor-handler.ts).
+    const { handler: floorHandler } = (await import("./floor-handler")) as { handler: Handler };
+    const floorHandlers = new Map((Object.keys(FUNCTIONS) as FunctionName[]).map((fn) => [fn, floorHandler]));
+    const floorGateway = await startGateway({ handlers: floorHandlers });
+    cleanup.push(() => floorGateway.close());
+    const floorDriver = startGatewayDriver(floorGateway.url);
+    cleanup.push(() => floorDriver.close());
+    // (2) the product's own DynamoDB adapters, built by the handlers' own runtime factory (same client settings).
+    const runtime = await createRuntime("handover");
+    const targets = {
+      store: runtime.store,
+      presence: new DynamoDbPresenceStore({ client: runtime.dynamodb, tableName }),
       presenceUrl: cm.presenceUrl,
       routingUrl: cm.routingUrl,
       webConversationsUrl: cm.webConversationsUrl,
-    });
-    type RoundOptions = { concurrency: number; durationMs: number; maxFlows?: number; first: number };
+    };
+    const floorConversation = floorFlow(targets);
     type Path = (options: RoundOptions) => Promise<Round>;
     const full: Path = (options) => driver.round(options);
     const floor: Path = (options) => runRound(floorConversation, options);
+    const floorViaGateway: Path = (options) => floorDriver.round(options);
 
     stdout = discardStdout();
     let n = 0;
@@ -196,12 +236,31 @@ async function main() {
 
     progress("warming up (JIT, connection pools, DynamoDB Local's JVM)");
     const widest = Math.max(...settings.levels);
-    for (const path of [full, floor, full, floor]) await roundOf(path, widest, settings.warmMs / 2);
+    for (const path of [full, floor, floorViaGateway, full, floor, floorViaGateway]) {
+      await roundOf(path, widest, settings.warmMs / 3);
+    }
 
-    // 3. DynamoDB requests per complete flow, one flow at a time, counted at the proxy.
+    // 3. DynamoDB requests per complete flow of one warm process serving one web shop, counted at the
+    //    proxy, one flow at a time. Before each, an uncounted availability call keeps the shop's
+    //    presence answer in the process (as steady traffic does), so the flow costs what a warm one does.
+    const shop = `https://shop.example/${randomUUID()}`;
+    const shopFloor = floorFlow(targets, { shop });
+    const primeShop = async () => {
+      const response = await fetch(`${gateway.url}/availability?${new URLSearchParams({ referrer: shop })}`, {
+        headers: { "x-handover-key": env.HANDOVER_WEBHOOK_KEY! },
+      });
+      if (!(await response.text()).includes('"reason":"presence"')) throw new Error("priming the shop's answer failed");
+    };
     const countOne = async (path: Path) => {
+      if (path === full) await primeShop();
       const before = proxy.counts();
-      const result = await roundOf(path, 1, Number.POSITIVE_INFINITY, 1);
+      const result = await path({
+        concurrency: 1,
+        durationMs: Number.POSITIVE_INFINITY,
+        maxFlows: 1,
+        first: n++,
+        shop,
+      });
       if (result.errors.length > 0) throw new Error(`counted flow failed: ${result.errors[0]}`);
       return difference(proxy.counts(), before);
     };
@@ -209,7 +268,7 @@ async function main() {
     const floorCounted = [];
     for (let i = 0; i < settings.countedFlows; i++) {
       counted.push(await countOne(full));
-      floorCounted.push(await countOne(floor));
+      floorCounted.push(await countOne((options) => runRound(shopFloor, options)));
     }
     const byOperation = counted.reduce(
       (sum, c) => {
@@ -222,19 +281,22 @@ async function main() {
       byOperation[key] = round(byOperation[key] / counted.length, 2);
     }
 
-    // 1 and 2, interleaved: rounds alternate which path goes first, so drift hits both.
+    // 1 and 2, interleaved: rounds rotate which path goes first, so drift hits all three.
     const levels: LevelResult[] = [];
     const logs = { bytes: 0, flows: 0 };
+    const paths = { full, floor, floorGateway: floorViaGateway } as const;
+    type PathName = keyof typeof paths;
+    const pathNames = Object.keys(paths) as PathName[];
     for (const concurrency of settings.levels) {
-      const rounds = { full: [] as Round[], floor: [] as Round[] };
-      const requests = { full: 0, floor: 0 };
+      const rounds: Record<PathName, Round[]> = { full: [], floor: [], floorGateway: [] };
+      const requests: Record<PathName, number> = { full: 0, floor: 0, floorGateway: 0 };
       for (let r = 0; r < settings.rounds; r++) {
         progress(`concurrency ${concurrency}: round ${r + 1} of ${settings.rounds}`);
-        const order = r % 2 === 0 ? (["full", "floor"] as const) : (["floor", "full"] as const);
+        const order = pathNames.map((_, i) => pathNames[(i + r) % pathNames.length]!);
         for (const path of order) {
           const before = proxy.counts();
           const logged = stdout.written();
-          const result = await roundOf(path === "full" ? full : floor, concurrency, settings.roundMs);
+          const result = await roundOf(paths[path], concurrency, settings.roundMs);
           rounds[path].push(result);
           requests[path] += difference(proxy.counts(), before).total;
           if (path === "full") {
@@ -243,17 +305,24 @@ async function main() {
           }
         }
       }
-      const summary = { full: summarise(rounds.full), floor: summarise(rounds.floor) };
+      const summary = {
+        full: summarise(rounds.full),
+        floor: summarise(rounds.floor),
+        floorGateway: summarise(rounds.floorGateway),
+      };
+      const p50 = (path: PathName) => median(summary[path].flowMsP50);
+      const perSecond = (path: PathName) => median(summary[path].flowsPerSecond);
+      const perFlow = (path: PathName) =>
+        round(requests[path] / (summary[path].flows + summary[path].errors.length), 3);
       levels.push({
         concurrency,
         rounds: settings.rounds,
         ...summary,
-        overhead: round(median(summary.full.flowMsP50) / median(summary.floor.flowMsP50), 3),
-        throughputRatio: round(median(summary.floor.flowsPerSecond) / median(summary.full.flowsPerSecond), 3),
-        dynamodbPerFlow: {
-          full: round(requests.full / (summary.full.flows + summary.full.errors.length), 3),
-          floor: round(requests.floor / (summary.floor.flows + summary.floor.errors.length), 3),
-        },
+        overhead: round(p50("full") / p50("floorGateway"), 3),
+        throughputRatio: round(perSecond("floorGateway") / perSecond("full"), 3),
+        overheadVsDirect: round(p50("full") / p50("floor"), 3),
+        throughputRatioVsDirect: round(perSecond("floor") / perSecond("full"), 3),
+        dynamodbPerFlow: { full: perFlow("full"), floor: perFlow("floor"), floorGateway: perFlow("floorGateway") },
       });
     }
 
@@ -274,21 +343,60 @@ async function main() {
 
     stdout.restore();
     stdout = undefined;
-    await stopAll();
 
-    // 5. Bundles as SST v2 builds them, and cold import in fresh processes against a DocumentClient-only bundle.
+    // 5. Bundles as SST v2 builds them (and the floor, built the same way).
     progress("building bundles");
     const names = Object.keys(FUNCTIONS) as FunctionName[];
     const built = await buildBundles(
       [
         { name: "baseline-documentclient", entry: join(ROOT, "bench/baseline-handler.ts") },
         ...names.map((name) => ({ name, entry: join(ROOT, `packages/functions/src/${name}.ts`) })),
+        { name: "floor", entry: join(ROOT, "bench/floor-handler.ts") },
       ],
       bundleDir(ROOT),
     );
+    const floorBundle = built.find((b) => b.name === "floor")!;
+    const functionFiles = new Map(
+      built.filter((b) => b.name in FUNCTIONS).map((b) => [b.name as FunctionName, b.file]),
+    );
+
+    // 6. The availability function scaled out cold, CM limiting presence to its documented rates.
+    progress(`fleet: ${settings.fleet} cold availability instances, two bursts 1 s apart, CM rate limits on`);
+    const fleetReferrer = `https://shop.example/fleet/${randomUUID()}`;
+    cm.presence.rateLimited = true;
+    cm.presence.limiter.reset();
+    const fleet = await measureFleet({
+      bundle: functionFiles.get("availability")!,
+      env,
+      instances: settings.fleet,
+      referrer: fleetReferrer,
+      presenceCalls: () => cm.presence.calls.filter((call) => call.referrer === fleetReferrer),
+      dynamodbRequests: () => proxy.counts().total,
+    });
+    cm.presence.rateLimited = false;
+
+    // 7. The first conversation after idle: five cold processes, each of its own function, vs the floor's.
+    progress(`cold chain: ${settings.coldChains} dialogs of five cold processes each, product and floor alternating`);
+    const ssm = await startFakeSsm({
+      HANDOVER_WEBHOOK_KEY: LOCAL_DEFAULTS.HANDOVER_WEBHOOK_KEY,
+      CM_PRODUCT_TOKEN: LOCAL_DEFAULTS.CM_PRODUCT_TOKEN,
+      MSC_PRESENCE_API_KEY: LOCAL_DEFAULTS.MSC_PRESENCE_API_KEY,
+    });
+    cleanup.push(() => ssm.close());
+    const coldChain = await measureColdChain({
+      bundles: functionFiles,
+      floorBundle: floorBundle.file,
+      env,
+      ssmEndpoint: ssm.endpoint,
+      samples: settings.coldChains,
+    });
+    await stopAll();
+
+    // 8. Cold import in fresh processes against a DocumentClient-only bundle.
+    const measured = built.filter((b) => b !== floorBundle);
     progress(`cold import: ${settings.coldSamples} fresh processes per bundle, round-robin`);
     const cold = await measureColdImports(
-      built,
+      measured,
       settings.coldSamples,
       handlerEnv({
         dynamodbEndpoint: "http://127.0.0.1:1",
@@ -313,7 +421,7 @@ async function main() {
         largest: b.largest,
       };
     };
-    const [baselineBundle, ...functionBundles] = built.map(bundleResult);
+    const [baselineBundle, ...functionBundles] = measured.map(bundleResult);
 
     // The figures of SPEC §6.
     const perFlow = counted.map((c) => c.total);
@@ -322,26 +430,48 @@ async function main() {
     const concurrent = levels[levels.length - 1]!;
     const sequential = levels[0]!;
     const redaction = redactionGrowth(mode === "smoke" ? 1 : 9);
+    const overheadFigure = (level: LevelResult, id: string, what: string): Figure => ({
+      id,
+      what,
+      value: level.overhead,
+      display: `${level.overhead.toFixed(2)}×`,
+      target: `≤ ${TARGETS.handlerOverhead}×`,
+      pass: level.overhead <= TARGETS.handlerOverhead,
+    });
+    const continuityFigure = (level: LevelResult, id: string, what: string): Figure => ({
+      id,
+      what,
+      value: level.overheadVsDirect,
+      display: `${level.overheadVsDirect.toFixed(2)}×`,
+      target: "none (counts the gateway's own hop)",
+      pass: true,
+      judged: false,
+    });
+    const chainRatio = round(coldChain.ratio, 3);
     const figures: Figure[] = [
-      {
-        id: "handlerOverhead",
-        what: `Handler overhead, ${concurrent.concurrency} conversations at once: flow p50 via gateway ÷ direct`,
-        value: concurrent.overhead,
-        display: `${concurrent.overhead.toFixed(2)}×`,
-        target: `≤ ${TARGETS.handlerOverhead}×`,
-        pass: concurrent.overhead <= TARGETS.handlerOverhead,
-      },
-      {
-        id: "handlerOverheadSequential",
-        what: `Handler overhead, ${sequential.concurrency} conversation at a time: flow p50 via gateway ÷ direct`,
-        value: sequential.overhead,
-        display: `${sequential.overhead.toFixed(2)}×`,
-        target: `≤ ${TARGETS.handlerOverhead}×`,
-        pass: sequential.overhead <= TARGETS.handlerOverhead,
-      },
+      overheadFigure(
+        concurrent,
+        "handlerOverhead",
+        `Warm handler overhead, ${concurrent.concurrency} conversations at once: flow p50, gateway + handlers ÷ gateway + floor handlers`,
+      ),
+      overheadFigure(
+        sequential,
+        "handlerOverheadSequential",
+        `Warm handler overhead, ${sequential.concurrency} conversation at a time: flow p50, gateway + handlers ÷ gateway + floor handlers`,
+      ),
+      continuityFigure(
+        concurrent,
+        "gatewayOverDirect",
+        `Earlier figure, ${concurrent.concurrency} at once: flow p50 via gateway ÷ direct (kept for continuity)`,
+      ),
+      continuityFigure(
+        sequential,
+        "gatewayOverDirectSequential",
+        `Earlier figure, ${sequential.concurrency} at a time: flow p50 via gateway ÷ direct (kept for continuity)`,
+      ),
       {
         id: "dynamodbRequestsPerFlow",
-        what: `DynamoDB requests per complete flow (counted at a proxy, max of ${perFlow.length} flows)`,
+        what: `DynamoDB requests per complete flow, one warm process serving one shop (counted at a proxy, max of ${perFlow.length} flows)`,
         value: Math.max(...perFlow),
         display: `${Math.max(...perFlow)} (${Object.entries(byOperation)
           .filter(([op, count]) => op !== "total" && count > 0)
@@ -357,6 +487,26 @@ async function main() {
         display: `${presenceCalls} (${online} of ${FAN_IN} answered online)`,
         target: `${TARGETS.presenceFanIn.calls}`,
         pass: presenceCalls === TARGETS.presenceFanIn.calls && online === FAN_IN,
+      },
+      {
+        id: "presenceFleet",
+        what: `Presence calls across ${fleet.instances} cold availability processes, a burst and another 1 s later, CM limiting presence to 3/s`,
+        value: fleet.presenceCalls,
+        display:
+          `${fleet.presenceCalls} (${fleet.refused} refused with 429); ` +
+          `${fleet.toldOffline} of ${fleet.requests} visitors told offline; ${fleet.dynamodbRequests} DynamoDB requests`,
+        target: `≤ ${TARGETS.fleetPresenceCalls} per cache period, 0 told offline`,
+        pass: fleet.presenceCalls <= TARGETS.fleetPresenceCalls && fleet.toldOffline === 0,
+      },
+      {
+        id: "coldChain",
+        what: `First conversation after idle: ${DIALOG.length} calls, each a cold process of its function, ÷ the same with the floor bundle (median of ${coldChain.samples})`,
+        value: chainRatio,
+        display:
+          `${chainRatio.toFixed(2)}× (${coldChain.productMs.toFixed(0)} vs ${coldChain.floorMs.toFixed(0)} ms, sum of ${DIALOG.length} calls; ` +
+          `CPU time ${(median(coldChain.product.map((c) => c.cpuMs)) / median(coldChain.floor.map((c) => c.cpuMs))).toFixed(2)}×)`,
+        target: `≤ ${TARGETS.coldChain}×`,
+        pass: chainRatio <= TARGETS.coldChain,
       },
       {
         id: "bundleSize",
@@ -394,7 +544,9 @@ async function main() {
       settings: {
         ...settings,
         fanIn: FAN_IN,
-        referrers: "one per conversation, so every availability call asks presence (as the direct path does)",
+        referrers:
+          "load rounds: one per conversation, so every availability call claims, asks and stores the shared answer " +
+          "(as both floors do); counted flows: one shop whose answer the warm process holds",
       },
       figures,
       levels,
@@ -405,6 +557,8 @@ async function main() {
         online,
         otherAnswers: [...new Set(answers.filter((a) => !a.includes('"online"')))].slice(0, 5),
       },
+      fleet,
+      coldChain: summariseChain(coldChain),
       bundles: { baseline: baselineBundle!, functions: functionBundles },
       logBytesPerFlow: round(logs.bytes / Math.max(1, logs.flows), 0),
     };

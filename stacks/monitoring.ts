@@ -96,7 +96,7 @@ export function monitor(stack: Stack, { app, api, functions, table, alarmEmail }
     alarm(
       "PresenceError",
       total("PresenceError"),
-      "The MSC presence API failed or timed out; chats were told agents are offline.",
+      "The MSC presence API failed, timed out or refused (429): chats got the last real answer (presence-stale) or were told agents are offline.",
     ),
     alarm("Api5xx", httpApi.metricServerError({ period: PERIOD, statistic: "Sum" }), "The API answered 5xx."),
     ...fns.map(([name, fn]) =>

@@ -21,6 +21,7 @@ describe("config", () => {
     expect(config).toMatchObject({
       PRESENCE_CHANNEL: "WebChat",
       PRESENCE_CACHE_SECONDS: 10,
+      PRESENCE_MAX_STALE_SECONDS: 60,
       INTAKE_TTL_HOURS: 24,
       INTAKE_REQUIRED_FIELDS: ["email", "name"],
       PRESENCE_API_URL: "https://presence.robinhq.com/api/v1",

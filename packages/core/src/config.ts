@@ -40,6 +40,7 @@ export const ConfigSchema = z.object({
   PRESENCE_CHANNEL: z._default(text, "WebChat"),
   PRESENCE_REFERRER: optionalText,
   PRESENCE_CACHE_SECONDS: wholeNumber(0, 3600, 10),
+  PRESENCE_MAX_STALE_SECONDS: wholeNumber(0, 3600, 60),
   INTAKE_TTL_HOURS: wholeNumber(1, 24 * 365, 24),
   INTAKE_REQUIRED_FIELDS: z._default(
     z.pipe(

@@ -34,6 +34,7 @@ export const DIMENSION_VALUES = {
     "presence",
     "presence-error",
     "presence-timeout",
+    "presence-stale",
     "closed",
     "intake-incomplete",
     "routing-rejected",

@@ -2,6 +2,7 @@ import { CultureRequestSchema, requestedCulture } from "@caic-handover/core/cult
 import { parseInput } from "@caic-handover/core/input";
 import { BusinessHoursSchedule } from "@caic-handover/core/opening-hours";
 import { AvailabilityRequestSchema, checkAvailability, PresenceClient } from "@caic-handover/core/presence";
+import { DynamoDbPresenceStore } from "@caic-handover/core/presence-store-dynamodb";
 import { httpRoute, wantsText } from "./http";
 import { createRuntime } from "./runtime";
 
@@ -13,6 +14,9 @@ const deps = {
     apiUrl: config.PRESENCE_API_URL,
     apiKey: config.MSC_PRESENCE_API_KEY,
     cacheSeconds: config.PRESENCE_CACHE_SECONDS,
+    maxStaleSeconds: config.PRESENCE_MAX_STALE_SECONDS,
+    store: new DynamoDbPresenceStore({ client: runtime.dynamodb, tableName: config.TABLE_NAME }),
+    log: runtime.log,
   }),
   defaultChannel: config.PRESENCE_CHANNEL,
   defaultReferrer: config.PRESENCE_REFERRER,

@@ -44,9 +44,12 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
   },
   availability: {
     secrets: [KEY, "MSC_PRESENCE_API_KEY"],
-    dynamodb: WRITE,
-    timeoutSeconds: 10,
-    budget: `presence ≤ 2 s + one or two DynamoDB writes (normally one; ≤ ${DYNAMODB_CALL_S} s each)`,
+    // GetItem: instances waiting for another's presence call read the shared answer (docs/presence.md).
+    dynamodb: ["dynamodb:GetItem", ...WRITE],
+    timeoutSeconds: 15,
+    budget:
+      `shared answer claim (≤ ${DYNAMODB_CALL_S} s), then presence ≤ 2 s + its outcome stored ≤ 1 s, or waiting ≤ 3 s ` +
+      `for another instance's call; then one or two DynamoDB writes (normally one; ≤ ${DYNAMODB_CALL_S} s each)`,
   },
   "intake-email": {
     secrets: [KEY],

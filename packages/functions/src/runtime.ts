@@ -35,6 +35,8 @@ export async function createRuntime<F extends FunctionName>(fn: F) {
     config,
     log,
     metrics: createMetrics(),
+    /** The DocumentClient every store of this function shares. */
+    dynamodb: client,
     store: new DynamoDbChatStore({ client, tableName: config.TABLE_NAME, ttlHours: config.INTAKE_TTL_HOURS }),
     now: () => new Date(),
   };

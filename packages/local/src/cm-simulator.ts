@@ -23,6 +23,8 @@ export interface SimulatorOptions {
   productToken: string;
   technicalLinkId: string;
   port?: number;
+  /** Start with presence limited to CM's rates (`presence.rateLimited`). */
+  rateLimited?: boolean;
 }
 
 export interface PresenceCall {
@@ -52,6 +54,37 @@ export interface ForwardCall {
   status: number;
 }
 
+/**
+ * CM's documented Agent Inbox API limits (developers.cm.com, Mobile Service Cloud "Getting started");
+ * that presence.robinhq.com shares them is inferred.
+ */
+export const CM_RATE_LIMITS = [
+  { requests: 3, perMs: 1000 },
+  { requests: 180, perMs: 60_000 },
+  { requests: 10_000, perMs: 3_600_000 },
+  { requests: 100_000, perMs: 86_400_000 },
+] as const;
+
+/** Sliding windows over accepted requests: a request over any limit is refused with 429 and not counted. */
+class RateLimiter {
+  readonly #accepted: number[] = [];
+  /** Milliseconds until a request would be accepted; 0 means accepted now (and counted). */
+  take(now: number): number {
+    const longest = CM_RATE_LIMITS[CM_RATE_LIMITS.length - 1]!.perMs;
+    while (this.#accepted.length > 0 && this.#accepted[0]! <= now - longest) this.#accepted.shift();
+    let wait = 0;
+    for (const { requests, perMs } of CM_RATE_LIMITS) {
+      const inWindow = this.#accepted.filter((at) => at > now - perMs);
+      if (inWindow.length >= requests) wait = Math.max(wait, inWindow[inWindow.length - requests]! + perMs - now);
+    }
+    if (wait === 0) this.#accepted.push(now);
+    return wait;
+  }
+  reset() {
+    this.#accepted.length = 0;
+  }
+}
+
 /** Scripted faults: one-shot answers first, then the standing fault, then the normal answer. */
 class Behaviour {
   readonly #queue: Fault[] = [];
@@ -77,6 +110,9 @@ export class CmSimulator {
     byReferrer: new Map<string, "Online" | "Offline">(),
     behaviour: new Behaviour(),
     calls: [] as PresenceCall[],
+    /** CM's rate limits (CM_RATE_LIMITS): over them presence answers 429 with `Retry-After` in whole seconds. */
+    rateLimited: false,
+    limiter: new RateLimiter(),
   };
   readonly routing = { behaviour: new Behaviour(), calls: [] as MutationCall[] };
   readonly webConversations = { behaviour: new Behaviour(), calls: [] as ForwardCall[] };
@@ -84,7 +120,9 @@ export class CmSimulator {
   #server: Server | undefined;
   #url = "";
 
-  constructor(readonly options: SimulatorOptions) {}
+  constructor(readonly options: SimulatorOptions) {
+    this.presence.rateLimited = options.rateLimited ?? false;
+  }
 
   get url(): string {
     return this.#url;
@@ -129,10 +167,11 @@ export class CmSimulator {
     this.#server = undefined;
   }
 
-  /** Forgets every recorded call and fault; presence back to `Online`. */
+  /** Forgets every recorded call and fault; presence back to `Online`, its rate limit switch kept. */
   reset(): void {
     this.presence.answer = "Online";
     this.presence.byReferrer.clear();
+    this.presence.limiter.reset();
     for (const part of [this.presence, this.routing, this.webConversations]) {
       part.behaviour.reset();
       part.calls.length = 0;
@@ -179,6 +218,12 @@ export class CmSimulator {
     this.presence.calls.push(call);
     if (!channel) return answer(call, res, 400, "Bad Request", "text/plain");
     if (apikey !== this.options.presenceApiKey) return answer(call, res, 404, "Not Found", "text/plain");
+    const wait = this.presence.rateLimited ? this.presence.limiter.take(Date.now()) : 0;
+    if (wait > 0) {
+      call.status = 429;
+      res.writeHead(429, { "content-type": "text/plain", "retry-after": String(Math.ceil(wait / 1000)) });
+      return res.end("Too Many Requests");
+    }
     if (await applyFault(this.presence.behaviour.take(), res, call)) return;
     send(res, 200, (referrer && this.presence.byReferrer.get(referrer)) || this.presence.answer, "text/plain");
   }

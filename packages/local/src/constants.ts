@@ -29,6 +29,10 @@ export const TARGETS = {
   dynamodbRequestsPerFlow: 7,
   /** Concurrent availability requests on one warm process, and the presence calls they may cost. */
   presenceFanIn: { requests: 100, calls: 1 },
+  /** Presence calls per cache period across a burst of cold instances, CM limiting presence to 3/s. */
+  fleetPresenceCalls: 1,
+  /** The first conversation after idle, each call a cold process ÷ the same for floor bundles. */
+  coldChain: 1.25,
   /** Per function, minified, AWS SDK bundled, as SST builds it. KB = 1024 bytes. */
   bundleBytes: 450 * 1024,
   /** Cold import of a function bundle ÷ a bundle holding only the DynamoDB DocumentClient. */

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Config, ConfigError, loadConfig, SECRET_NAMES } from "@caic-handover/core/config";
 import { ROUTES } from "@caic-handover/functions/routes";
-import { CmSimulator } from "./cm-simulator";
+import { CM_RATE_LIMITS, CmSimulator } from "./cm-simulator";
 import { loadHandlers } from "./dispatch";
 import { createChatTable, JavaMissingError, LOCAL_AWS_ENV, startDynamoDbLocal } from "./dynamodb-local";
 import { type Gateway, startGateway } from "./gateway";
@@ -48,7 +48,8 @@ async function start() {
   process.env.DYNAMODB_ENDPOINT = dynamoDb.endpoint;
 
   const simulated = CM_URLS.filter((name) => !env[name]);
-  const simulator = simulated.length > 0 ? await startSimulator(config) : undefined;
+  const simulator =
+    simulated.length > 0 ? await startSimulator(config, rateLimits(env.SIMULATE_CM_RATE_LIMITS)) : undefined;
   if (simulator) {
     const urls = {
       PRESENCE_API_URL: simulator.presenceUrl,
@@ -62,7 +63,8 @@ async function start() {
   const inspectUrl = simulator?.inspectUrl;
   const gateway = await startGateway({ handlers, port: gatewayPort, localInfo: { simulator: { inspectUrl } } });
   running.push({ stop: gateway.close });
-  console.log(banner(gateway, config, dynamoDb.description, simulated, inspectUrl));
+  const rateLimited = simulator?.presence.rateLimited ?? false;
+  console.log(banner(gateway, config, dynamoDb.description, simulated, inspectUrl, rateLimited));
 }
 
 async function startDynamoDb(config: Config, dataDir: string | undefined) {
@@ -83,11 +85,12 @@ async function startDynamoDb(config: Config, dataDir: string | undefined) {
   };
 }
 
-async function startSimulator(config: Config) {
+async function startSimulator(config: Config, rateLimited: boolean) {
   const simulator = new CmSimulator({
     presenceApiKey: config.MSC_PRESENCE_API_KEY!,
     productToken: config.CM_PRODUCT_TOKEN!,
     technicalLinkId: config.CM_TECHNICAL_LINK_ID,
+    rateLimited,
   });
   running.push(simulator);
   return simulator.start();
@@ -99,6 +102,7 @@ function banner(
   dynamoDb: string,
   simulated: readonly string[],
   inspectUrl: string | undefined,
+  rateLimited: boolean,
 ) {
   const key = config.HANDOVER_WEBHOOK_KEY!;
   const urlOf = (route: (typeof ROUTES)[number]) =>
@@ -118,6 +122,7 @@ function banner(
       line(name, `${(simulated.includes(name) ? "simulated" : "configured").padEnd(12)}${process.env[name]}`),
     ),
     ...(inspectUrl ? [line("What the simulated CM received", inspectUrl)] : []),
+    ...(rateLimited ? [line("Simulated presence rate limits", `${rateLimitsText()} (SIMULATE_CM_RATE_LIMITS)`)] : []),
     "",
     unreachableFromCm(gateway.url),
     ...(nodeMajor < NODE_MAJOR
@@ -130,6 +135,19 @@ function banner(
     "Try it: `npm run demo` in a second shell. Ctrl-C stops everything.",
     "",
   ].join("\n");
+}
+
+/** CM's limits as the banner shows them: `3/s, 180/min, …`. */
+function rateLimitsText(): string {
+  const per: Record<number, string> = { 1000: "s", 60000: "min", 3600000: "h", 86400000: "day" };
+  return CM_RATE_LIMITS.map(({ requests, perMs }) => `${requests}/${per[perMs]}`).join(", ");
+}
+
+/** `SIMULATE_CM_RATE_LIMITS=true` limits the simulated presence to CM's documented rates. */
+function rateLimits(value: string | undefined): boolean {
+  if (value === undefined || value === "" || value === "false" || value === "0") return false;
+  if (value === "true" || value === "1") return true;
+  throw new ConfigError(`SIMULATE_CM_RATE_LIMITS is invalid: ${value} (true or false)`);
 }
 
 function port(value: string): number {

@@ -14,7 +14,8 @@ import {
 /** Presence, routing and Web Conversations failing every way SPEC §3 names; each answer inside its budget. */
 let r: Reliability;
 beforeAll(async () => {
-  r = await startReliability(import.meta.filename, { PRESENCE_CACHE_SECONDS: "0" });
+  // No answer is young enough to serve in place of a failed call: the faults reach the caller as SPEC names them.
+  r = await startReliability(import.meta.filename, { PRESENCE_CACHE_SECONDS: "0", PRESENCE_MAX_STALE_SECONDS: "0" });
 });
 afterAll(() => r.finish());
 
