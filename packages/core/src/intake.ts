@@ -3,6 +3,8 @@ import { missingFields } from "./chat";
 import type { ChatStore } from "./chat-store";
 import type { IntakeField } from "./config";
 import { optionalText } from "./input";
+import { MAX_RAW_MESSAGE, validateMessage } from "./intake-message";
+import type { KnownValues } from "./known-values";
 import type { Log, Metrics } from "./metrics";
 
 /** After this many invalid answers to one field the dialog should stop asking. */
@@ -57,11 +59,13 @@ export function validateName(raw: string): Validation {
 export const VALIDATORS: Record<IntakeField, (raw: string) => Validation> = {
   email: validateEmail,
   name: validateName,
+  message: validateMessage,
 };
 
 /** The body of a Capture Input step: the answer as `value` or under the field's own name. */
 export function intakeRequestSchema(field: IntakeField) {
-  return z.object({ value: optionalText(MAX_RAW_VALUE), [field]: optionalText(MAX_RAW_VALUE) });
+  const max = field === "message" ? MAX_RAW_MESSAGE : MAX_RAW_VALUE;
+  return z.object({ value: optionalText(max), [field]: optionalText(max) });
 }
 
 export type IntakeAnswer =
@@ -76,32 +80,61 @@ export interface IntakeDeps {
   now: () => Date;
 }
 
-/** One Capture Input step: a valid value is stored (latest wins), an invalid one only counted. */
+const NONE_KNOWN: KnownValues = { valid: {}, invalid: [] };
+
+/**
+ * One Capture Input step: a valid value is stored (latest wins), an invalid one only counted.
+ * Values the bot already knew for other fields ride along in the same write.
+ */
 export async function recordIntake(
   deps: IntakeDeps,
   chatId: string,
   field: IntakeField,
   raw: string,
+  known: KnownValues = NONE_KNOWN,
 ): Promise<IntakeAnswer> {
   const result = VALIDATORS[field](raw);
   if (result.ok) {
-    const record = await deps.store.recordValue(chatId, field, result.value, deps.now());
+    const record = await deps.store.recordValue(chatId, field, result.value, deps.now(), known.valid);
     deps.metrics.count("IntakeValid", field);
+    countKnown(deps, known);
     const missing = missingFields(record, deps.required);
     deps.log.info("intake value accepted", { field, complete: missing.length === 0 });
     return { valid: true, field, value: result.value, complete: missing.length === 0, missing };
   }
-  const record = await deps.store.recordInvalidAttempt(chatId, field, deps.now());
+  const record = await deps.store.recordInvalidAttempt(chatId, field, deps.now(), known.valid);
   const attempts = record[`${field}Attempts`] ?? 1;
   deps.metrics.count("IntakeInvalid", field);
+  countKnown(deps, known);
   deps.log.info("intake value rejected", { field, attempts });
   return { valid: false, field, message: result.message, attempts, exhausted: attempts >= MAX_ATTEMPTS };
 }
 
-/** The CAIC `handover` event: intake starts, unless a handover is already under way or done. */
-export async function startIntake(deps: Omit<IntakeDeps, "required">, chatId: string) {
-  const { started, record } = await deps.store.startIntake(chatId, deps.now());
+function countKnown(deps: Pick<IntakeDeps, "metrics" | "log">, known: KnownValues) {
+  const stored = Object.keys(known.valid) as IntakeField[];
+  for (const field of stored) deps.metrics.count("IntakeKnown", field);
+  if (stored.length > 0 || known.invalid.length > 0) {
+    deps.log.info("known values", { stored, invalid: known.invalid });
+  }
+}
+
+/**
+ * The CAIC `handover` event: intake starts, unless a handover is already under way or done. Valid
+ * known values are stored; the answer says what is still missing, so the dialog asks only for that.
+ */
+export async function startIntake(deps: IntakeDeps, chatId: string, known: KnownValues = NONE_KNOWN) {
+  const { started, record } = await deps.store.startIntake(chatId, deps.now(), known.valid);
   if (started) deps.metrics.count("HandoverTriggered");
+  countKnown(deps, known);
   deps.log.info(started ? "intake started" : "handover already active", { status: record.status });
-  return { chatId, status: started ? "started" : record.status };
+  const missing = missingFields(record, deps.required);
+  return {
+    chatId,
+    status: started ? "started" : record.status,
+    complete: missing.length === 0,
+    missing,
+    emailKnown: record.email !== undefined,
+    nameKnown: record.name !== undefined,
+    messageKnown: record.message !== undefined,
+  };
 }

@@ -84,6 +84,11 @@ async function startSimulator(config: Config) {
     presenceApiKey: config.MSC_PRESENCE_API_KEY!,
     productToken: config.CM_PRODUCT_TOKEN!,
     technicalLinkId: config.CM_TECHNICAL_LINK_ID,
+    adapters: {
+      client: config.ROUTER_CLIENT_ADAPTER_ID,
+      bot: config.ROUTER_BOT_ADAPTER_ID,
+      agent: config.ROUTER_AGENT_ADAPTER_ID,
+    },
   });
   running.push(simulator);
   return simulator.start();
