@@ -14,6 +14,10 @@ export const PARAMETER_NAMES = Object.keys(ConfigSchema.shape).filter((name) => 
 const StackSettingsSchema = z.object({
   POWERTOOLS_LOG_LEVEL: z._default(z.enum(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "SILENT"]), "INFO"),
   ALARM_EMAIL: z.optional(z.email()),
+  /** Requested handovers not confirmed by the Router within the window that raise the alarm. */
+  UNCONFIRMED_HANDOVER_THRESHOLD: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(10_000)), 3),
+  /** The alarm's window: longer than the Router takes to confirm, short enough to hear of it soon. */
+  UNCONFIRMED_HANDOVER_WINDOW_MINUTES: z._default(z.coerce.number().check(z.int(), z.gte(5), z.lte(1440)), 15),
 });
 
 export interface DeploySettings {
@@ -22,6 +26,8 @@ export interface DeploySettings {
   logLevel: z.infer<typeof StackSettingsSchema>["POWERTOOLS_LOG_LEVEL"];
   /** Where alarm notifications are e-mailed, when set. */
   alarmEmail: string | undefined;
+  /** The unconfirmed-handover alarm: requested minus confirmed over the window, at or above the threshold. */
+  unconfirmedHandovers: { threshold: number; windowMinutes: number };
 }
 
 /**
@@ -37,10 +43,20 @@ export function deploySettings(env: Record<string, string | undefined>): DeployS
   const settings = StackSettingsSchema.safeParse({
     POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL || undefined,
     ALARM_EMAIL: env.ALARM_EMAIL || undefined,
+    UNCONFIRMED_HANDOVER_THRESHOLD: env.UNCONFIRMED_HANDOVER_THRESHOLD || undefined,
+    UNCONFIRMED_HANDOVER_WINDOW_MINUTES: env.UNCONFIRMED_HANDOVER_WINDOW_MINUTES || undefined,
   });
   if (!settings.success) {
     const names = settings.error.issues.map((issue) => `${String(issue.path[0])} is invalid (${issue.message})`);
     throw new Error(`caic-handover deploy settings: ${names.join("; ")}`);
   }
-  return { parameters, logLevel: settings.data.POWERTOOLS_LOG_LEVEL, alarmEmail: settings.data.ALARM_EMAIL };
+  return {
+    parameters,
+    logLevel: settings.data.POWERTOOLS_LOG_LEVEL,
+    alarmEmail: settings.data.ALARM_EMAIL,
+    unconfirmedHandovers: {
+      threshold: settings.data.UNCONFIRMED_HANDOVER_THRESHOLD,
+      windowMinutes: settings.data.UNCONFIRMED_HANDOVER_WINDOW_MINUTES,
+    },
+  };
 }

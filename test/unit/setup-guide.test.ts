@@ -53,7 +53,7 @@ const EXPECTED: Record<
     url: `${PROD}/caic/events`,
     key: "header",
     body: { chatId: "{{chatId}}" },
-    responses: { status: "handoverStatus" },
+    responses: { status: "handoverStatus", emailKnown: "emailKnown", nameKnown: "nameKnown" },
   },
   AvailabilityUrl: {
     method: "GET",
@@ -76,17 +76,25 @@ const EXPECTED: Record<
     body: { chatId: "{{chatId}}", name: "{{name}}" },
     responses: { valid: "nameValid", message: "nameMessage", exhausted: "nameExhausted" },
   },
+  IntakeMessageUrl: {
+    method: "POST",
+    url: `${PROD}/intake/message`,
+    key: "header",
+    body: { chatId: "{{chatId}}", message: "{{question}}" },
+    responses: { valid: "questionValid", message: "questionMessage", exhausted: "questionExhausted" },
+  },
   HandoverUrl: {
     method: "POST",
     url: `${PROD}/handover`,
     key: "header",
     body: { chatId: "{{chatId}}" },
-    responses: { handover: "handoverResult", reason: "handoverReason" },
+    responses: { handover: "handoverResult", reason: "handoverReason", mode: "handoverMode" },
   },
   RouterHandoverEndpointUrl: { method: "POST", url: `${PROD}/router/handover`, key: "header" },
   RouterEventsUrl: { method: "POST", url: `${PROD}/router/events?key=${PLACEHOLDER}`, key: "query" },
   ChatStatusUrl: { method: "GET", url: `${PROD}/chats/{chatId}`, key: "header" },
   ChatEraseUrl: { method: "DELETE", url: `${PROD}/chats/{chatId}`, key: "header" },
+  ChatHandbackUrl: { method: "POST", url: `${PROD}/chats/{chatId}/handback`, key: "header" },
 };
 
 describe("in step with the route table", () => {
@@ -286,6 +294,8 @@ describe("the order and content of CM.com's guide", () => {
       "Conversational Router: the Web Conversations adapter",
       "Web Conversations: presence check (alternative to steps 3.2 and 3.3)",
       "Operators",
+      "Conversational AI Cloud: the visitor's question (leave a message while nobody is online)",
+      "Conversational AI Cloud: skip what the bot already knows (optional)",
     ]);
     expect(numbered(guide, "1.1").settings).toEqual([
       { label: "Metadata", value: { code: "triggerEvent" } },
@@ -347,10 +357,93 @@ describe("the order and content of CM.com's guide", () => {
     });
   });
 
+  it("without OFFLINE_HANDOVER tells visitors nobody is online, and says how to let them leave a message", () => {
+    expect(guide.sections[2]!.steps.length).toBe(11);
+    expect(numbered(guide, "3.11").settings.map((s) => s.label)).toEqual([
+      "handoverResult equals requested",
+      "handoverReason equals agents-offline",
+      "Fallback (failed, or the API Callout failed)",
+    ]);
+    expect(guide.sections[6]!.intro[0]).toContain(
+      "set OFFLINE_HANDOVER=message (`OFFLINE_HANDOVER=…` in `.env.prod`, then `npx sst deploy --stage prod`)",
+    );
+  });
+
+  it("skips the Capture Inputs for what the bot knows: known values in 3.1's body, then Logical Steps", () => {
+    const body = settings(numbered(guide, "8.1"), "Body").map((value) => JSON.parse(value));
+    expect(body).toEqual([{ chatId: "{{chatId}}", email: "{{customerEmail}}", name: "{{customerName}}" }]);
+    expect(numbered(guide, "8.2").settings.map((s) => [s.label, s.value])).toEqual([
+      ["emailKnown equals true and nameKnown equals true", "continue to 3.10"],
+      ["emailKnown equals true", "continue to 3.7"],
+      ["Fallback", "continue to 3.4"],
+    ]);
+    expect(numbered(guide, "8.3").settings.map((s) => [s.label, s.value])).toEqual([
+      ["nameKnown equals true", "continue to 3.10"],
+      ["Fallback", "continue to 3.7"],
+    ]);
+  });
+
   it("says the Event endpoint has no header section", () => {
     expect(stepFor(guide, route("RouterEventsUrl")).notes).toContain(
       "The Event endpoint has no header section, so the key goes in the URL.",
     );
+  });
+});
+
+describe("OFFLINE_HANDOVER=message", () => {
+  const withMessages = (outputs: Record<string, string>, env: Record<string, string> = {}) =>
+    buildGuide(
+      deployedTarget(
+        { outputs: "o.json" },
+        env,
+        JSON.stringify({ "prod-caic-handover-API": { ApiUrl: PROD, ...outputs } }),
+      ),
+    );
+
+  it("is read from the stage's output, and branches to the question when nobody is online", () => {
+    const guide = withMessages({ OfflineHandover: "message" });
+    expect(numbered(guide, "3.3").settings.map((s) => [s.label, s.value])).toEqual([
+      ["agentStatus equals online", "continue to 3.4"],
+      ["availabilityReason equals closed", "continue to 7.1 (leave a message)"],
+      ["availabilityReason equals presence", "continue to 7.1 (nobody online: leave a message)"],
+      [
+        "Fallback (presence failed or the API Callout failed)",
+        "continue to 3.4 (a presence fault never blocks a handover)",
+      ],
+    ]);
+    expect(numbered(guide, "7.1").settings).toContainEqual({
+      label: "Store the answer in dialog variable",
+      value: { code: "question" },
+    });
+    expect(numbered(guide, "7.2").route).toBe(route("IntakeMessageUrl"));
+    expect(numbered(guide, "7.3").settings.map((s) => s.value)).toEqual([
+      "continue to 3.4 (the e-mail address the answer goes to)",
+      'Output: "Sorry, that did not work. Please try again later." (stop: do not ask again)',
+      "Output {{questionMessage}}, then back to 7.1 (ask again)",
+    ]);
+    expect(numbered(guide, "3.11").settings.map((s) => s.label)).toEqual([
+      "handoverMode equals message",
+      "handoverResult equals requested",
+      "Fallback (failed, or the API Callout failed)",
+    ]);
+    expect(guide.sections[6]!.intro.join(" ")).toContain("Offline agents");
+  });
+
+  it("falls back to the environment, the stage's output winning, and refuses other values", () => {
+    const branches = (guide: Guide) => numbered(guide, "3.3").settings.map((s) => s.value);
+    expect(branches(withMessages({}, { OFFLINE_HANDOVER: "message" }))).toContain("continue to 7.1 (leave a message)");
+    expect(branches(withMessages({ OfflineHandover: "off" }, { OFFLINE_HANDOVER: "message" }))).not.toContain(
+      "continue to 7.1 (leave a message)",
+    );
+    expect(
+      text(
+        numbered(buildGuide(localTarget({ local: true }, { OFFLINE_HANDOVER: "message" })), "3.3").settings[1]!.value,
+      ),
+    ).toBe("continue to 7.1 (leave a message)");
+    expect(() => withMessages({ OfflineHandover: "email" })).toThrow(
+      "o.json's OFFLINE_HANDOVER is off or message, not email",
+    );
+    expect(() => localTarget({ local: true }, { OFFLINE_HANDOVER: "yes" })).toThrow(SetupGuideError);
   });
 });
 

@@ -2,7 +2,7 @@ import { readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { ConfigError } from "@caic-handover/core/config";
+import { ConfigError, type OfflineHandover } from "@caic-handover/core/config";
 import { ROUTES, type RouteSpec, routeKey } from "@caic-handover/functions/routes";
 import { LOCAL_DEFAULTS, loadLocalEnv, localBaseUrl, PROJECT_ROOT } from "./local-defaults";
 
@@ -68,6 +68,8 @@ export interface Target {
   keySource: string;
   /** How a deploy parameter such as WEB_CONVERSATIONS_HANDOVER_URL is set for this target. */
   setParameter: (name: string) => string;
+  /** OFFLINE_HANDOVER of the target: with `message` the dialog gets its leave-a-message branch. */
+  offlineHandover: OfflineHandover;
 }
 
 export interface GuideOptions {
@@ -76,6 +78,13 @@ export interface GuideOptions {
   apiUrl?: string;
   local?: boolean;
   showKey?: boolean;
+}
+
+/** OFFLINE_HANDOVER as the stage's output or the environment gives it; unset is `off`, as in the config. */
+function offlineHandover(value: string | undefined, source: string): OfflineHandover {
+  if (value === undefined || value === "") return "off";
+  if (value === "off" || value === "message") return value;
+  throw new SetupGuideError(`${source} OFFLINE_HANDOVER is off or message, not ${value}`);
 }
 
 const routeUrls = (base: string) =>
@@ -92,6 +101,7 @@ export function localTarget(options: GuideOptions, env: Record<string, string | 
     key: options.showKey ? key : undefined,
     keySource: "HANDOVER_WEBHOOK_KEY from your shell or `.env`, else the local default; `npm start` prints it",
     setParameter: (name) => `\`${name}=…\` in \`.env\` (or the shell), then restart \`npm start\``,
+    offlineHandover: offlineHandover(env.OFFLINE_HANDOVER, "the environment's"),
   };
 }
 
@@ -108,6 +118,7 @@ export function deployedTarget(
   let urls: Record<string, string>;
   let dashboardUrl: string | undefined;
   let from: string;
+  let offline = offlineHandover(env.OFFLINE_HANDOVER, "the environment's");
   if (options.apiUrl) {
     urls = routeUrls(options.apiUrl);
     from = `--api-url ${options.apiUrl}`;
@@ -117,6 +128,8 @@ export function deployedTarget(
     stage = picked.stage;
     urls = Object.fromEntries(ROUTES.map((route) => [route.output, outputUrl(picked.outputs, route, file)]));
     dashboardUrl = picked.outputs.DashboardUrl;
+    // The stage says what it was deployed with; older stages have no such output.
+    if (picked.outputs.OfflineHandover) offline = offlineHandover(picked.outputs.OfflineHandover, `${file}'s`);
     from = file;
   }
   const stageFlag = `--stage ${stage ?? "<stage>"}`;
@@ -131,6 +144,7 @@ export function deployedTarget(
     key: options.showKey ? env.HANDOVER_WEBHOOK_KEY : undefined,
     keySource: `the stage's HANDOVER_WEBHOOK_KEY secret: \`${secretCommand}\``,
     setParameter: (name) => `\`${name}=…\` in \`.env.${stage ?? "<stage>"}\`, then \`npx sst deploy ${stageFlag}\``,
+    offlineHandover: offline,
   };
 }
 
@@ -198,10 +212,11 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   CaicEventUrl: {
     title: 'API Callout "Start handover"',
     body: { chatId: CHAT_ID },
-    responses: { status: "handoverStatus" },
+    responses: { status: "handoverStatus", emailKnown: "emailKnown", nameKnown: "nameKnown" },
     notes: [
       "`chatId` is the conversation variable CAIC sets when a Conversational Router session exists.",
       "`status` is `started`, or the status of a handover already under way (`requested`, `handed_over`): a Logical Step may say so and stop.",
+      "`emailKnown` / `nameKnown` are true when the chat already has a valid value (given earlier, or passed as a known value: section 8); `missing` lists what is still needed.",
     ],
   },
   AvailabilityUrl: {
@@ -237,10 +252,19 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   HandoverUrl: {
     title: 'API Callout "Hand over" (CM.com guide, step 4)',
     body: { chatId: CHAT_ID },
-    responses: { handover: "handoverResult", reason: "handoverReason" },
+    responses: { handover: "handoverResult", reason: "handoverReason", mode: "handoverMode" },
     notes: [
       "Replaces the guide's call to the routing mutation request: this backend sends it, once per chat, with the product token it keeps.",
-      "`handover` is `requested` or `failed`; `reason` is `intake-incomplete`, `routing-rejected` or `routing-unavailable`. Calling again retries a failed handover.",
+      "`handover` is `requested` or `failed`; `reason` is `intake-incomplete`, `routing-rejected`, `routing-unavailable` or `agents-offline` (the chat's last availability was offline and OFFLINE_HANDOVER is off). Calling again retries a failed handover.",
+      "`mode` is `message` when the chat was handed over as a message while nobody was online (OFFLINE_HANDOVER=message); absent for a live handover.",
+    ],
+  },
+  IntakeMessageUrl: {
+    title: 'API Callout "Check question"',
+    body: { chatId: CHAT_ID, message: variable("question") },
+    responses: { valid: "questionValid", message: "questionMessage", exhausted: "questionExhausted" },
+    notes: [
+      "1–2000 characters of free text; line breaks are kept. Same answers as the e-mail check. The question goes to the agent in the handover's Context (`message`); it is personal data: masked in the chat's status, erased with the rest.",
     ],
   },
   RouterHandoverEndpointUrl: {
@@ -265,6 +289,13 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   ChatEraseUrl: {
     title: "Erase a chat's personal data (privacy requests)",
     notes: ['Replace {chatId} in the URL. Answers {"erased":true}.'],
+  },
+  ChatHandbackUrl: {
+    title: "Hand a chat back to the bot (operators, agent-side tooling)",
+    notes: [
+      'Replace {chatId} in the URL. Sends the reverse routing mutation (Web Conversations → bot enabled, → agent desk disabled) once; answers {"handback":"requested"}, or {"handback":"failed","reason"}: `not-handed-over` (with the chat\'s `status`), `routing-rejected`, `routing-unavailable` or `in-progress`.',
+      "The chat's status becomes `handed_back`; a later handover of the same chat works again.",
+    ],
   },
 };
 
@@ -328,6 +359,7 @@ export function buildGuide(target: Target): Guide {
     );
   }
   const route = (output: string) => routeStep(target, output);
+  const leaveMessage = target.offlineHandover === "message";
   const keyText = target.key ?? `${KEY_PLACEHOLDER} (${target.keySource})`;
 
   return {
@@ -378,20 +410,33 @@ export function buildGuide(target: Target): Guide {
           route("AvailabilityUrl"),
           logicalStep(
             "Agents available?",
-            [
-              ["agentStatus equals online", "continue to 3.4"],
-              [
-                "availabilityReason equals closed",
-                `Output: "We are closed now and open again at ${variable("opensAt")}."`,
-              ],
-              [
-                "Fallback (offline, or the API Callout failed)",
-                'Output: "No agent is available right now. Please try again later."',
-              ],
-            ],
+            leaveMessage
+              ? [
+                  ["agentStatus equals online", "continue to 3.4"],
+                  ["availabilityReason equals closed", "continue to 7.1 (leave a message)"],
+                  ["availabilityReason equals presence", "continue to 7.1 (nobody online: leave a message)"],
+                  [
+                    "Fallback (presence failed or the API Callout failed)",
+                    "continue to 3.4 (a presence fault never blocks a handover)",
+                  ],
+                ]
+              : [
+                  ["agentStatus equals online", "continue to 3.4"],
+                  [
+                    "availabilityReason equals closed",
+                    `Output: "We are closed now and open again at ${variable("opensAt")}."`,
+                  ],
+                  [
+                    "Fallback (offline, or the API Callout failed)",
+                    'Output: "No agent is available right now. Please try again later."',
+                  ],
+                ],
             [
               "CM.com guide, step 2.",
               "`opensAt` is ISO 8601 in the desk's own time zone, e.g. 2026-12-28T09:00:00+01:00: its date and time read as the desk's clock.",
+              ...(leaveMessage
+                ? ["OFFLINE_HANDOVER is message: while nobody is online the visitor leaves a question (section 7)."]
+                : []),
             ],
           ),
           {
@@ -424,7 +469,23 @@ export function buildGuide(target: Target): Guide {
           ]),
           route("HandoverUrl"),
           logicalStep("Handed over?", [
+            ...(leaveMessage
+              ? [
+                  [
+                    "handoverMode equals message",
+                    'Output: "Thank you. Nobody is online right now: a colleague will answer your question by e-mail."',
+                  ] as [string, string],
+                ]
+              : []),
             ["handoverResult equals requested", 'Output: "One moment, I am connecting you to a colleague."'],
+            ...(leaveMessage
+              ? []
+              : [
+                  [
+                    "handoverReason equals agents-offline",
+                    'Output: "No agent is available right now. Please try again later."',
+                  ] as [string, string],
+                ]),
             [
               "Fallback (failed, or the API Callout failed)",
               'Output: "Sorry, I could not connect you. Please try again in a moment."',
@@ -458,7 +519,86 @@ export function buildGuide(target: Target): Guide {
       {
         title: "Operators",
         intro: ["Not entered in CM.com: for people and pages that look after chats."],
-        steps: [route("ChatStatusUrl"), route("ChatEraseUrl")],
+        steps: [route("ChatStatusUrl"), route("ChatEraseUrl"), route("ChatHandbackUrl")],
+      },
+      {
+        title: "Conversational AI Cloud: the visitor's question (leave a message while nobody is online)",
+        intro: leaveMessage
+          ? [
+              "OFFLINE_HANDOVER is message: while nobody is online (or the desk is closed) step 3.3 leads here, and the handover goes through as a message an agent answers by e-mail.",
+              "It relies on Mobile Service Cloud routing non-instant conversations to Offline agents, or to the web store's owner when everyone is Away: check that on your stage.",
+            ]
+          : [
+              `OFFLINE_HANDOVER is off: while the chat's last availability was offline, step 3.10 answers \`agents-offline\`. To let visitors leave a message instead, set OFFLINE_HANDOVER=message (${target.setParameter("OFFLINE_HANDOVER")}) and print this guide again.`,
+              "These nodes also let a visitor leave a question for a live agent: it travels in the handover's Context.",
+            ],
+        steps: [
+          {
+            title: 'Capture Input "Question"',
+            settings: [
+              set(
+                "Question",
+                '"Nobody is online right now. What is your question? A colleague will answer by e-mail."',
+              ),
+              set("Store the answer in dialog variable", code("question")),
+            ],
+            notes: [],
+          },
+          route("IntakeMessageUrl"),
+          logicalStep(
+            "Question accepted?",
+            [
+              ["questionValid equals true", "continue to 3.4 (the e-mail address the answer goes to)"],
+              ["questionExhausted equals true", `Output: "${GIVE_UP}" (stop: do not ask again)`],
+              ["Fallback (valid is false)", `Output ${variable("questionMessage")}, then back to 7.1 (ask again)`],
+            ],
+            ["A message needs the e-mail address whatever INTAKE_REQUIRED_FIELDS says: an agent answers by e-mail."],
+          ),
+        ],
+      },
+      {
+        title: "Conversational AI Cloud: skip what the bot already knows (optional)",
+        intro: [
+          "When the bot already has a visitor's e-mail address or name (conversation variables of a logged-in visitor), pass them to step 3.1 and ask only for what is missing.",
+          "A known value gets the same checks as the Capture Input; one that fails them is not stored, and the visitor is asked.",
+        ],
+        steps: [
+          {
+            title: 'API Callout "Start handover" (3.1) with known values',
+            settings: [
+              set(
+                "Body",
+                code(
+                  JSON.stringify({ chatId: CHAT_ID, email: variable("customerEmail"), name: variable("customerName") }),
+                ),
+              ),
+            ],
+            notes: [
+              "`customerEmail` and `customerName` stand for your bot's own conversation variables. Empty, `null` or unreplaced variables count as not known.",
+              "Every intake API Callout (3.5, 3.8, 7.2) accepts known values for the other fields the same way.",
+            ],
+          },
+          logicalStep(
+            "Known already?",
+            [
+              ["emailKnown equals true and nameKnown equals true", "continue to 3.10"],
+              ["emailKnown equals true", "continue to 3.7"],
+              ["Fallback", "continue to 3.4"],
+            ],
+            [
+              "Between 3.3 and 3.4: let 3.3's branch to 3.4 (and 7.3's) lead here instead.",
+              "If a Logical Step cannot combine two conditions, test nameKnown in a second Logical Step after the first.",
+            ],
+          ),
+          logicalStep(
+            "Name known?",
+            [
+              ["nameKnown equals true", "continue to 3.10"],
+              ["Fallback", "continue to 3.7"],
+            ],
+            ["Between 3.6 and 3.7: let 3.6's branch to 3.7 lead here instead."],
+          ),
+        ],
       },
     ],
   };
