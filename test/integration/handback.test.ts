@@ -208,6 +208,27 @@ describe("the hand-back claim (DynamoDB Local)", () => {
     });
   });
 
+  it("the status route shows how long a requested handover has waited for the Router's confirmation", async () => {
+    const chatId = randomUUID();
+    const asked = at(-90);
+    await store.recordValue(chatId, "email", "jane@example.com", asked, { name: "Jane" });
+    const claim = await store.claimHandover(chatId, { claimId: "c", leaseSeconds: 12, required: ["email"] }, asked);
+    expect(claim.outcome).toBe("claimed");
+    await store.settleHandover(chatId, "c", { ok: true }, asked);
+    const waiting = (await h.call("GET", `/chats/${chatId}`)).json;
+    expect(waiting).toMatchObject({ status: "requested", requestedAt: asked.toISOString() });
+    const elapsed = (Date.now() - asked.getTime()) / 1000;
+    expect(waiting.waitingSeconds).toBeGreaterThanOrEqual(Math.floor(elapsed) - 1);
+    expect(waiting.waitingSeconds).toBeLessThanOrEqual(Math.ceil(elapsed) + 1);
+
+    await h.call("POST", "/router/handover", { body: { chatId } });
+    expect((await h.call("GET", `/chats/${chatId}`)).json).toMatchObject({
+      status: "handed_over",
+      waitingSeconds: null,
+      handedOverAt: expect.any(String),
+    });
+  });
+
   it("answers not-handed-over for every status a chat cannot be handed back from", async () => {
     const chatId = randomUUID();
     expect(await store.claimHandback(chatId, { claimId: "c", leaseSeconds: 12 }, at(0))).toEqual({
