@@ -56,7 +56,17 @@ async function start() {
 
   const handlers = await loadHandlers();
   const inspectUrl = simulator?.inspectUrl;
-  const gateway = await startGateway({ handlers, port: gatewayPort, localInfo: { simulator: { inspectUrl } } });
+  const gateway = await startGateway({
+    handlers,
+    port: gatewayPort,
+    localInfo: {
+      simulator: {
+        inspectUrl,
+        presenceControlUrl: simulated.includes("PRESENCE_API_URL") ? simulator?.presenceControlUrl : undefined,
+      },
+      offlineHandover: config.OFFLINE_HANDOVER,
+    },
+  });
   running.push({ stop: gateway.close });
   console.log(banner(gateway, config, dynamoDb.description, simulated, inspectUrl));
 }
@@ -115,6 +125,10 @@ function banner(
     line("Header to add", `X-Handover-Key: ${key}  (URLs with ?key= carry it already)`),
     line("Local key (HANDOVER_WEBHOOK_KEY)", key),
     line("DynamoDB", `${dynamoDb}, table ${config.TABLE_NAME}`),
+    line(
+      "OFFLINE_HANDOVER",
+      `${config.OFFLINE_HANDOVER}  (message: a visitor may leave a message while nobody is online)`,
+    ),
     ...CM_URLS.map((name) =>
       line(name, `${(simulated.includes(name) ? "simulated" : "configured").padEnd(12)}${process.env[name]}`),
     ),
