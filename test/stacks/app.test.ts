@@ -146,6 +146,18 @@ describe("the functions", () => {
     for (const secret of SECRET_NAMES) expect(variables).not.toHaveProperty(secret);
   });
 
+  it("gives the question's intake only the key and writes, and the hand-back the product token, as the handover", () => {
+    const secretsOf = (fn: FunctionName) =>
+      Object.keys(functionResource(fn).Properties.Environment.Variables)
+        .filter((name) => name.startsWith("SST_Secret_value_"))
+        .sort();
+    expect(secretsOf("intake-message")).toEqual(["SST_Secret_value_HANDOVER_WEBHOOK_KEY"]);
+    expect(statementsOf("intake-message").flatMap(actions)).not.toContain("dynamodb:GetItem");
+    expect(secretsOf("handback")).toEqual(secretsOf("handover"));
+    expect(statementsOf("handback").flatMap(actions).sort()).toEqual(statementsOf("handover").flatMap(actions).sort());
+    expect(functionResource("handback").Properties.Timeout).toBe(functionResource("handover").Properties.Timeout);
+  });
+
   it.each(FUNCTION_NAMES)("%s may use only its DynamoDB actions on the table and read only its secrets", (fn) => {
     const statements = statementsOf(fn);
     expect(statements.every((s) => (s as { Effect?: string }).Effect === "Allow")).toBe(true);
