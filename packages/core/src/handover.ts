@@ -68,19 +68,15 @@ export async function requestHandover(
       deps.now(),
     );
   let claim: HandoverClaim = await claimAs("live");
-  if (claim.outcome === "offline") {
-    if (deps.offlineHandover === "off") {
+  if (claim.outcome === "offline" && deps.offlineHandover === "message") claim = await claimAs("message");
+
+  switch (claim.outcome) {
+    case "offline":
       deps.metrics.count("HandoverFailed", "agents-offline");
       deps.log.info("handover refused: agents offline", { reason: claim.record.presence?.reason });
       return { handover: "failed", reason: "agents-offline" };
-    }
-    claim = await claimAs("message");
-  }
-
-  switch (claim.outcome) {
     case "incomplete":
-    case "offline":
-      return incomplete(deps, claim.outcome === "incomplete" ? claim.missing : []);
+      return incomplete(deps, claim.missing);
     case "done":
       deps.log.info("handover already requested", { status: claim.record.status });
       return requested(claim.record);
