@@ -78,6 +78,11 @@ export async function API({ stack, app }: StackContext) {
     `${api.url}${route.path}${route.keyIn === "query" ? "?key=<HANDOVER_WEBHOOK_KEY>" : ""}`;
   stack.addOutputs({
     ApiUrl: api.url,
+    OfflineHandover: {
+      value: settings.parameters.OFFLINE_HANDOVER ?? "off",
+      description:
+        "OFFLINE_HANDOVER of this stage: npm run setup-guide adds the leave-a-message branch when it is message",
+    },
     ...Object.fromEntries(
       ROUTES.map((route) => [
         route.output,
@@ -88,7 +93,14 @@ export async function API({ stack, app }: StackContext) {
 
   // In this stack, not its own: a dashboard in another stack would import every function name, and
   // removing a route would then be blocked by the export still in use.
-  monitor(stack, { app, api, functions, table: chats, alarmEmail: settings.alarmEmail });
+  monitor(stack, {
+    app,
+    api,
+    functions,
+    table: chats,
+    alarmEmail: settings.alarmEmail,
+    unconfirmedHandovers: settings.unconfirmedHandovers,
+  });
   acceptFrameworkFunctions(stack);
 
   return { api, functions };

@@ -1,4 +1,5 @@
 import {
+  AWAITING_CONFIRMATION,
   Metric as Declared,
   DIMENSION_VALUES,
   FUNNEL,
@@ -6,6 +7,7 @@ import {
   METRICS_NAMESPACE,
   METRICS_SERVICE,
   type MetricName,
+  NOT_A_FAULT,
 } from "@caic-handover/core/metrics";
 import type { FunctionName } from "@caic-handover/functions/routes";
 import { Duration } from "aws-cdk-lib";
@@ -44,9 +46,9 @@ function emfMetrics(name: MetricName): Metric[] {
   return DIMENSION_VALUES[dimension].map((value) => line({ [dimension]: value }, `${name} ${value}`));
 }
 
-/** A dimensioned metric summed over all its values, for an alarm on any of them. */
+/** A dimensioned metric summed over all its values (but those that are no fault), for an alarm on any of them. */
 function total(name: MetricName): IMetric {
-  const lines = emfMetrics(name);
+  const lines = emfMetrics(name).filter((line) => !NOT_A_FAULT.includes(line.dimensions?.reason as string));
   if (lines.length === 1) return lines[0]!;
   return new MathExpression({
     expression: "SUM(METRICS())",
@@ -65,10 +67,28 @@ export interface MonitoredApp {
   functions: Record<FunctionName, SstFunction>;
   table: Table;
   alarmEmail: string | undefined;
+  unconfirmedHandovers: { threshold: number; windowMinutes: number };
+}
+
+/**
+ * Accepted mutation requests minus the Router's confirmations over one window. A confirmation may
+ * land in the window after its request, so a single late one is within the threshold.
+ */
+function unconfirmed(windowMinutes: number): MathExpression {
+  const period = Duration.minutes(windowMinutes);
+  const over = (name: MetricName) => emfMetrics(name)[0]!.with({ period });
+  const awaiting = AWAITING_CONFIRMATION.map((name, i) => [`r${i}`, over(name)] as const);
+  const sum = awaiting.map(([id]) => `FILL(${id}, 0)`).join(" + ");
+  return new MathExpression({
+    expression: `${sum} - FILL(c, 0)`,
+    usingMetrics: { ...Object.fromEntries(awaiting), c: over("HandoverConfirmed") },
+    period,
+    label: `Requested, not confirmed (per ${windowMinutes} min)`,
+  });
 }
 
 /** The stage's dashboard (funnel, failures, functions, API, table) and the alarms that notify one SNS topic. */
-export function monitor(stack: Stack, { app, api, functions, table, alarmEmail }: MonitoredApp) {
+export function monitor(stack: Stack, { app, api, functions, table, alarmEmail, unconfirmedHandovers }: MonitoredApp) {
   const prefix = `${app.stage}-${app.name}`;
   const fns = Object.entries(functions) as [FunctionName, SstFunction][];
   const httpApi = api.cdk.httpApi;
@@ -103,6 +123,19 @@ export function monitor(stack: Stack, { app, api, functions, table, alarmEmail }
       alarm(`Errors-${name}`, fn.metricErrors({ period: PERIOD, statistic: "Sum" }), `Function ${name} failed.`),
     ),
   ];
+  const gap = unconfirmed(unconfirmedHandovers.windowMinutes);
+  const unconfirmedAlarm = new Alarm(stack, "UnconfirmedHandovers", {
+    alarmName: `${prefix}-UnconfirmedHandovers`,
+    alarmDescription: `At least ${unconfirmedHandovers.threshold} handovers CM accepted were not confirmed by the Router's Handover Endpoint within ${unconfirmedHandovers.windowMinutes} minutes: check the Router's Handover Endpoint setting and GET /chats/{chatId} (waitingSeconds).`,
+    metric: gap,
+    threshold: unconfirmedHandovers.threshold,
+    evaluationPeriods: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
+  unconfirmedAlarm.addAlarmAction(notify);
+  unconfirmedAlarm.addOkAction(notify);
+  alarms.push(unconfirmedAlarm);
 
   // Outside the funnel, each dimensioned metric gets a graph of its own and the rest share one, so
   // a newly declared metric is never left off.
@@ -125,6 +158,20 @@ export function monitor(stack: Stack, { app, api, functions, table, alarmEmail }
         }),
       ],
       [graph("Handover funnel", FUNNEL.flatMap(emfMetrics), 12), graph("Other events", others.flatMap(emfMetrics), 12)],
+      [
+        graph(
+          "Live handovers, messages left while nobody was online, hand-backs",
+          (["HandoverRequested", "MessageLeft", "HandedBack"] as const).flatMap(emfMetrics),
+          12,
+        ),
+        new GraphWidget({
+          title: "Handovers requested but not confirmed",
+          left: [gap],
+          leftAnnotations: [{ value: unconfirmedHandovers.threshold, label: "alarm threshold" }],
+          width: 12,
+          height: 6,
+        }),
+      ],
       split.map((name) =>
         graph(`${name} by ${Declared[name].dimension}`, emfMetrics(name), Math.floor(24 / split.length)),
       ),

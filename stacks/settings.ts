@@ -22,6 +22,10 @@ const StackSettingsSchema = z.object({
   ALARM_EMAIL: z.optional(z.email()),
   /** Point-in-time recovery keeps erased data this long; DynamoDB allows 1–35 days. */
   POINT_IN_TIME_RECOVERY_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(35)), 7),
+  /** Requested handovers not confirmed by the Router within the window that raise the alarm. */
+  UNCONFIRMED_HANDOVER_THRESHOLD: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(10_000)), 3),
+  /** The alarm's window: longer than the Router takes to confirm, short enough to hear of it soon. */
+  UNCONFIRMED_HANDOVER_WINDOW_MINUTES: z._default(z.coerce.number().check(z.int(), z.gte(5), z.lte(1440)), 15),
 });
 
 export interface DeploySettings {
@@ -32,6 +36,8 @@ export interface DeploySettings {
   alarmEmail: string | undefined;
   /** Days point-in-time recovery can restore the chats table to (and so keeps erased data). */
   recoveryDays: number;
+  /** The unconfirmed-handover alarm: requested minus confirmed over the window, at or above the threshold. */
+  unconfirmedHandovers: { threshold: number; windowMinutes: number };
 }
 
 /**
@@ -57,6 +63,8 @@ export function deploySettings(env: Record<string, string | undefined>): DeployS
     POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL || undefined,
     ALARM_EMAIL: env.ALARM_EMAIL || undefined,
     POINT_IN_TIME_RECOVERY_DAYS: env.POINT_IN_TIME_RECOVERY_DAYS || undefined,
+    UNCONFIRMED_HANDOVER_THRESHOLD: env.UNCONFIRMED_HANDOVER_THRESHOLD || undefined,
+    UNCONFIRMED_HANDOVER_WINDOW_MINUTES: env.UNCONFIRMED_HANDOVER_WINDOW_MINUTES || undefined,
   });
   if (!settings.success) {
     const names = settings.error.issues.map((issue) => `${String(issue.path[0])} is invalid (${issue.message})`);
@@ -67,5 +75,9 @@ export function deploySettings(env: Record<string, string | undefined>): DeployS
     logLevel: settings.data.POWERTOOLS_LOG_LEVEL,
     alarmEmail: settings.data.ALARM_EMAIL,
     recoveryDays: settings.data.POINT_IN_TIME_RECOVERY_DAYS,
+    unconfirmedHandovers: {
+      threshold: settings.data.UNCONFIRMED_HANDOVER_THRESHOLD,
+      windowMinutes: settings.data.UNCONFIRMED_HANDOVER_WINDOW_MINUTES,
+    },
   };
 }

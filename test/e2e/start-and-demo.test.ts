@@ -44,9 +44,9 @@ afterAll(() => {
   if (started?.child.pid && processGroup(started.child.pid).length > 0) process.kill(-started.child.pid, "SIGKILL");
 });
 
-it("npm start serves, npm run demo walks a conversation, and SIGTERM leaves no process behind", async () => {
+it("npm start serves, npm run demo walks a conversation and one while nobody is online, and SIGTERM leaves no process behind", async () => {
   const port = String(await freePort());
-  started = run("start", { PORT: port });
+  started = run("start", { PORT: port, OFFLINE_HANDOVER: "message" });
   await waitForOutput(started, "Ctrl-C stops everything", 40_000);
   const banner = started.output();
   const baseUrl = localBaseUrl(port);
@@ -59,12 +59,18 @@ it("npm start serves, npm run demo walks a conversation, and SIGTERM leaves no p
   const demo = run("demo", { PORT: port });
   expect(await demo.exited, demo.output()).toBe(0);
   expect(demo.output()).toContain("the bot says:");
+  expect(demo.output()).toContain('← 200 {"handback":"requested"}');
+  // The simulated agents go offline and the visitor leaves a message.
+  expect(demo.output()).toContain('← 200 {"agentStatus":"offline","agentAvailable":false,"reason":"presence"}');
+  expect(demo.output()).toContain('← 200 {"handover":"requested","mode":"message"}');
   expect(demo.output()).toContain("Demo finished");
 
   const info = (await (await fetch(`${baseUrl}${LOCAL_INFO_PATH}`)).json()) as LocalInfo;
   const received = (await (await fetch(info.simulator.inspectUrl!)).json()) as ReturnType<CmSimulator["received"]>;
-  expect(received.mutationRequests).toHaveLength(1);
-  expect(received.acceptedMutationRequests).toBe(1);
+  expect(received.mutationRequests.map((call) => call.kind)).toEqual(["handover", "handback", "handover"]);
+  expect(received.acceptedMutationRequests).toBe(3);
+  expect(received.acceptedHandbacks).toBe(1);
+  expect(received.mutationRequests[2]!.body).toMatchObject({ Context: { mode: "message" } });
 
   const stoppedAt = Date.now();
   started.child.kill("SIGTERM");

@@ -15,7 +15,15 @@ const routerNotification = (chatId: string) =>
 describe("a whole conversation", () => {
   it("ends with exactly one correct mutation request and the chat handed over", async () => {
     const chatId = newChatId();
-    expect((await h.call("POST", "/caic/events", { body: { chatId } })).json).toEqual({ chatId, status: "started" });
+    expect((await h.call("POST", "/caic/events", { body: { chatId } })).json).toEqual({
+      chatId,
+      status: "started",
+      complete: false,
+      missing: ["email", "name"],
+      emailKnown: false,
+      nameKnown: false,
+      messageKnown: false,
+    });
 
     const availability = await h.call("GET", "/availability", {
       query: { chatId, referrer: "https://shop.example/help" },
@@ -102,7 +110,7 @@ describe("a whole conversation", () => {
     const chatId = await readyChat();
     await h.call("POST", "/handover", { body: { chatId } });
     const again = await h.call("POST", "/caic/events", { body: { chatId } });
-    expect(again.json).toEqual({ chatId, status: "requested" });
+    expect(again.json).toMatchObject({ chatId, status: "requested", complete: true, missing: [] });
     expect((await h.item(chatId))!.status).toBe("requested");
   });
 });

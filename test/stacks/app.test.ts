@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SECRET_NAMES } from "@caic-handover/core/config";
-import { DIMENSION_VALUES, METRIC_NAMES, METRICS_NAMESPACE, Metric } from "@caic-handover/core/metrics";
+import { DIMENSION_VALUES, METRIC_NAMES, METRICS_NAMESPACE, Metric, NOT_A_FAULT } from "@caic-handover/core/metrics";
 import { FUNCTIONS, type FunctionName, handlerPath, ROUTES, routeKey } from "@caic-handover/functions/routes";
 import { TARGETS } from "@caic-handover/local/constants";
 import { Aspects, type CfnElement, type Stage } from "aws-cdk-lib";
@@ -39,6 +39,9 @@ beforeAll(async () => {
       TABLE_NAME: "local-chats",
       POWERTOOLS_LOG_LEVEL: "INFO",
       ALARM_EMAIL,
+      OFFLINE_HANDOVER: "message",
+      UNCONFIRMED_HANDOVER_THRESHOLD: "4",
+      UNCONFIRMED_HANDOVER_WINDOW_MINUTES: "20",
     },
     undefined,
     (app) => Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true, logIgnores: true })),
@@ -152,12 +155,14 @@ describe("the functions", () => {
     expect(variables).toMatchObject({
       ...REQUIRED_PARAMETERS,
       PRESENCE_CACHE_SECONDS: "30",
+      OFFLINE_HANDOVER: "message",
       TABLE_NAME: { "Fn::ImportValue": expect.stringMatching(/ChatsTable/) },
       POWERTOOLS_LOG_LEVEL: "INFO",
       SST_APP: "caic-handover",
       SST_STAGE: "test",
     });
     expect(variables).not.toHaveProperty("DYNAMODB_ENDPOINT");
+    expect(variables).not.toHaveProperty("UNCONFIRMED_HANDOVER_THRESHOLD");
     expect(Object.keys(variables).filter((name) => name.startsWith("SST_Table_"))).toEqual([]);
   });
 
@@ -167,6 +172,18 @@ describe("the functions", () => {
     expect(bound.sort()).toEqual(FUNCTIONS[fn].secrets.map((secret) => `SST_Secret_value_${secret}`).sort());
     for (const name of bound) expect(variables[name]).toBe("__FETCH_FROM_SSM__");
     for (const secret of SECRET_NAMES) expect(variables).not.toHaveProperty(secret);
+  });
+
+  it("gives the question's intake only the key and writes, and the hand-back the product token, as the handover", () => {
+    const secretsOf = (fn: FunctionName) =>
+      Object.keys(functionResource(fn).Properties.Environment.Variables)
+        .filter((name) => name.startsWith("SST_Secret_value_"))
+        .sort();
+    expect(secretsOf("intake-message")).toEqual(["SST_Secret_value_HANDOVER_WEBHOOK_KEY"]);
+    expect(statementsOf("intake-message").flatMap(actions)).not.toContain("dynamodb:GetItem");
+    expect(secretsOf("handback")).toEqual(secretsOf("handover"));
+    expect(statementsOf("handback").flatMap(actions).sort()).toEqual(statementsOf("handover").flatMap(actions).sort());
+    expect(functionResource("handback").Properties.Timeout).toBe(functionResource("handover").Properties.Timeout);
   });
 
   it.each(FUNCTION_NAMES)("%s may use only its DynamoDB actions on the table and read only its secrets", (fn) => {
@@ -218,6 +235,8 @@ describe("the HTTP API", () => {
     }
     expect(outputs).toHaveProperty("DashboardUrl");
     expect(outputs).toHaveProperty("AlarmTopicArn");
+    // The setup guide reads it to add the leave-a-message branch.
+    expect(outputs.OfflineHandover!.Value).toBe("message");
   });
 });
 
@@ -287,8 +306,8 @@ describe("monitoring", () => {
     const topic = Object.keys(resources(api, "AWS::SNS::Topic"));
     expect(topic).toHaveLength(1);
     const alarms = Object.values(resources(api, "AWS::CloudWatch::Alarm")).map((alarm) => alarm.Properties);
-    expect(alarms).toHaveLength(3 + FUNCTION_NAMES.length);
-    for (const alarm of alarms) {
+    expect(alarms).toHaveLength(4 + FUNCTION_NAMES.length);
+    for (const alarm of alarms.filter((a) => a.AlarmName !== "test-caic-handover-UnconfirmedHandovers")) {
       expect(alarm.AlarmActions).toEqual([{ Ref: topic[0] }]);
       expect(alarm.OKActions).toEqual([{ Ref: topic[0] }]);
       expect(alarm).toMatchObject({
@@ -301,8 +320,13 @@ describe("monitoring", () => {
       const alarm = alarms.find((a) => a.AlarmName === `test-caic-handover-${name}`)!;
       const summed = alarm.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric);
       expect(summed.map((m: any) => [m.Namespace, m.MetricName])).toEqual(
-        DIMENSION_VALUES[Metric[name].dimension].map(() => [METRICS_NAMESPACE, name]),
+        DIMENSION_VALUES[Metric[name].dimension]
+          .filter((value) => !NOT_A_FAULT.includes(value))
+          .map(() => [METRICS_NAMESPACE, name]),
       );
+      // A chat told that nobody is online is an answer, not a fault: it never raises the alarm.
+      const reasons = summed.map((m: any) => m.Dimensions.find((d: any) => d.Name === "reason").Value);
+      expect(reasons).not.toContain("agents-offline");
       expect(alarm.Metrics.find((m: any) => m.ReturnData !== false).Expression).toBe("SUM(METRICS())");
     }
     expect(alarms.find((a) => a.AlarmName === "test-caic-handover-Api5xx")).toMatchObject({
@@ -334,6 +358,33 @@ describe("monitoring", () => {
         ]),
       },
     });
+  });
+
+  it("alarms when handovers CM accepted are not confirmed: requested + messages − confirmed over the window", () => {
+    const alarm = Object.values(resources(api, "AWS::CloudWatch::Alarm"))
+      .map((a) => a.Properties)
+      .find((a) => a.AlarmName === "test-caic-handover-UnconfirmedHandovers")!;
+    expect(alarm).toMatchObject({
+      Threshold: 4,
+      EvaluationPeriods: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      TreatMissingData: "notBreaching",
+    });
+    const byId = Object.fromEntries(alarm.Metrics.map((m: any) => [m.Id, m]));
+    const expression = alarm.Metrics.find((m: any) => m.ReturnData !== false).Expression;
+    expect(expression).toBe("FILL(r0, 0) + FILL(r1, 0) - FILL(c, 0)");
+    const stat = (id: string) => byId[id].MetricStat;
+    expect([stat("r0"), stat("r1"), stat("c")].map((s: any) => [s.Metric.MetricName, s.Period, s.Stat])).toEqual([
+      ["HandoverRequested", 1200, "Sum"],
+      ["MessageLeft", 1200, "Sum"],
+      ["HandoverConfirmed", 1200, "Sum"],
+    ]);
+    const topic = Object.keys(resources(api, "AWS::SNS::Topic"))[0];
+    expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
+    const body = dashboardBody();
+    expect(body).toContain("Handovers requested but not confirmed");
+    expect(body).toContain("FILL(r0, 0) + FILL(r1, 0) - FILL(c, 0)");
+    expect(body).toContain("alarm threshold");
   });
 
   it("e-mails the alarm topic to ALARM_EMAIL", () => {

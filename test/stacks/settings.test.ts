@@ -17,6 +17,15 @@ describe("deploy settings", () => {
     expect(() => deploySettings({ ...REQUIRED_PARAMETERS, POWERTOOLS_LOG_LEVEL: "LOUD" })).toThrow(
       /POWERTOOLS_LOG_LEVEL is invalid/,
     );
+    expect(() => deploySettings({ ...REQUIRED_PARAMETERS, UNCONFIRMED_HANDOVER_THRESHOLD: "0" })).toThrow(
+      /UNCONFIRMED_HANDOVER_THRESHOLD is invalid/,
+    );
+    expect(() => deploySettings({ ...REQUIRED_PARAMETERS, UNCONFIRMED_HANDOVER_WINDOW_MINUTES: "2" })).toThrow(
+      /UNCONFIRMED_HANDOVER_WINDOW_MINUTES is invalid/,
+    );
+    expect(() => deploySettings({ ...REQUIRED_PARAMETERS, OFFLINE_HANDOVER: "email" })).toThrow(
+      /OFFLINE_HANDOVER is invalid/,
+    );
   });
 
   it("pass on the parameters as set, and neither secrets nor local-only settings", () => {
@@ -33,6 +42,7 @@ describe("deploy settings", () => {
       logLevel: "INFO",
       alarmEmail: undefined,
       recoveryDays: 7,
+      unconfirmedHandovers: { threshold: 3, windowMinutes: 15 },
     });
     expect(PARAMETER_NAMES).not.toContain("HANDOVER_WEBHOOK_KEY");
     expect(PARAMETER_NAMES).toContain("WEB_CONVERSATIONS_HANDOVER_URL");

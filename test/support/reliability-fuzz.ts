@@ -270,9 +270,10 @@ export async function validRequestWorks(r: Reliability, spec: RouteSpec) {
   };
   switch (spec.function) {
     case "caic-event":
-      return expect(ok(await r.call("POST", "/caic/events", { body: { chatId } }))).toEqual({
+      return expect(ok(await r.call("POST", "/caic/events", { body: { chatId } }))).toMatchObject({
         chatId,
         status: "started",
+        missing: ["email", "name"],
       });
     case "availability":
       return expect(
@@ -288,6 +289,10 @@ export async function validRequestWorks(r: Reliability, spec: RouteSpec) {
       return expect(ok(await r.call("POST", "/intake/email", { body: { chatId, value: email } })).valid).toBe(true);
     case "intake-name":
       return expect(ok(await r.call("POST", "/intake/name", { body: { chatId, value: name } })).valid).toBe(true);
+    case "intake-message":
+      return expect(
+        ok(await r.call("POST", "/intake/message", { body: { chatId, value: `Question from ${name}` } })).valid,
+      ).toBe(true);
     case "handover":
       await r.call("POST", "/intake/email", { body: { chatId, email } });
       await r.call("POST", "/intake/name", { body: { chatId, name } });
@@ -302,5 +307,9 @@ export async function validRequestWorks(r: Reliability, spec: RouteSpec) {
       await r.call("POST", "/intake/email", { body: { chatId, value: email } });
       expect(ok(await r.call("DELETE", `/chats/${chatId}`))).toMatchObject({ erased: true });
       return expect((await r.h.item(chatId))?.email).toBeUndefined();
+    case "handback":
+      await r.call("POST", "/caic/events", { body: { chatId, email, name } });
+      expect(ok(await r.call("POST", "/handover", { body: { chatId } }))).toEqual({ handover: "requested" });
+      return expect(ok(await r.call("POST", `/chats/${chatId}/handback`))).toEqual({ handback: "requested" });
   }
 }

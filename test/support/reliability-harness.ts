@@ -131,11 +131,15 @@ export async function startReliability(file: string, env: Record<string, string>
     return tally(answerOf(result.statusCode ?? 200, result.headers, result.body));
   }
 
-  /** Mutation requests CM accepted, per chat, beyond the first. */
+  /** Mutation requests CM accepted that repeat the chat's previous one: a hand-over (or hand-back) sent twice in a row. */
   function duplicateMutations(): number {
-    const perChat = new Map<string, number>();
-    for (const call of h.cm.acceptedMutations) perChat.set(call.chatId, (perChat.get(call.chatId) ?? 0) + 1);
-    return [...perChat.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
+    const last = new Map<string, string>();
+    let duplicates = 0;
+    for (const call of h.cm.acceptedMutations) {
+      if (last.get(call.chatId) === call.kind) duplicates += 1;
+      last.set(call.chatId, call.kind);
+    }
+    return duplicates;
   }
 
   /** Counts this test's duplicate mutation requests, then forgets CM's recorded calls and faults. */

@@ -64,7 +64,7 @@ const EXPECTED: Record<
     url: `${PROD}/caic/events`,
     key: "header",
     body: { chatId: "{{chatId}}" },
-    responses: { status: "handoverStatus" },
+    responses: { status: "handoverStatus", emailKnown: "emailKnown", nameKnown: "nameKnown" },
   },
   AvailabilityUrl: {
     method: "GET",
@@ -92,17 +92,25 @@ const EXPECTED: Record<
     textBody: "{{name}}",
     responses: { valid: "nameValid", message: "nameMessage", exhausted: "nameExhausted" },
   },
+  IntakeMessageUrl: {
+    method: "POST",
+    url: `${PROD}/intake/message`,
+    key: "header",
+    body: { chatId: "{{chatId}}", message: "{{question}}" },
+    responses: { valid: "questionValid", message: "questionMessage", exhausted: "questionExhausted" },
+  },
   HandoverUrl: {
     method: "POST",
     url: `${PROD}/handover`,
     key: "header",
     body: { chatId: "{{chatId}}" },
-    responses: { handover: "handoverResult", reason: "handoverReason" },
+    responses: { handover: "handoverResult", reason: "handoverReason", mode: "handoverMode" },
   },
   RouterHandoverEndpointUrl: { method: "POST", url: `${PROD}/router/handover`, key: "header" },
   RouterEventsUrl: { method: "POST", url: `${PROD}/router/events?key=${PLACEHOLDER}`, key: "query" },
   ChatStatusUrl: { method: "GET", url: `${PROD}/chats/{chatId}`, key: "header" },
   ChatEraseUrl: { method: "DELETE", url: `${PROD}/chats/{chatId}`, key: "header" },
+  ChatHandbackUrl: { method: "POST", url: `${PROD}/chats/{chatId}/handback`, key: "header" },
 };
 
 describe("in step with the route table", () => {
@@ -356,6 +364,8 @@ describe("the order and content of CM.com's guide", () => {
       "6. Conversational Router: an adapter of its own for session ends",
       "7. Web Conversations: presence check (alternative to steps 4.3 and 4.4)",
       "8. Operators",
+      "9. Conversational AI Cloud: the visitor's question (leave a message while nobody is online)",
+      "10. Conversational AI Cloud: skip what the bot already knows (optional)",
     ]);
     expect(byId(guide, "answer-metadata").settings).toEqual([
       { label: "Metadata", value: { code: "triggerEvent" } },
@@ -428,6 +438,21 @@ describe("the order and content of CM.com's guide", () => {
       label: "handoverResult equals requested",
       value: 'Output: "One moment, I am connecting you to a colleague." (end)',
     });
+  });
+
+  it("skips the Capture Inputs for what the bot knows: known values in the first callout's body, then Logical Steps", () => {
+    const body = settings(byId(guide, "known-values-event"), "Body").map((value) => JSON.parse(value));
+    expect(body).toEqual([{ chatId: "{{chatId}}", email: "{{customerEmail}}", name: "{{customerName}}" }]);
+    const to = (id: string) => `continue to ${numberOf(guide, id)}`;
+    expect(byId(guide, "known-already").settings.map((s) => [s.label, s.value])).toEqual([
+      ["emailKnown equals true and nameKnown equals true", to("HandoverUrl")],
+      ["emailKnown equals true", to("capture-name")],
+      ["Fallback", to("capture-email")],
+    ]);
+    expect(byId(guide, "name-known").settings.map((s) => [s.label, s.value])).toEqual([
+      ["nameKnown equals true", to("HandoverUrl")],
+      ["Fallback", to("capture-name")],
+    ]);
   });
 
   it("says the Event endpoint has no header section", () => {
@@ -539,6 +564,66 @@ describe("the dialog: every branch ends", () => {
         } else expect(then, `${step.id}: ${branch.label}`).toMatch(ENDS);
       });
     }
+  });
+});
+
+describe("OFFLINE_HANDOVER=message", () => {
+  const withMessages = (outputs: Record<string, string>, env: Record<string, string> = {}) =>
+    buildGuide(
+      deployedTarget(
+        { outputs: "o.json" },
+        env,
+        JSON.stringify({ "prod-caic-handover-API": { ApiUrl: PROD, ...outputs } }),
+      ),
+    );
+  const to = (guide: Guide, id: string) => `continue to ${numberOf(guide, id)}`;
+
+  it("is read from the stage's output, and branches to the question when nobody is online", () => {
+    const guide = withMessages({ OfflineHandover: "message" });
+    expect(byId(guide, "agents-available").settings.map((s) => [s.label, s.value])).toEqual([
+      ["agentStatus equals online", to(guide, "capture-email")],
+      ["availabilityReason equals closed", `${to(guide, "capture-question")} (leave a message)`],
+      ["availabilityReason equals presence", `${to(guide, "capture-question")} (nobody online: leave a message)`],
+      [
+        "Fallback (presence failed or the API Callout failed)",
+        `${to(guide, "capture-email")} (a presence fault never blocks a handover)`,
+      ],
+    ]);
+    expect(byId(guide, "capture-question").settings).toContainEqual({
+      label: "Store the answer in dialog variable",
+      value: { code: "question" },
+    });
+    expect(byId(guide, "IntakeMessageUrl").route).toBe(route("IntakeMessageUrl"));
+    const accepted = byId(guide, "question-accepted").settings.map((s) => text(s.value));
+    expect(accepted[0]).toBe(to(guide, "capture-email"));
+    expect(accepted[1]).toMatch(/^Output: ".+" \(end\)$/);
+    expect(accepted[2]).toContain(`then back to ${numberOf(guide, "capture-question")}`);
+    expect(byId(guide, "handed-over").settings.map((s) => s.label)).toEqual([
+      "handoverMode equals message",
+      "handoverResult equals requested",
+      "Fallback (failed, or the API Callout failed)",
+    ]);
+    expect(guide.sections.find((section) => section.id === "question")!.intro.join(" ")).toContain("Offline agents");
+  });
+
+  it("without it, answers agents-offline in the dialog and says how to turn it on", () => {
+    const guide = prodGuide();
+    expect(byId(guide, "handed-over").settings.map((s) => s.label)).toContain("handoverReason equals agents-offline");
+    expect(guide.sections.find((section) => section.id === "question")!.intro.join(" ")).toContain(
+      "OFFLINE_HANDOVER=message",
+    );
+  });
+
+  it("falls back to the environment, the stage's output winning, and refuses other values", () => {
+    const leadsToQuestion = (guide: Guide) =>
+      byId(guide, "agents-available").settings.some((s) => text(s.value).startsWith(to(guide, "capture-question")));
+    expect(leadsToQuestion(withMessages({}, { OFFLINE_HANDOVER: "message" }))).toBe(true);
+    expect(leadsToQuestion(withMessages({ OfflineHandover: "off" }, { OFFLINE_HANDOVER: "message" }))).toBe(false);
+    expect(leadsToQuestion(buildGuide(localTarget({ local: true }, { OFFLINE_HANDOVER: "message" })))).toBe(true);
+    expect(() => withMessages({ OfflineHandover: "email" })).toThrow(
+      "o.json's OFFLINE_HANDOVER is off or message, not email",
+    );
+    expect(() => localTarget({ local: true }, { OFFLINE_HANDOVER: "yes" })).toThrow(SetupGuideError);
   });
 });
 

@@ -17,7 +17,10 @@ const WORST_CASE_MS: Record<FunctionName, number> = {
   availability: PRESENCE_TIMEOUT_MS + dynamodb,
   "intake-email": 2 * dynamodb,
   "intake-name": 2 * dynamodb,
+  "intake-message": 2 * dynamodb,
   handover: Math.max(dynamodb + ROUTING_DEADLINES.budgetMs + dynamodb, dynamodb + lease + OUTCOME_POLL_MS + dynamodb),
+  // The same claim, routing and settle as the handover, in reverse.
+  handback: Math.max(dynamodb + ROUTING_DEADLINES.budgetMs + dynamodb, dynamodb + lease + OUTCOME_POLL_MS + dynamodb),
   "handover-notification": dynamodb + FORWARD_TIMEOUT_MS,
   "router-events": dynamodb,
   "chat-status": dynamodb,

@@ -13,7 +13,7 @@ export interface ChatAdminDeps {
 /** Status, timestamps and history of a chat, personal data masked; undefined when unknown or expired. */
 export async function describeChat(deps: ChatAdminDeps, chatId: string) {
   const record = await deps.store.get(chatId, deps.now());
-  return record === undefined ? undefined : chatView(record, deps.required);
+  return record === undefined ? undefined : chatView(record, deps.required, deps.now());
 }
 
 /** Removes the chat's personal data (status and history stay). Idempotent. */

@@ -4,14 +4,16 @@ import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand }
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import {
   type ChatRecord,
+  HANDED_OVER,
   HANDOVER_ACTIVE,
   HISTORY_LIMIT,
   type HistoryEntry,
+  PERSONAL_FIELDS,
   type PresenceRecord,
   type StoredStatus,
   SUPPLIED_FIELDS,
 } from "./chat";
-import type { ChatStore, ClaimRequest, HandoverClaim } from "./chat-store";
+import type { ChatStore, ClaimRequest, HandbackClaim, HandoverClaim, KnownFieldValues } from "./chat-store";
 import type { IntakeField } from "./config";
 import { StoreUnavailableError } from "./errors";
 
@@ -57,6 +59,22 @@ type Outcome = { ok: true; record: ChatRecord } | { ok: false; old: ChatRecord |
 const ACTIVE_OR_ABSENT = (e: Expression) =>
   `(attribute_not_exists(${e.name("status")}) OR NOT ${e.statusIn(HANDOVER_ACTIVE)})`;
 
+/** The chat's last availability was a real offline: presence said Offline, or the desk was closed. */
+const OFFLINE_REASONS = ["presence", "closed"];
+const LAST_SEEN_OFFLINE = (e: Expression) =>
+  `(${e.name("presence")}.${e.name("agentStatus")} = ${e.value("offline")} AND ${e.name("presence")}.${e.name(
+    "reason",
+  )} IN (${OFFLINE_REASONS.map((reason) => e.value(reason)).join(", ")}))`;
+const seenOffline = (record: ChatRecord) =>
+  record.presence?.agentStatus === "offline" && OFFLINE_REASONS.includes(record.presence.reason);
+
+/** Each known value set, with its attempt counter reset, as a valid answer to its step would. */
+const setKnown = (known: KnownFieldValues | undefined) => (e: Expression) =>
+  Object.entries(known ?? {}).flatMap(([field, value]) => [
+    `${e.name(field)} = ${e.value(value)}`,
+    `${e.name(`${field}Attempts`)} = ${e.value(0)}`,
+  ]);
+
 export interface DynamoDbChatStoreOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
@@ -83,15 +101,22 @@ export class DynamoDbChatStore implements ChatStore {
     return record && record.expiresAt > epochSeconds(now) ? record : undefined;
   }
 
-  async startIntake(chatId: string, now: Date) {
+  async startIntake(chatId: string, now: Date, known?: KnownFieldValues) {
+    const knownFields = Object.keys(known ?? {});
     const outcome = await this.#change(chatId, now, {
       create: true,
       condition: ACTIVE_OR_ABSENT,
-      set: (e) => [`${e.name("status")} = ${e.value("started")}`],
-      remove: (e) => [e.name("emailAttempts"), e.name("nameAttempts"), e.name("failureReason")],
-      history: { status: "started" },
+      set: (e) => [`${e.name("status")} = ${e.value("started")}`, ...setKnown(known)(e)],
+      remove: (e) => [
+        e.name("failureReason"),
+        ...PERSONAL_FIELDS.filter((field) => !knownFields.includes(field)).map((field) => e.name(`${field}Attempts`)),
+      ],
+      history: { status: "started", ...(knownFields.length > 0 ? { detail: `known ${knownFields.join(",")}` } : {}) },
     });
-    return outcome.ok ? { started: true, record: outcome.record } : { started: false, record: outcome.old! };
+    if (outcome.ok) return { started: true, record: outcome.record };
+    // A handover is under way or done: its status stays, the known values are kept (latest wins).
+    if (knownFields.length === 0) return { started: false, record: outcome.old! };
+    return { started: false, record: await this.#mustChange(chatId, now, { create: true, set: setKnown(known) }) };
   }
 
   async recordPresence(chatId: string, presence: PresenceRecord, referrer: string | undefined, now: Date) {
@@ -111,11 +136,8 @@ export class DynamoDbChatStore implements ChatStore {
     await this.#change(chatId, now, { create: true, initialStatus: "started", set: setPresence });
   }
 
-  async recordValue(chatId: string, field: IntakeField, value: string, now: Date) {
-    const setValue = (e: Expression) => [
-      `${e.name(field)} = ${e.value(value)}`,
-      `${e.name(`${field}Attempts`)} = ${e.value(0)}`,
-    ];
+  async recordValue(chatId: string, field: IntakeField, value: string, now: Date, known?: KnownFieldValues) {
+    const setValue = setKnown({ ...known, [field]: value });
     const outcome = await this.#change(chatId, now, {
       create: true,
       condition: ACTIVE_OR_ABSENT,
@@ -127,16 +149,18 @@ export class DynamoDbChatStore implements ChatStore {
     return this.#mustChange(chatId, now, { create: true, set: setValue });
   }
 
-  async recordInvalidAttempt(chatId: string, field: IntakeField, now: Date) {
+  async recordInvalidAttempt(chatId: string, field: IntakeField, now: Date, known?: KnownFieldValues) {
     return this.#mustChange(chatId, now, {
       create: true,
       initialStatus: "collecting",
+      set: setKnown(known),
       add: (e) => [`${e.name(`${field}Attempts`)} ${e.value(1)}`],
     });
   }
 
   /** The claim of docs/design.md#exactly-once-handover: fields present, no live claim, no handover done. */
   async claimHandover(chatId: string, claim: ClaimRequest, now: Date): Promise<HandoverClaim> {
+    const mode = claim.mode ?? "live";
     const outcome = await this.#change(chatId, now, {
       create: false,
       condition: (e) =>
@@ -145,9 +169,11 @@ export class DynamoDbChatStore implements ChatStore {
           `(NOT ${e.statusIn(HANDOVER_ACTIVE)} OR (${e.name("status")} = ${e.value("requesting")} AND ${e.name(
             "claimExpiresAt",
           )} < ${e.value(epochSeconds(now))}))`,
+          ...(mode === "live" ? [`NOT ${LAST_SEEN_OFFLINE(e)}`] : []),
         ].join(" AND "),
       set: (e) => [
         `${e.name("status")} = ${e.value("requesting")}`,
+        `${e.name("mode")} = ${e.value(mode)}`,
         `${e.name("claimId")} = ${e.value(claim.claimId)}`,
         `${e.name("claimExpiresAt")} = ${e.value(epochSeconds(now) + claim.leaseSeconds)}`,
         ...(claim.referrer === undefined ? [] : [`${e.name("referrer")} = ${e.value(claim.referrer)}`]),
@@ -160,9 +186,11 @@ export class DynamoDbChatStore implements ChatStore {
     const old = outcome.old;
     if (old === undefined) return { outcome: "incomplete", missing: [...claim.required] };
     if (old.status === "requested" || old.status === "handed_over") return { outcome: "done", record: old };
+    if (old.status === "handing_back") return { outcome: "busy", record: old };
     if (old.status === "requesting" && (old.claimExpiresAt ?? 0) >= epochSeconds(now)) {
       return { outcome: "busy", record: old };
     }
+    if (mode === "live" && seenOffline(old)) return { outcome: "offline", record: old };
     return { outcome: "incomplete", missing: claim.required.filter((field) => old[field] === undefined) };
   }
 
@@ -192,7 +220,8 @@ export class DynamoDbChatStore implements ChatStore {
   async confirmHandover(chatId: string, now: Date) {
     const outcome = await this.#change(chatId, now, {
       create: false,
-      condition: (e) => `${e.name("status")} <> ${e.value("handed_over")}`,
+      // A chat handed back (or being handed back) is with the bot again: a late notification does not undo that.
+      condition: (e) => `NOT ${e.statusIn(["handed_over", "handing_back", "handed_back"])}`,
       set: (e) => [
         `${e.name("status")} = ${e.value("handed_over")}`,
         `${e.name("handedOverAt")} = ${e.value(now.toISOString())}`,
@@ -202,6 +231,65 @@ export class DynamoDbChatStore implements ChatStore {
     });
     if (outcome.ok) return "confirmed";
     return outcome.old === undefined ? "unknown" : "already";
+  }
+
+  async claimHandback(
+    chatId: string,
+    claim: { claimId: string; leaseSeconds: number },
+    now: Date,
+  ): Promise<HandbackClaim> {
+    const nowSec = epochSeconds(now);
+    const outcome = await this.#change(chatId, now, {
+      create: false,
+      condition: (e) =>
+        `(${e.statusIn(HANDED_OVER)} OR (${e.name("status")} = ${e.value("handing_back")} AND ${e.name(
+          "claimExpiresAt",
+        )} < ${e.value(nowSec)}))`,
+      set: (e) => [
+        // A taken-over claim keeps the status the first hand-back came from.
+        `${e.name("handbackFrom")} = if_not_exists(${e.name("handbackFrom")}, ${e.name("status")})`,
+        `${e.name("status")} = ${e.value("handing_back")}`,
+        `${e.name("claimId")} = ${e.value(claim.claimId)}`,
+        `${e.name("claimExpiresAt")} = ${e.value(nowSec + claim.leaseSeconds)}`,
+      ],
+      remove: (e) => [e.name("handbackFailureReason")],
+      history: { status: "handing_back" },
+    });
+    if (outcome.ok) {
+      return { outcome: "claimed", record: outcome.record as ChatRecord & { handbackFrom: StoredStatus } };
+    }
+    const old = outcome.old;
+    if (old?.status === "handed_back") return { outcome: "done", record: old };
+    if (old?.status === "handing_back") return { outcome: "busy", record: old };
+    return { outcome: "not-handed-over", record: old };
+  }
+
+  async settleHandback(
+    chatId: string,
+    claim: { claimId: string; from: StoredStatus },
+    result: { ok: true } | { ok: false; reason: string },
+    now: Date,
+  ) {
+    const outcome = await this.#change(chatId, now, {
+      create: false,
+      condition: (e) =>
+        `${e.name("claimId")} = ${e.value(claim.claimId)} AND ${e.name("status")} = ${e.value("handing_back")}`,
+      set: (e) =>
+        result.ok
+          ? [
+              `${e.name("status")} = ${e.value("handed_back")}`,
+              `${e.name("handedBackAt")} = ${e.value(now.toISOString())}`,
+            ]
+          : [
+              `${e.name("status")} = ${e.value(claim.from)}`,
+              `${e.name("handbackFailureReason")} = ${e.value(result.reason)}`,
+            ],
+      remove: (e) => [e.name("claimId"), e.name("claimExpiresAt"), e.name("handbackFrom")],
+      history: result.ok
+        ? { status: "handed_back" }
+        : { status: claim.from, detail: `handback failed: ${result.reason}` },
+    });
+    return outcome.ok;
   }
 
   async endSession(chatId: string, now: Date) {

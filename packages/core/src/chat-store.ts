@@ -1,4 +1,4 @@
-import type { ChatRecord, PresenceRecord } from "./chat";
+import type { ChatRecord, HandoverMode, PresenceRecord, StoredStatus } from "./chat";
 import type { IntakeField } from "./config";
 
 export type HandoverClaim =
@@ -7,7 +7,9 @@ export type HandoverClaim =
   | { outcome: "busy"; record: ChatRecord }
   /** A handover was already requested or confirmed for this chat. */
   | { outcome: "done"; record: ChatRecord }
-  | { outcome: "incomplete"; missing: IntakeField[] };
+  | { outcome: "incomplete"; missing: IntakeField[] }
+  /** A live claim found the chat's last availability a real offline (presence or closed). */
+  | { outcome: "offline"; record: ChatRecord };
 
 export interface ClaimRequest {
   claimId: string;
@@ -15,7 +17,21 @@ export interface ClaimRequest {
   required: readonly IntakeField[];
   referrer?: string;
   keywords?: string;
+  /** `live` (the default) refuses a chat whose last availability was a real offline; `message` takes it. */
+  mode?: HandoverMode;
 }
+
+export type HandbackClaim =
+  | { outcome: "claimed"; record: ChatRecord & { handbackFrom: StoredStatus } }
+  /** Another caller is handing this chat back right now. */
+  | { outcome: "busy"; record: ChatRecord }
+  /** Already handed back. */
+  | { outcome: "done"; record: ChatRecord }
+  /** Never handed over (or ended): nothing to hand back. */
+  | { outcome: "not-handed-over"; record: ChatRecord | undefined };
+
+/** Values the bot already knew, validated: stored beside the write they came with. */
+export type KnownFieldValues = Partial<Record<IntakeField, string>>;
 
 /**
  * The chat store port: one record per chat, every change a single conditional write,
@@ -23,11 +39,17 @@ export interface ClaimRequest {
  */
 export interface ChatStore {
   get(chatId: string, now: Date): Promise<ChatRecord | undefined>;
-  /** Starts intake unless a handover is under way or done; `started` says which. */
-  startIntake(chatId: string, now: Date): Promise<{ started: boolean; record: ChatRecord }>;
+  /** Starts intake unless a handover is under way or done; `started` says which. Known values are stored either way. */
+  startIntake(chatId: string, now: Date, known?: KnownFieldValues): Promise<{ started: boolean; record: ChatRecord }>;
   recordPresence(chatId: string, presence: PresenceRecord, referrer: string | undefined, now: Date): Promise<void>;
-  recordValue(chatId: string, field: IntakeField, value: string, now: Date): Promise<ChatRecord>;
-  recordInvalidAttempt(chatId: string, field: IntakeField, now: Date): Promise<ChatRecord>;
+  recordValue(
+    chatId: string,
+    field: IntakeField,
+    value: string,
+    now: Date,
+    known?: KnownFieldValues,
+  ): Promise<ChatRecord>;
+  recordInvalidAttempt(chatId: string, field: IntakeField, now: Date, known?: KnownFieldValues): Promise<ChatRecord>;
   claimHandover(chatId: string, claim: ClaimRequest, now: Date): Promise<HandoverClaim>;
   /** Records the outcome of the claimed request; false when the claim was no longer ours. */
   settleHandover(
@@ -37,6 +59,15 @@ export interface ChatStore {
     now: Date,
   ): Promise<boolean>;
   confirmHandover(chatId: string, now: Date): Promise<"confirmed" | "already" | "unknown">;
+  /** Claims a handed-over chat for its hand-back to the bot (docs/no-dead-ends.md). */
+  claimHandback(chatId: string, claim: { claimId: string; leaseSeconds: number }, now: Date): Promise<HandbackClaim>;
+  /** Records the hand-back's outcome: `handed_back`, or back to the status it came from; false when no longer ours. */
+  settleHandback(
+    chatId: string,
+    claim: { claimId: string; from: StoredStatus },
+    outcome: { ok: true } | { ok: false; reason: string },
+    now: Date,
+  ): Promise<boolean>;
   endSession(chatId: string, now: Date): Promise<"ended" | "already" | "unknown">;
   /** Removes every value a visitor or dialog supplied (`SUPPLIED_FIELDS`); status and history stay for the funnel; the expiry is not extended. */
   erase(chatId: string, now: Date): Promise<boolean>;

@@ -14,15 +14,23 @@ export const STORED_STATUSES = [
   "requested",
   "failed",
   "handed_over",
+  "handing_back",
+  "handed_back",
   "ended",
 ] as const;
 export type StoredStatus = (typeof STORED_STATUSES)[number];
 export type ChatStatus = StoredStatus | "ready";
 
-/** Statuses in which a handover is under way or done: intake never resets them. */
-export const HANDOVER_ACTIVE: readonly StoredStatus[] = ["requesting", "requested", "handed_over"];
+/** Statuses in which a handover (or its hand-back) is under way or done: intake never resets them. */
+export const HANDOVER_ACTIVE: readonly StoredStatus[] = ["requesting", "requested", "handed_over", "handing_back"];
 
-export const PERSONAL_FIELDS = ["email", "name"] as const satisfies readonly IntakeField[];
+/** Statuses a chat may be handed back to the bot from. */
+export const HANDED_OVER: readonly StoredStatus[] = ["requested", "handed_over"];
+
+export const PERSONAL_FIELDS = ["email", "name", "message"] as const satisfies readonly IntakeField[];
+
+/** How a handover reaches an agent: a live chat, or a message answered later while nobody is online. */
+export type HandoverMode = "live" | "message";
 
 /**
  * Every value a visitor or a dialog supplied that a chat's item keeps: erase and the Router's session
@@ -55,19 +63,28 @@ export interface ChatRecord {
   status: StoredStatus;
   email?: string;
   name?: string;
+  /** The visitor's question, left for an agent. */
+  message?: string;
   emailAttempts?: number;
   nameAttempts?: number;
+  messageAttempts?: number;
+  /** Set by every handover claim. */
+  mode?: HandoverMode;
   presence?: PresenceRecord;
   referrer?: string;
   keywords?: string;
   failureReason?: string;
   claimId?: string;
   claimExpiresAt?: number;
+  /** While handing back: the status to return to if the hand-back fails. */
+  handbackFrom?: StoredStatus;
+  handbackFailureReason?: string;
   history: HistoryEntry[];
   createdAt: string;
   updatedAt: string;
   requestedAt?: string;
   handedOverAt?: string;
+  handedBackAt?: string;
   endedAt?: string;
   erasedAt?: string;
   /** Epoch seconds; DynamoDB's TTL attribute. */
@@ -95,20 +112,36 @@ export function maskName(name: string): string {
     .join(" ");
 }
 
+/** A left message shows only its length: free text may hold anything personal. */
+export function maskMessage(message: string): string {
+  return `[${Array.from(message).length} characters]`;
+}
+
+/** Seconds a `requested` handover has waited for the Router's confirmation; null in any other status. */
+export function waitingSeconds(record: ChatRecord, now: Date): number | null {
+  if (record.status !== "requested" || record.requestedAt === undefined) return null;
+  return Math.max(0, Math.floor((now.getTime() - Date.parse(record.requestedAt)) / 1000));
+}
+
 /** What an operator or a polling page may see of a chat: no personal data in clear. */
-export function chatView(record: ChatRecord, required: readonly IntakeField[]) {
+export function chatView(record: ChatRecord, required: readonly IntakeField[], now: Date) {
   return {
     chatId: record.chatId,
     status: chatStatus(record, required),
     email: record.email === undefined ? null : maskEmail(record.email),
     name: record.name === undefined ? null : maskName(record.name),
+    message: record.message === undefined ? null : maskMessage(record.message),
     missing: missingFields(record, required),
     agentStatus: record.presence?.agentStatus ?? null,
+    mode: record.mode ?? null,
     failureReason: record.failureReason ?? null,
+    handbackFailureReason: record.handbackFailureReason ?? null,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     requestedAt: record.requestedAt ?? null,
+    waitingSeconds: waitingSeconds(record, now),
     handedOverAt: record.handedOverAt ?? null,
+    handedBackAt: record.handedBackAt ?? null,
     endedAt: record.endedAt ?? null,
     erasedAt: record.erasedAt ?? null,
     expiresAt: new Date(record.expiresAt * 1000).toISOString(),

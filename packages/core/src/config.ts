@@ -18,8 +18,9 @@ const url = z.url({ protocol: /^https?$/ });
 const wholeNumber = (min: number, max: number, fallback: number) =>
   z._default(z.coerce.number().check(z.int(), z.gte(min), z.lte(max)), fallback);
 
-const INTAKE_FIELDS = ["email", "name"] as const;
+const INTAKE_FIELDS = ["email", "name", "message"] as const;
 export type IntakeField = (typeof INTAKE_FIELDS)[number];
+export type OfflineHandover = Config["OFFLINE_HANDOVER"];
 
 /** Every setting the product reads, with its default: the single source for functions, stack and local runner. */
 export const ConfigSchema = z.object({
@@ -50,11 +51,13 @@ export const ConfigSchema = z.object({
       ),
       z.array(z.enum(INTAKE_FIELDS)).check(z.minLength(1)),
     ),
-    [...INTAKE_FIELDS],
+    ["email", "name"],
   ),
   PRESENCE_API_URL: z._default(url, "https://presence.robinhq.com/api/v1"),
   ROUTING_API_URL: z._default(url, "https://api.conversational.cm.com"),
   WEB_CONVERSATIONS_HANDOVER_URL: z.optional(url),
+  /** `message`: a handover while nobody is online goes through as a message an agent answers later (docs/no-dead-ends.md). */
+  OFFLINE_HANDOVER: z._default(z.enum(["off", "message"]), "off"),
   /** Opening hours as JSON (timeZone, weekly, holidays, special); absent means always open. */
   BUSINESS_HOURS: z.optional(BusinessHoursText),
   /** Culture of visitor-facing texts when a call gives none or one whose language has no texts. */

@@ -1,6 +1,7 @@
 import { domainToASCII, domainToUnicode } from "node:url";
 import type { IntakeField } from "./config";
 import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from "./intake-limits";
+import { validateMessage } from "./intake-message";
 import type { VisitorMessage } from "./messages";
 
 /**
@@ -255,4 +256,5 @@ export function validateEmail(raw: string): Validation {
 export const VALIDATORS: Record<IntakeField, (raw: string) => Validation> = {
   email: validateEmail,
   name: validateName,
+  message: validateMessage,
 };

@@ -4,6 +4,7 @@ import type { ChatStore } from "./chat-store";
 import type { IntakeField } from "./config";
 import type { Culture } from "./culture";
 import { VALIDATORS, type Validation } from "./intake-validation";
+import type { KnownValues } from "./known-values";
 import { visitorText } from "./messages";
 import type { Log, Metrics } from "./metrics";
 
@@ -38,15 +39,21 @@ export interface IntakeDeps {
   now: () => Date;
 }
 
-/** One Capture Input step: a valid value is stored (latest wins), an invalid one only counted. */
+const NONE_KNOWN: KnownValues = { valid: {}, invalid: [] };
+
+/**
+ * One Capture Input step: a valid value is stored (latest wins), an invalid one only counted.
+ * Values the bot already knew for other fields ride along in the same write.
+ */
 export function recordIntake(
   deps: IntakeDeps,
   chatId: string,
   field: IntakeField,
   raw: string,
   culture: Culture,
+  known: KnownValues = NONE_KNOWN,
 ): Promise<IntakeAnswer> {
-  return recordValidation(deps, chatId, field, VALIDATORS[field](raw), culture);
+  return recordValidation(deps, chatId, field, VALIDATORS[field](raw), culture, known);
 }
 
 /**
@@ -59,7 +66,7 @@ export function recordUnreadableAnswer(
   field: IntakeField,
   culture: Culture,
 ): Promise<IntakeAnswer> {
-  return recordValidation(deps, chatId, field, { ok: false, key: "answer.unreadable" }, culture);
+  return recordValidation(deps, chatId, field, { ok: false, key: "answer.unreadable" }, culture, NONE_KNOWN);
 }
 
 async function recordValidation(
@@ -68,17 +75,20 @@ async function recordValidation(
   field: IntakeField,
   result: Validation,
   culture: Culture,
+  known: KnownValues,
 ): Promise<IntakeAnswer> {
   if (result.ok) {
-    const record = await deps.store.recordValue(chatId, field, result.value, deps.now());
+    const record = await deps.store.recordValue(chatId, field, result.value, deps.now(), known.valid);
     deps.metrics.count("IntakeValid", field);
+    countKnown(deps, known);
     const missing = missingFields(record, deps.required);
     deps.log.info("intake value accepted", { field, complete: missing.length === 0 });
     return { valid: true, field, value: result.value, complete: missing.length === 0, missing };
   }
-  const record = await deps.store.recordInvalidAttempt(chatId, field, deps.now());
+  const record = await deps.store.recordInvalidAttempt(chatId, field, deps.now(), known.valid);
   const attempts = record[`${field}Attempts`] ?? 1;
   deps.metrics.count("IntakeInvalid", field);
+  countKnown(deps, known);
   deps.log.info("intake value rejected", { field, attempts, problem: result.key });
   return {
     valid: false,
@@ -89,10 +99,31 @@ async function recordValidation(
   };
 }
 
-/** The CAIC `handover` event: intake starts, unless a handover is already under way or done. */
-export async function startIntake(deps: Omit<IntakeDeps, "required">, chatId: string) {
-  const { started, record } = await deps.store.startIntake(chatId, deps.now());
+function countKnown(deps: Pick<IntakeDeps, "metrics" | "log">, known: KnownValues) {
+  const stored = Object.keys(known.valid) as IntakeField[];
+  for (const field of stored) deps.metrics.count("IntakeKnown", field);
+  if (stored.length > 0 || known.invalid.length > 0) {
+    deps.log.info("known values", { stored, invalid: known.invalid });
+  }
+}
+
+/**
+ * The CAIC `handover` event: intake starts, unless a handover is already under way or done. Valid
+ * known values are stored; the answer says what is still missing, so the dialog asks only for that.
+ */
+export async function startIntake(deps: IntakeDeps, chatId: string, known: KnownValues = NONE_KNOWN) {
+  const { started, record } = await deps.store.startIntake(chatId, deps.now(), known.valid);
   if (started) deps.metrics.count("HandoverTriggered");
+  countKnown(deps, known);
   deps.log.info(started ? "intake started" : "handover already active", { status: record.status });
-  return { chatId, status: started ? "started" : record.status };
+  const missing = missingFields(record, deps.required);
+  return {
+    chatId,
+    status: started ? "started" : record.status,
+    complete: missing.length === 0,
+    missing,
+    emailKnown: record.email !== undefined,
+    nameKnown: record.name !== undefined,
+    messageKnown: record.message !== undefined,
+  };
 }

@@ -9,10 +9,16 @@ export const Metric = {
   PresenceError: { dimension: "reason" },
   IntakeValid: { dimension: "field" },
   IntakeInvalid: { dimension: "field" },
+  /** A value the bot already knew (`POST /caic/events` or beside another step), valid and stored. */
+  IntakeKnown: { dimension: "field" },
   HandoverRequested: { dimension: undefined },
+  /** A handover accepted by CM as a message while nobody was online: counted apart from live handovers. */
+  MessageLeft: { dimension: undefined },
   HandoverFailed: { dimension: "reason" },
   HandoverConfirmed: { dimension: undefined },
   NotificationForwardFailed: { dimension: undefined },
+  HandedBack: { dimension: undefined },
+  HandbackFailed: { dimension: "reason" },
   SessionEnded: { dimension: undefined },
 } as const satisfies Record<string, { dimension: string | undefined }>;
 
@@ -39,9 +45,17 @@ export const DIMENSION_VALUES = {
     "intake-incomplete",
     "routing-rejected",
     "routing-unavailable",
+    "agents-offline",
+    "not-handed-over",
   ],
-  field: ["email", "name"],
+  field: ["email", "name", "message"],
 } as const;
+
+/** Answers the dialog is meant to branch on rather than faults: drawn, but they do not raise the failure alarm. */
+export const NOT_A_FAULT: readonly string[] = ["agents-offline"];
+
+/** Accepted mutation requests the Router should confirm by calling the Handover Endpoint (HandoverConfirmed). */
+export const AWAITING_CONFIRMATION: readonly MetricName[] = ["HandoverRequested", "MessageLeft"];
 
 /** What the core needs to count a funnel step; the functions implement it with CloudWatch EMF. */
 export interface Metrics {

@@ -11,7 +11,7 @@ export interface RuleMutation {
 export interface MutationRequest {
   ChatId: string;
   Mutations: RuleMutation[];
-  Context: Record<string, string>;
+  Context?: Record<string, string>;
 }
 
 export interface Adapters {
@@ -25,28 +25,44 @@ export interface HandoverContext {
   email: string;
   referrer?: string;
   keywords?: string;
+  /** The visitor's question, when one was left. */
+  message?: string;
+  /** Only a message-mode handover says so; a live one keeps the guide's Context. */
+  mode?: "message";
 }
 
-/** The hand-over of CM's routing control: cut Web Conversations → bot, open Web Conversations → agent. */
-export function handoverMutation(chatId: string, adapters: Adapters, context: HandoverContext): MutationRequest {
-  const rule = (action: RuleMutation["action"], target: string): RuleMutation => ({
+const rule =
+  (adapters: Adapters) =>
+  (action: RuleMutation["action"], target: string): RuleMutation => ({
     $type: "ruleMutation",
     action,
     operator: "And",
     sourceAdapterId: adapters.client,
     targetAdapterId: target,
   });
+
+/** The hand-over of CM's routing control: cut Web Conversations → bot, open Web Conversations → agent. */
+export function handoverMutation(chatId: string, adapters: Adapters, context: HandoverContext): MutationRequest {
+  const mutation = rule(adapters);
   return {
     ChatId: chatId,
-    Mutations: [rule("Disable", adapters.bot), rule("Enable", adapters.agent)],
+    Mutations: [mutation("Disable", adapters.bot), mutation("Enable", adapters.agent)],
     Context: {
       name: context.name,
       email: context.email,
       CustomerInfo: JSON.stringify({ name: context.name, email: context.email }),
       ...(context.referrer ? { WebStoreReferrer: context.referrer } : {}),
       ...(context.keywords ? { RoutingKeywords: context.keywords } : {}),
+      ...(context.mode ? { mode: context.mode } : {}),
+      ...(context.message ? { message: context.message } : {}),
     },
   };
+}
+
+/** The hand-back, the reverse of the hand-over: open Web Conversations → bot, cut Web Conversations → agent. */
+export function handbackMutation(chatId: string, adapters: Adapters): MutationRequest {
+  const mutation = rule(adapters);
+  return { ChatId: chatId, Mutations: [mutation("Enable", adapters.bot), mutation("Disable", adapters.agent)] };
 }
 
 export type RoutingResult =

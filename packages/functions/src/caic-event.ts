@@ -1,10 +1,15 @@
+import { parseInput } from "@caic-handover/core/input";
 import { startIntake } from "@caic-handover/core/intake";
+import { KnownValuesSchema, knownValues } from "@caic-handover/core/known-values";
 import { httpRoute } from "./http";
 import { createRuntime } from "./runtime";
 
 const runtime = await createRuntime("caic-event");
+const deps = { ...runtime, required: runtime.config.INTAKE_REQUIRED_FIELDS };
 
 export const handler = httpRoute(
   { log: runtime.log, key: runtime.config.HANDOVER_WEBHOOK_KEY, chatId: "required" },
-  async ({ chatId }) => ({ json: await startIntake(runtime, chatId!) }),
+  async ({ chatId, fields }) => ({
+    json: await startIntake(deps, chatId!, knownValues(parseInput(KnownValuesSchema, fields))),
+  }),
 );

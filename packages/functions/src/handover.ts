@@ -21,6 +21,7 @@ const deps = {
   },
   required: config.INTAKE_REQUIRED_FIELDS,
   defaultReferrer: config.PRESENCE_REFERRER,
+  offlineHandover: config.OFFLINE_HANDOVER,
 };
 
 export const handler = httpRoute(

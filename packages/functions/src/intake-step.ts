@@ -3,12 +3,13 @@ import { CultureRequestSchema, requestedCulture } from "@caic-handover/core/cult
 import { BadRequestError } from "@caic-handover/core/errors";
 import { parseInput } from "@caic-handover/core/input";
 import { answerOf, intakeRequestSchema, recordIntake, recordUnreadableAnswer } from "@caic-handover/core/intake";
+import { KnownValuesSchema, knownValues } from "@caic-handover/core/known-values";
 import { httpRoute } from "./http";
 import { createRuntime } from "./runtime";
 
 /**
  * A Capture Input step's handler: the answer is the plain-text body (chat id in the URL), or
- * `value` or the field's own name in a JSON or form body.
+ * `value` or the field's own name in a JSON or form body; other fields are values the bot already knows.
  */
 export async function intakeStep(field: IntakeField) {
   const runtime = await createRuntime(`intake-${field}`);
@@ -25,11 +26,13 @@ export async function intakeStep(field: IntakeField) {
       if (request.bodyForm === "unreadable") {
         return { json: await recordUnreadableAnswer(deps, chatId, field, culture) };
       }
-      if (request.bodyForm === "text")
-        return { json: await recordIntake(deps, chatId, field, request.rawBody, culture) };
+      const known = knownValues(parseInput(KnownValuesSchema, request.fields), field);
+      if (request.bodyForm === "text") {
+        return { json: await recordIntake(deps, chatId, field, request.rawBody, culture, known) };
+      }
       const raw = answerOf(parseInput(schema, request.fields), field);
       if (raw === undefined) throw new BadRequestError(`${field} is required (as "value" or "${field}")`);
-      return { json: await recordIntake(deps, chatId, field, raw, culture) };
+      return { json: await recordIntake(deps, chatId, field, raw, culture, known) };
     },
   );
 }

@@ -9,11 +9,13 @@ export type FunctionName =
   | "availability"
   | "intake-email"
   | "intake-name"
+  | "intake-message"
   | "handover"
   | "handover-notification"
   | "router-events"
   | "chat-status"
-  | "chat-erase";
+  | "chat-erase"
+  | "handback";
 
 export type DynamoDbAction = "dynamodb:GetItem" | "dynamodb:UpdateItem" | "dynamodb:DeleteItem";
 
@@ -63,11 +65,17 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     timeoutSeconds: 12,
     budget: `one DynamoDB write, two after a handover (≤ ${DYNAMODB_CALL_S} s each)`,
   },
+  "intake-message": {
+    secrets: [KEY],
+    dynamodb: WRITE,
+    timeoutSeconds: 12,
+    budget: `one DynamoDB write, two after a handover (≤ ${DYNAMODB_CALL_S} s each)`,
+  },
   handover: {
     secrets: [KEY, "CM_PRODUCT_TOKEN"],
     dynamodb: ["dynamodb:GetItem", ...WRITE],
     timeoutSeconds: 25,
-    budget: `claim + routing ≤ 8 s (3 attempts × ≤ 3 s) + settle (≤ ${DYNAMODB_CALL_S} s each write); a concurrent duplicate waits ≤ 12 s`,
+    budget: `claim (a second one for a message while nobody is online) + routing ≤ 8 s (3 attempts × ≤ 3 s) + settle (≤ ${DYNAMODB_CALL_S} s each write); a concurrent duplicate waits ≤ 12 s`,
   },
   "handover-notification": {
     secrets: [KEY],
@@ -92,6 +100,12 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     dynamodb: WRITE,
     timeoutSeconds: 8,
     budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s)`,
+  },
+  handback: {
+    secrets: [KEY, "CM_PRODUCT_TOKEN"],
+    dynamodb: ["dynamodb:GetItem", ...WRITE],
+    timeoutSeconds: 25,
+    budget: `claim + routing ≤ 8 s (3 attempts × ≤ 3 s) + settle (≤ ${DYNAMODB_CALL_S} s each write); a concurrent duplicate waits ≤ 12 s`,
   },
 };
 
@@ -153,6 +167,14 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   {
     method: "POST",
+    path: "/intake/message",
+    function: "intake-message",
+    output: "IntakeMessageUrl",
+    calledBy: "CAIC API Callout after the question Capture Input (leave a message)",
+    keyIn: "header",
+  },
+  {
+    method: "POST",
     path: "/handover",
     function: "handover",
     output: "HandoverUrl",
@@ -189,6 +211,14 @@ export const ROUTES: readonly RouteSpec[] = [
     function: "chat-erase",
     output: "ChatEraseUrl",
     calledBy: "operators, privacy requests",
+    keyIn: "header",
+  },
+  {
+    method: "POST",
+    path: "/chats/{chatId}/handback",
+    function: "handback",
+    output: "ChatHandbackUrl",
+    calledBy: "operators, agent-side tooling: hand the chat back to the bot",
     keyIn: "header",
   },
 ];

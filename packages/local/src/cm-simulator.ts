@@ -22,6 +22,8 @@ export interface SimulatorOptions {
   presenceApiKey: string;
   productToken: string;
   technicalLinkId: string;
+  /** The ruleset's adapters, when known: mutations naming others are refused, and kinds read from the targets. */
+  adapters?: { client: string; bot: string; agent: string };
   port?: number;
   /** Start with presence limited to CM's rates (`presence.rateLimited`). */
   rateLimited?: boolean;
@@ -43,6 +45,8 @@ export interface MutationCall {
   body: unknown;
   /** Why CM would reject it; empty when well-formed. */
   problems: string[];
+  /** What the rule mutations do to the chat, read from the body: hand over to the agent, hand back to the bot. */
+  kind: MutationKind;
   /** The status answered; 0 while held by a delay or when the connection was dropped. */
   status: number;
 }
@@ -84,6 +88,7 @@ class RateLimiter {
     this.#accepted.length = 0;
   }
 }
+export type MutationKind = "handover" | "handback" | "other";
 
 /** Scripted faults: one-shot answers first, then the standing fault, then the normal answer. */
 class Behaviour {
@@ -137,6 +142,10 @@ export class CmSimulator {
   get inspectUrl(): string {
     return `${this.#url}/__sim/received`;
   }
+  /** `PUT` `{"answer":"Online"|"Offline","referrer"?}` switches what presence says (for one referrer, or all). */
+  get presenceControlUrl(): string {
+    return `${this.#url}/__sim/presence`;
+  }
   get webConversationsUrl(): string {
     return `${this.#url}/web-conversations/v1/conversationalrouter/handover`;
   }
@@ -184,6 +193,7 @@ export class CmSimulator {
       presence: this.presence.calls,
       mutationRequests: this.routing.calls,
       acceptedMutationRequests: this.acceptedMutations.length,
+      acceptedHandbacks: this.acceptedMutations.filter((call) => call.kind === "handback").length,
       webConversationsHandovers: this.webConversations.calls,
     };
   }
@@ -194,6 +204,7 @@ export class CmSimulator {
     if (req.method === "GET" && url.pathname === "/__sim/received") {
       return send(res, 200, JSON.stringify(this.received(), null, 2), "application/json");
     }
+    if (req.method === "PUT" && url.pathname === "/__sim/presence") return this.#controlPresence(body, res);
     if (req.method === "GET" && url.pathname === "/presence/api/v1") return this.#presence(url, res);
     if (req.method === "POST" && url.pathname.startsWith("/routing/")) {
       return this.#routing(url.pathname.slice("/routing".length), req, body, res);
@@ -228,6 +239,16 @@ export class CmSimulator {
     send(res, 200, (referrer && this.presence.byReferrer.get(referrer)) || this.presence.answer, "text/plain");
   }
 
+  #controlPresence(raw: string, res: ServerResponse) {
+    const { answer, referrer } = (tryJson(raw) ?? {}) as { answer?: unknown; referrer?: unknown };
+    if ((answer !== "Online" && answer !== "Offline") || (referrer !== undefined && typeof referrer !== "string")) {
+      return send(res, 400, '{"message":"answer must be Online or Offline; referrer a string"}', "application/json");
+    }
+    if (referrer === undefined) this.presence.answer = answer;
+    else this.presence.byReferrer.set(referrer, answer);
+    send(res, 200, JSON.stringify({ answer, referrer: referrer ?? null }), "application/json");
+  }
+
   async #routing(path: string, req: IncomingMessage, raw: string, res: ServerResponse) {
     const match = ROUTING_PATH.exec(path);
     if (!match) return send(res, 404, "", "text/plain");
@@ -243,6 +264,7 @@ export class CmSimulator {
       },
       body: undefined,
       problems: [],
+      kind: "other",
       status: 200,
     };
     this.routing.calls.push(call);
@@ -256,7 +278,8 @@ export class CmSimulator {
       return answer(call, res, 404, "", "text/plain");
     }
     call.body = tryJson(raw);
-    call.problems.push(...mutationProblems(req.headers["content-type"], call.body, chatId));
+    call.problems.push(...mutationProblems(req.headers["content-type"], call.body, chatId, this.options.adapters));
+    call.kind = mutationKind(call.body, this.options.adapters);
     if (call.problems.length > 0) {
       return answer(call, res, 400, JSON.stringify({ message: call.problems.join("; ") }), "application/json");
     }
@@ -278,7 +301,12 @@ export class CmSimulator {
 }
 
 /** What CM's routing control would object to in a mutation request (cm-interfaces §2.2). */
-export function mutationProblems(contentType: string | undefined, body: unknown, pathChatId: string): string[] {
+export function mutationProblems(
+  contentType: string | undefined,
+  body: unknown,
+  pathChatId: string,
+  adapters?: SimulatorOptions["adapters"],
+): string[] {
   const problems: string[] = [];
   if (!contentType?.toLowerCase().startsWith("application/json"))
     problems.push("Content-Type must be application/json");
@@ -295,8 +323,15 @@ export function mutationProblems(contentType: string | undefined, body: unknown,
       if (mutation?.operator !== "And" && mutation?.operator !== "Or") problems.push(`Mutations[${i}].operator`);
       for (const id of ["sourceAdapterId", "targetAdapterId"]) {
         if (mutation?.[id] !== undefined && typeof mutation[id] !== "string") problems.push(`Mutations[${i}].${id}`);
+        else if (adapters && mutation?.[id] !== undefined && !Object.values(adapters).includes(mutation[id] as string))
+          problems.push(`Mutations[${i}].${id} is not an adapter of the ruleset`);
       }
     });
+  }
+  if (Array.isArray(Mutations)) {
+    const links = Mutations.map((m: Record<string, unknown>) => `${m?.sourceAdapterId}→${m?.targetAdapterId}`);
+    const contradicted = links.filter((link, i) => links.indexOf(link) !== i);
+    if (contradicted.length > 0) problems.push(`the same link is mutated twice: ${contradicted.join(", ")}`);
   }
   if (Context !== undefined) {
     if (typeof Context !== "object" || Context === null || Array.isArray(Context))
@@ -304,6 +339,22 @@ export function mutationProblems(contentType: string | undefined, body: unknown,
     else if (Object.values(Context).some((v) => typeof v !== "string")) problems.push("Context values must be strings");
   }
   return problems;
+}
+
+/**
+ * A hand-over cuts the link to the bot and opens the one to the agent; a hand-back is the reverse.
+ * Without the ruleset's adapter ids the order tells them apart (the bot's link comes first in both).
+ */
+export function mutationKind(body: unknown, adapters?: SimulatorOptions["adapters"]): MutationKind {
+  const mutations = (body as { Mutations?: unknown } | undefined)?.Mutations;
+  if (!Array.isArray(mutations) || mutations.length !== 2) return "other";
+  const [first, second] = mutations as Record<string, unknown>[];
+  const bot = adapters?.bot ?? first?.targetAdapterId;
+  const agent = adapters?.agent ?? second?.targetAdapterId;
+  const action = (target: unknown) => mutations.find((m) => m?.targetAdapterId === target)?.action;
+  if (action(bot) === "Disable" && action(agent) === "Enable") return "handover";
+  if (action(bot) === "Enable" && action(agent) === "Disable") return "handback";
+  return "other";
 }
 
 async function applyFault(fault: Fault | undefined, res: ServerResponse, call: { status: number }): Promise<boolean> {

@@ -5,8 +5,9 @@ import { LOCAL_INFO_PATH, type LocalInfo } from "./gateway";
 import { loadLocalEnv, localBaseUrl } from "./local-defaults";
 
 /**
- * `npm run demo`: one conversation against a running `npm start`, the calls CAIC and the
- * Conversational Router would make, each printed with its answer; exits non-zero on any surprise.
+ * `npm run demo`: against a running `npm start`, the calls CAIC, the Conversational Router and an
+ * agent's tooling would make, each printed with its answer; exits non-zero on any surprise. One
+ * conversation handed over and back, then one while the simulated agents are offline.
  */
 
 const env = (() => {
@@ -21,6 +22,9 @@ const env = (() => {
 const baseUrl = (env.BASE_URL || localBaseUrl(env.PORT)).replace(/\/+$/, "");
 const key = env.HANDOVER_WEBHOOK_KEY;
 const chatId = randomUUID();
+/** The second conversation: a shop whose agents are all offline. */
+const offlineChatId = randomUUID();
+const AFTER_HOURS = "https://shop.example/after-hours";
 
 interface Answer {
   status: number;
@@ -108,33 +112,134 @@ async function conversation() {
   const status = await call("The chat's status", "GET", `/chats/${chatId}`);
   check(status, status.json?.status === "handed_over", 'status "handed_over"');
 
-  await simulatedCm();
+  const back = await call(
+    "The agent is done: their tooling hands the chat back to the bot",
+    "POST",
+    `/chats/${chatId}/handback`,
+  );
+  check(back, back.json?.handback === "requested", 'handback "requested"');
+  const again = await call("The same hand-back again", "POST", `/chats/${chatId}/handback`);
+  check(again, again.json?.handback === "requested", 'the same "requested", and nothing sent twice');
+  const backStatus = await call("The chat's status", "GET", `/chats/${chatId}`);
+  check(backStatus, backStatus.json?.status === "handed_back", 'status "handed_back"');
 }
 
-async function simulatedCm() {
-  const info = await fetch(`${baseUrl}${LOCAL_INFO_PATH}`);
-  const inspectUrl = info.ok ? ((await info.json()) as LocalInfo).simulator.inspectUrl : undefined;
+/** A second conversation while nobody is online: the bot knows the visitor, who leaves a question. */
+async function nobodyOnline(info: LocalInfo | undefined) {
+  const control = info?.simulator.presenceControlUrl;
+  if (!control) {
+    console.log("\nCM is not simulated here: the conversation while nobody is online is left out.");
+    return;
+  }
+  const id = offlineChatId;
+  console.log(`\nA second conversation ${id}, while nobody is online`);
+  const offline = await fetch(control, {
+    method: "PUT",
+    body: JSON.stringify({ answer: "Offline", referrer: AFTER_HOURS }),
+  });
+  if (!offline.ok) throw new UnexpectedAnswerError("the simulated presence did not switch to Offline");
+  console.log(`   (the simulated MSC presence now answers Offline for ${AFTER_HOURS})`);
+
+  const event = await call(
+    "The handover dialog starts with what the bot knows (logged-in visitor)",
+    "POST",
+    "/caic/events",
+    {
+      chatId: id,
+      email: "jane.doe@example.com",
+      name: "Jane van der Berg",
+    },
+  );
+  check(event, event.json?.complete === true && event.json.missing.length === 0, "nothing missing: no Capture Input");
+
+  const availability = await call(
+    "Are agents available?",
+    "GET",
+    `/availability?chatId=${id}&referrer=${encodeURIComponent(AFTER_HOURS)}`,
+  );
+  check(availability, availability.json?.agentStatus === "offline", 'agentStatus "offline"');
+
+  if (info?.offlineHandover !== "message") {
+    const refused = await call("The handover", "POST", "/handover", { chatId: id });
+    check(refused, refused.json?.reason === "agents-offline", 'failed "agents-offline"');
+    console.log(
+      "   OFFLINE_HANDOVER is off: start `OFFLINE_HANDOVER=message npm start` to see the visitor leave a message instead.",
+    );
+    return;
+  }
+  const question = await call("The visitor's question (leave a message)", "POST", "/intake/message", {
+    chatId: id,
+    value: "Where is my order 4711? It was due on Monday.",
+  });
+  check(question, question.json?.valid === true, "valid true");
+  const handover = await call("The handover, as a message", "POST", "/handover", { chatId: id });
+  check(
+    handover,
+    handover.json?.handover === "requested" && handover.json.mode === "message",
+    'requested, mode "message"',
+  );
+  console.log(
+    '   the bot says: "Thank you. Nobody is online right now: a colleague will answer your question by e-mail."',
+  );
+  const status = await call("The chat's status", "GET", `/chats/${id}`);
+  check(
+    status,
+    status.json?.mode === "message" && typeof status.json.waitingSeconds === "number",
+    "mode message, waitingSeconds",
+  );
+}
+
+async function simulatedCm(inspectUrl: string | undefined, offlineHandover: LocalInfo["offlineHandover"]) {
   if (!inspectUrl) {
     console.log("\nCM is not simulated here: nothing to inspect.");
     return;
   }
   const received = (await (await fetch(inspectUrl)).json()) as ReturnType<CmSimulator["received"]>;
-  const mutations = received.mutationRequests.filter((call) => call.chatId === chatId);
-  const accepted = mutations.filter((call) => call.status < 300 && call.problems.length === 0);
+  const accepted = (id: string) =>
+    received.mutationRequests.filter((call) => call.chatId === id && call.status < 300 && call.problems.length === 0);
+  const sent = (id: string) => received.mutationRequests.filter((call) => call.chatId === id);
   const forwarded = received.webConversationsHandovers.filter((call) => call.body.includes(chatId));
-  console.log(`\nWhat the simulated CM received for this chat (all of it: ${inspectUrl})`);
-  console.log(`   routing mutation requests: ${mutations.length}, accepted: ${accepted.length}`);
-  if (accepted[0]) console.log(indent(JSON.stringify(accepted[0].body, null, 2)));
+  console.log(`\nWhat the simulated CM received (all of it: ${inspectUrl})`);
+  console.log(
+    `   first chat: routing mutation requests ${sent(chatId).length}, accepted: ${accepted(chatId)
+      .map((call) => call.kind)
+      .join(", ")}`,
+  );
+  const [handover, handback] = accepted(chatId);
+  if (handover) console.log(indent(JSON.stringify(handover.body, null, 2)));
+  if (handback) console.log(`   the hand-back:\n${indent(JSON.stringify(handback.body, null, 2))}`);
   console.log(`   handover notifications forwarded to Web Conversations: ${forwarded.length}`);
-  if (accepted.length !== 1 || mutations.length !== 1)
-    throw new UnexpectedAnswerError("expected exactly one accepted mutation request");
+  if (
+    sent(chatId).length !== 2 ||
+    accepted(chatId)
+      .map((call) => call.kind)
+      .join() !== "handover,handback"
+  )
+    throw new UnexpectedAnswerError("expected exactly one accepted hand-over and one accepted hand-back");
   if (forwarded.length !== 1) throw new UnexpectedAnswerError("expected the notification forwarded once");
+
+  const message = accepted(offlineChatId);
+  console.log(
+    `   second chat (nobody online): routing mutation requests ${sent(offlineChatId).length}, accepted: ${message.length}`,
+  );
+  if (message[0]) console.log(indent(JSON.stringify((message[0].body as { Context: unknown }).Context, null, 2)));
+  const expected = offlineHandover === "message" ? 1 : 0;
+  if (sent(offlineChatId).length !== expected || message.length !== expected)
+    throw new UnexpectedAnswerError(`expected ${expected} accepted mutation request for the second chat`);
+}
+
+async function localInfo(): Promise<LocalInfo | undefined> {
+  const info = await fetch(`${baseUrl}${LOCAL_INFO_PATH}`);
+  return info.ok ? ((await info.json()) as LocalInfo) : undefined;
 }
 
 const indent = (text: string) => text.replace(/^/gm, "     ");
 
 try {
   await conversation();
+  const info = await localInfo();
+  await nobodyOnline(info);
+  await simulatedCm(info?.simulator.inspectUrl, info?.offlineHandover);
   console.log("\nDemo finished: every step answered as expected.");
 } catch (error) {
   if (error instanceof UnexpectedAnswerError) console.error(`\n   ✗ ${error.message}`);

@@ -11,7 +11,9 @@ export const LOCAL_INFO_PATH = "/__local/info";
 
 /** What `npm start` tells the demo about itself; not an AWS route. */
 export interface LocalInfo {
-  simulator: { inspectUrl?: string };
+  simulator: { inspectUrl?: string; presenceControlUrl?: string };
+  /** OFFLINE_HANDOVER npm start runs with: the demo shows the path it takes while nobody is online. */
+  offlineHandover?: "off" | "message";
 }
 
 export interface GatewayOptions {

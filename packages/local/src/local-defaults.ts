@@ -53,6 +53,11 @@ export const SIMULATED_CM = {
   presenceApiKey: LOCAL_DEFAULTS.MSC_PRESENCE_API_KEY,
   productToken: LOCAL_DEFAULTS.CM_PRODUCT_TOKEN,
   technicalLinkId: LOCAL_DEFAULTS.CM_TECHNICAL_LINK_ID,
+  adapters: {
+    client: LOCAL_DEFAULTS.ROUTER_CLIENT_ADAPTER_ID,
+    bot: LOCAL_DEFAULTS.ROUTER_BOT_ADAPTER_ID,
+    agent: LOCAL_DEFAULTS.ROUTER_AGENT_ADAPTER_ID,
+  },
 } as const;
 
 export interface HandlerTargets {

@@ -61,7 +61,17 @@ async function start() {
 
   const handlers = await loadHandlers();
   const inspectUrl = simulator?.inspectUrl;
-  const gateway = await startGateway({ handlers, port: gatewayPort, localInfo: { simulator: { inspectUrl } } });
+  const gateway = await startGateway({
+    handlers,
+    port: gatewayPort,
+    localInfo: {
+      simulator: {
+        inspectUrl,
+        presenceControlUrl: simulated.includes("PRESENCE_API_URL") ? simulator?.presenceControlUrl : undefined,
+      },
+      offlineHandover: config.OFFLINE_HANDOVER,
+    },
+  });
   running.push({ stop: gateway.close });
   const rateLimited = simulator?.presence.rateLimited ?? false;
   console.log(banner(gateway, config, dynamoDb.description, simulated, inspectUrl, rateLimited));
@@ -91,6 +101,11 @@ async function startSimulator(config: Config, rateLimited: boolean) {
     productToken: config.CM_PRODUCT_TOKEN!,
     technicalLinkId: config.CM_TECHNICAL_LINK_ID,
     rateLimited,
+    adapters: {
+      client: config.ROUTER_CLIENT_ADAPTER_ID,
+      bot: config.ROUTER_BOT_ADAPTER_ID,
+      agent: config.ROUTER_AGENT_ADAPTER_ID,
+    },
   });
   running.push(simulator);
   return simulator.start();
@@ -118,6 +133,10 @@ function banner(
     line("Header to add", `X-Handover-Key: ${key}  (URLs with ?key= carry it already)`),
     line("Local key (HANDOVER_WEBHOOK_KEY)", key),
     line("DynamoDB", `${dynamoDb}, table ${config.TABLE_NAME}`),
+    line(
+      "OFFLINE_HANDOVER",
+      `${config.OFFLINE_HANDOVER}  (message: a visitor may leave a message while nobody is online)`,
+    ),
     ...CM_URLS.map((name) =>
       line(name, `${(simulated.includes(name) ? "simulated" : "configured").padEnd(12)}${process.env[name]}`),
     ),

@@ -19,6 +19,7 @@ const bodyFor = (path: string) =>
     "/availability": { chatId: CHAT, url: "https://shop.example" },
     "/intake/email": { chatId: CHAT, value: email },
     "/intake/name": { chatId: CHAT, value: name },
+    "/intake/message": { chatId: CHAT, value: `Question from ${name}` },
     "/handover": { chatId: CHAT },
     "/router/handover": { chatId: CHAT },
     "/router/events": { chat: { id: CHAT }, conversationEvents: [{ $type: "RouterSessionEnded" }] },

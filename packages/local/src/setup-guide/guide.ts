@@ -89,6 +89,7 @@ export function buildGuide(target: Target): Guide {
     );
   }
   const route = (output: string) => routeStep(target, output);
+  const leaveMessage = target.offlineHandover === "message";
   const keyText = target.key ?? `${KEY_PLACEHOLDER} (${target.keySource})`;
 
   return numberGuide({
@@ -163,21 +164,39 @@ export function buildGuide(target: Target): Guide {
           logicalStep(
             "agents-available",
             "Agents available?",
-            [
-              ["agentStatus equals online", continueTo("capture-email")],
-              [
-                "availabilityReason equals closed",
-                output(`We are closed now and open again on ${variable("opensAtText")}.`),
-              ],
-              [
-                "Fallback (offline, or the API Callout failed)",
-                output("No agent is available right now. Please try again later."),
-              ],
-            ],
+            leaveMessage
+              ? [
+                  ["agentStatus equals online", continueTo("capture-email")],
+                  ["availabilityReason equals closed", `${continueTo("capture-question")} (leave a message)`],
+                  [
+                    "availabilityReason equals presence",
+                    `${continueTo("capture-question")} (nobody online: leave a message)`,
+                  ],
+                  [
+                    "Fallback (presence failed or the API Callout failed)",
+                    `${continueTo("capture-email")} (a presence fault never blocks a handover)`,
+                  ],
+                ]
+              : [
+                  ["agentStatus equals online", continueTo("capture-email")],
+                  [
+                    "availabilityReason equals closed",
+                    output(`We are closed now and open again on ${variable("opensAtText")}.`),
+                  ],
+                  [
+                    "Fallback (offline, or the API Callout failed)",
+                    output("No agent is available right now. Please try again later."),
+                  ],
+                ],
             [
               "CM.com guide, step 2.",
               "`opensAt` is ISO 8601 in the desk's own time zone, e.g. 2026-12-28T09:00:00+01:00: its date and time read as the desk's clock.",
               '`opensAtText` is that moment written for the visitor\'s culture, in the desk\'s time zone: "Monday, December 28 at 9:00 AM", "maandag 28 december om 09:00".',
+              ...(leaveMessage
+                ? [
+                    `OFFLINE_HANDOVER is message: while nobody is online the visitor leaves a question (section ${ref("question")}).`,
+                  ]
+                : []),
             ],
           ),
           ...intakeSteps(target, {
@@ -197,7 +216,23 @@ export function buildGuide(target: Target): Guide {
           }),
           route("HandoverUrl"),
           logicalStep("handed-over", "Handed over?", [
+            ...(leaveMessage
+              ? [
+                  [
+                    "handoverMode equals message",
+                    output("Thank you. Nobody is online right now: a colleague will answer your question by e-mail."),
+                  ] as [string, string],
+                ]
+              : []),
             ["handoverResult equals requested", output("One moment, I am connecting you to a colleague.")],
+            ...(leaveMessage
+              ? []
+              : [
+                  [
+                    "handoverReason equals agents-offline",
+                    output("No agent is available right now. Please try again later."),
+                  ] as [string, string],
+                ]),
             [
               "Fallback (failed, or the API Callout failed)",
               output("Sorry, I could not connect you. Please try again in a moment."),
@@ -275,7 +310,81 @@ export function buildGuide(target: Target): Guide {
         id: "operators",
         title: "Operators",
         intro: ["Not entered in CM.com: for people and pages that look after chats."],
-        steps: [route("ChatStatusUrl"), route("ChatEraseUrl")],
+        steps: [route("ChatStatusUrl"), route("ChatEraseUrl"), route("ChatHandbackUrl")],
+      },
+      {
+        id: "question",
+        title: "Conversational AI Cloud: the visitor's question (leave a message while nobody is online)",
+        intro: leaveMessage
+          ? [
+              `OFFLINE_HANDOVER is message: while nobody is online (or the desk is closed) step ${ref("agents-available")} leads here, and the handover goes through as a message an agent answers by e-mail.`,
+              "It relies on Mobile Service Cloud routing non-instant conversations to Offline agents, or to the web store's owner when everyone is Away: check that on your stage.",
+            ]
+          : [
+              `OFFLINE_HANDOVER is off: while the chat's last availability was offline, step ${ref("HandoverUrl")} answers \`agents-offline\`. To let visitors leave a message instead, set OFFLINE_HANDOVER=message (${target.setParameter("OFFLINE_HANDOVER")}) and print this guide again.`,
+              "These nodes also let a visitor leave a question for a live agent: it travels in the handover's Context.",
+            ],
+        steps: intakeSteps(target, {
+          output: "IntakeMessageUrl",
+          field: "question",
+          title: "Question",
+          question: "Nobody is online right now. What is your question? A colleague will answer by e-mail.",
+          next: "capture-email",
+        }),
+      },
+      {
+        id: "known-values",
+        title: "Conversational AI Cloud: skip what the bot already knows (optional)",
+        intro: [
+          `When the bot already has a visitor's e-mail address or name (conversation variables of a logged-in visitor), pass them to step ${ref("CaicEventUrl")} and ask only for what is missing.`,
+          "A known value gets the same checks as the Capture Input; one that fails them is not stored, and the visitor is asked.",
+        ],
+        steps: [
+          {
+            id: "known-values-event",
+            title: `API Callout "Start handover" (${ref("CaicEventUrl")}) with known values`,
+            settings: [
+              set(
+                "Body",
+                code(
+                  JSON.stringify({
+                    chatId: variable("chatId"),
+                    email: variable("customerEmail"),
+                    name: variable("customerName"),
+                  }),
+                ),
+              ),
+            ],
+            notes: [
+              "`customerEmail` and `customerName` stand for your bot's own conversation variables. Empty, `null` or unreplaced variables count as not known.",
+              `Every intake API Callout (${ref("IntakeEmailUrl")}, ${ref("IntakeNameUrl")}, ${ref("IntakeMessageUrl")}) accepts known values for the other fields the same way, in its URL's query.`,
+            ],
+          },
+          logicalStep(
+            "known-already",
+            "Known already?",
+            [
+              ["emailKnown equals true and nameKnown equals true", continueTo("HandoverUrl")],
+              ["emailKnown equals true", continueTo("capture-name")],
+              ["Fallback", continueTo("capture-email")],
+            ],
+            [
+              `Between ${ref("agents-available")} and ${ref("capture-email")}: let ${ref("agents-available")}'s branch to ${ref("capture-email")} lead here instead.`,
+              "If a Logical Step cannot combine two conditions, test nameKnown in a second Logical Step after the first.",
+            ],
+          ),
+          logicalStep(
+            "name-known",
+            "Name known?",
+            [
+              ["nameKnown equals true", continueTo("HandoverUrl")],
+              ["Fallback", continueTo("capture-name")],
+            ],
+            [
+              `Between ${ref("email-accepted")} and ${ref("capture-name")}: let its branch to ${ref("capture-name")} lead here instead.`,
+            ],
+          ),
+        ],
       },
     ],
   });

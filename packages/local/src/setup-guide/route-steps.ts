@@ -33,10 +33,11 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   CaicEventUrl: {
     title: 'API Callout "Start handover"',
     body: { chatId: CHAT_ID },
-    responses: { status: "handoverStatus" },
+    responses: { status: "handoverStatus", emailKnown: "emailKnown", nameKnown: "nameKnown" },
     notes: [
       "`chatId` is the conversation variable CAIC sets when a Conversational Router session exists.",
       `\`status\` is \`started\`, or the status of a handover already under way or done (${HANDOVER_ACTIVE.map((status) => `\`${status}\``).join(", ")}): the Logical Step after it branches on it.`,
+      `\`emailKnown\` / \`nameKnown\` are true when the chat already has a valid value (given earlier, or passed as a known value: section ${ref("known-values")}); \`missing\` lists what is still needed.`,
     ],
   },
   AvailabilityUrl: {
@@ -82,10 +83,20 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   HandoverUrl: {
     title: 'API Callout "Hand over" (CM.com guide, step 4)',
     body: { chatId: CHAT_ID },
-    responses: { handover: "handoverResult", reason: "handoverReason" },
+    responses: { handover: "handoverResult", reason: "handoverReason", mode: "handoverMode" },
     notes: [
       "Replaces the guide's call to the routing mutation request: this backend sends it, once per chat, with the product token it keeps.",
-      "`handover` is `requested` or `failed`; `reason` is `intake-incomplete`, `routing-rejected` or `routing-unavailable`. Calling again retries a failed handover.",
+      "`handover` is `requested` or `failed`; `reason` is `intake-incomplete`, `routing-rejected`, `routing-unavailable` or `agents-offline` (the chat's last availability was offline and OFFLINE_HANDOVER is off). Calling again retries a failed handover.",
+      "`mode` is `message` when the chat was handed over as a message while nobody was online (OFFLINE_HANDOVER=message); absent for a live handover.",
+    ],
+  },
+  IntakeMessageUrl: {
+    title: 'API Callout "Check question"',
+    query: { chatId: CHAT_ID, culture: CULTURE },
+    textBody: variable("question"),
+    responses: { valid: "questionValid", message: "questionMessage", exhausted: "questionExhausted" },
+    notes: [
+      "1–2000 characters of free text; line breaks are kept. Same body form and answers as the e-mail check. The question goes to the agent in the handover's Context (`message`); it is personal data: masked in the chat's status, erased with the rest.",
     ],
   },
   RouterHandoverEndpointUrl: {
@@ -109,6 +120,13 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   ChatEraseUrl: {
     title: "Erase a chat's personal data (privacy requests)",
     notes: ['Replace {chatId} in the URL. Answers {"erased":true}.'],
+  },
+  ChatHandbackUrl: {
+    title: "Hand a chat back to the bot (operators, agent-side tooling)",
+    notes: [
+      'Replace {chatId} in the URL. Sends the reverse routing mutation (Web Conversations → bot enabled, → agent desk disabled) once; answers {"handback":"requested"}, or {"handback":"failed","reason"}: `not-handed-over` (with the chat\'s `status`), `routing-rejected`, `routing-unavailable` or `in-progress`.',
+      "The chat's status becomes `handed_back`; a later handover of the same chat works again.",
+    ],
   },
 };
 

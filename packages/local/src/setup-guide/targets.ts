@@ -1,3 +1,4 @@
+import type { OfflineHandover } from "@caic-handover/core/config";
 import { ROUTES, type RouteSpec } from "@caic-handover/functions/routes";
 import { LOCAL_DEFAULTS, localBaseUrl } from "../local-defaults";
 import { SetupGuideError } from "./document";
@@ -18,6 +19,8 @@ export interface Target {
   keySource: string;
   /** How a deploy parameter such as WEB_CONVERSATIONS_HANDOVER_URL is set for this target. */
   setParameter: (name: string) => string;
+  /** OFFLINE_HANDOVER of the target: with `message` the dialog gets its leave-a-message branch. */
+  offlineHandover: OfflineHandover;
   /** How a secret such as CM_PRODUCT_TOKEN is set for this target. */
   setSecret: (name: string) => string;
   /** Why CM.com cannot call these URLs and what to do instead, when they point at this machine. */
@@ -46,6 +49,13 @@ export const unreachableFromCm = (base: string) =>
   `CM.com's cloud cannot call ${base}: these URLs work from this machine only. To wire CAIC and the Router, use a deployed stage (\`npm run setup-guide -- --stage <stage>\`), or expose the port through a tunnel of your choice and print the guide for it (\`npm run setup-guide -- --local --api-url https://<your tunnel>\`).`;
 
 /** `npm start` on loopback: PORT, or --api-url; the key as `npm start` resolves it (shell, `.env`, default). */
+/** OFFLINE_HANDOVER as the stage's output or the environment gives it; unset is `off`, as in the config. */
+function offlineHandover(value: string | undefined, source: string): OfflineHandover {
+  if (value === undefined || value === "") return "off";
+  if (value === "off" || value === "message") return value;
+  throw new SetupGuideError(`${source} OFFLINE_HANDOVER is off or message, not ${value}`);
+}
+
 export function localTarget(options: GuideOptions, env: Record<string, string | undefined>): Target {
   const base = options.apiUrl ?? localBaseUrl(env.PORT || LOCAL_DEFAULTS.PORT);
   const key = env.HANDOVER_WEBHOOK_KEY || LOCAL_DEFAULTS.HANDOVER_WEBHOOK_KEY;
@@ -56,6 +66,7 @@ export function localTarget(options: GuideOptions, env: Record<string, string | 
     key: options.showKey ? key : undefined,
     keySource: "HANDOVER_WEBHOOK_KEY from your shell or `.env`, else the local default; `npm start` prints it",
     setParameter: (name) => `\`${name}=…\` in \`.env\` (or the shell), then restart \`npm start\``,
+    offlineHandover: offlineHandover(env.OFFLINE_HANDOVER, "the environment's"),
     setSecret: (name) =>
       `\`${name}=…\` in \`.env\` (or the shell), then restart \`npm start\` (unset, it uses a made-up local value)`,
     unreachable: isLoopback(base) ? unreachableFromCm(base) : undefined,
@@ -75,6 +86,7 @@ export function deployedTarget(
   let urls: Record<string, string>;
   let dashboardUrl: string | undefined;
   let from: string;
+  let offline = offlineHandover(env.OFFLINE_HANDOVER, "the environment's");
   if (options.apiUrl) {
     urls = routeUrls(options.apiUrl);
     from = `--api-url ${options.apiUrl}`;
@@ -84,6 +96,8 @@ export function deployedTarget(
     stage = picked.stage;
     urls = Object.fromEntries(ROUTES.map((route) => [route.output, outputUrl(picked.outputs, route, file)]));
     dashboardUrl = picked.outputs.DashboardUrl;
+    // The stage says what it was deployed with; older stages have no such output.
+    if (picked.outputs.OfflineHandover) offline = offlineHandover(picked.outputs.OfflineHandover, `${file}'s`);
     from = file;
   }
   const anyUrl = Object.values(urls)[0]!;
@@ -100,6 +114,7 @@ export function deployedTarget(
     keySource: `the stage's HANDOVER_WEBHOOK_KEY secret: \`${secretCommand}\``,
     setParameter: (name) => `\`${name}=…\` in \`.env.${stage ?? "<stage>"}\`, then \`npx sst deploy ${stageFlag}\``,
     setSecret: (name) => `\`npx sst secrets set ${name} '<value>' ${stageFlag}\``,
+    offlineHandover: offline,
     unreachable: isLoopback(anyUrl) ? unreachableFromCm(new URL(anyUrl).origin) : undefined,
   };
 }

@@ -1,0 +1,3 @@
+import { intakeStep } from "./intake-step";
+
+export const handler = await intakeStep("message");
