@@ -10,13 +10,13 @@ const run = promisify(execFile);
 
 /**
  * The options SST 2.49.8 gives esbuild for an ESM function (node_modules/sst/runtime/handlers/node.js),
- * with `minify: true` as the stack sets it. Only `sharp` and `pg-native` are external: the AWS SDK is bundled.
+ * with `minify: true` and `keepNames: false` as the stack sets them (stacks/defaults.ts). Only `sharp` and `pg-native` are external: the AWS SDK is bundled.
  * SST writes a source map beside the bundle but does not ship it, so only the `.mjs` is measured.
  */
 export const SST_ESM_OPTIONS = {
   platform: "node",
   bundle: true,
-  keepNames: true,
+  keepNames: false,
   format: "esm",
   target: "esnext",
   mainFields: ["module", "main"],

@@ -138,7 +138,7 @@ describe("the functions", () => {
   });
 
   it.each(FUNCTION_NAMES)("%s is bundled as minified ESM", (fn) => {
-    expect(FUNCTION_DEFAULTS.nodejs).toEqual({ format: "esm", minify: true });
+    expect(FUNCTION_DEFAULTS.nodejs).toEqual({ format: "esm", minify: true, esbuild: { keepNames: false } });
     const code = bundle(fn);
     expect(code).toMatch(/^import /m);
     // Minified output is a few very long lines.

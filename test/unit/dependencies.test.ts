@@ -43,8 +43,13 @@ function packageOf(specifier: string): string | undefined {
 function importedPackages(dir: keyof typeof PACKAGES): Set<string> {
   const imported = new Set<string>();
   for (const file of PACKAGES[dir].flatMap(sourceFiles)) {
-    const { importedFiles } = ts.preProcessFile(readFileSync(join(PROJECT_ROOT, file), "utf8"), true, true);
-    for (const { fileName } of importedFiles) {
+    const text = readFileSync(join(PROJECT_ROOT, file), "utf8");
+    const { importedFiles } = ts.preProcessFile(text, true, true);
+    // A package located rather than imported (`createRequire(…).resolve(<name>)`) is used too.
+    const resolved = [...text.matchAll(/\.resolve\(\s*"([^"./][^"]*)"\s*\)/g)].map((match) => ({
+      fileName: match[1]!,
+    }));
+    for (const { fileName } of [...importedFiles, ...resolved]) {
       const name = packageOf(fileName);
       if (name) imported.add(name);
     }

@@ -2,6 +2,7 @@ import { chatView, maskMessage, waitingSeconds } from "@caic-handover/core/chat"
 import { requiredFor } from "@caic-handover/core/handover";
 import { MAX_MESSAGE_LENGTH, validateMessage } from "@caic-handover/core/intake-message";
 import { knownValues } from "@caic-handover/core/known-values";
+import { type VisitorMessage, visitorText } from "@caic-handover/core/messages";
 import { handbackMutation, handoverMutation } from "@caic-handover/core/routing";
 import { mutationKind, mutationProblems } from "@caic-handover/local/cm-simulator";
 import fc from "fast-check";
@@ -24,12 +25,16 @@ describe("the visitor's question", () => {
   });
 
   it("refuses empty, over-long and control-character text with a message the bot can show", () => {
-    expect(validateMessage(" \n\t ")).toEqual({ ok: false, message: "Please type your question." });
+    const en = { language: "en", locale: "en" } as const;
+    const empty = validateMessage(" \n\t ");
+    expect(empty).toEqual({ ok: false, key: "message.empty" });
+    expect(visitorText(empty as VisitorMessage, en)).toBe("Please type your question.");
     expect(validateMessage("😀".repeat(MAX_MESSAGE_LENGTH))).toMatchObject({ ok: true });
-    expect(validateMessage("😀".repeat(MAX_MESSAGE_LENGTH + 1))).toEqual({
-      ok: false,
-      message: "Your question is 2001 characters long. Please shorten it to at most 2000.",
-    });
+    const long = validateMessage("😀".repeat(MAX_MESSAGE_LENGTH + 1));
+    expect(long).toEqual({ ok: false, key: "message.too-long", params: { length: 2001, max: 2000 } });
+    expect(visitorText(long as VisitorMessage, en)).toBe(
+      "Your question is 2,001 characters long. Please shorten it to at most 2,000.",
+    );
     for (const control of ["\u0000", "\u001b[2J", "\u007f", "\u0085"]) {
       expect(validateMessage(`Hello ${control} there`), JSON.stringify(control)).toMatchObject({ ok: false });
     }

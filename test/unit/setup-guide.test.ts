@@ -94,9 +94,9 @@ const EXPECTED: Record<
   },
   IntakeMessageUrl: {
     method: "POST",
-    url: `${PROD}/intake/message`,
+    url: `${PROD}/intake/message?chatId={{chatId}}&culture={{culture}}`,
     key: "header",
-    body: { chatId: "{{chatId}}", message: "{{question}}" },
+    textBody: "{{question}}",
     responses: { valid: "questionValid", message: "questionMessage", exhausted: "questionExhausted" },
   },
   HandoverUrl: {
