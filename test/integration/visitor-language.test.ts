@@ -15,7 +15,7 @@ const MONTHS = {
   en: "January February March April May June July August September October November December".split(" "),
 };
 
-const NOT_AN_ADDRESS = "jane.example.com";
+const NOT_AN_ADDRESS = "jane..doe@example.com";
 const SAYS_NOT_AN_ADDRESS = {
   en: "That doesn't look like an e-mail address. Please check it and try again.",
   nl: "Dat lijkt geen e-mailadres. Controleer het en probeer het opnieuw.",

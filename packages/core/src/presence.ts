@@ -279,7 +279,8 @@ export class PresenceClient {
       const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
       asked = { fault: timedOut ? "presence-timeout" : "presence-error" };
     }
-    this.#options.log?.warn("presence gave no answer", { ...asked, channel });
+    // The channel may be a caller's text: the availability answer logs it, sanitised.
+    this.#options.log?.warn("presence gave no answer", asked);
     return asked;
   }
 }

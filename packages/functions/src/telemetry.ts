@@ -23,6 +23,8 @@ export const LOGGED_ATTRIBUTES: ReadonlySet<string> = new Set([
   "ok",
   "found",
   "agentStatus",
+  "fault",
+  "retryAfterMs",
   "channel",
   "unknownTypes",
   "error",
