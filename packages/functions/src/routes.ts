@@ -26,7 +26,7 @@ export interface FunctionSpec {
   dynamodb: readonly DynamoDbAction[];
   /** Lambda timeout, above the function's own budget and inside API Gateway's 30 s (docs/design.md#timing). */
   timeoutSeconds: number;
-  /** The function's own budget, as documented in the README. */
+  /** The function's own budget, as documented in docs/reliability.md. */
   budget: string;
 }
 
