@@ -67,6 +67,10 @@ beforeAll(async () => {
     {
       ...REQUIRED_PARAMETERS,
       CM_TECHNICAL_LINK_ID: SIMULATED_CM.technicalLinkId,
+      // The simulated CM refuses mutations naming adapters outside its ruleset, as CM would.
+      ROUTER_CLIENT_ADAPTER_ID: SIMULATED_CM.adapters.client,
+      ROUTER_BOT_ADAPTER_ID: SIMULATED_CM.adapters.bot,
+      ROUTER_AGENT_ADAPTER_ID: SIMULATED_CM.adapters.agent,
       PRESENCE_API_URL: front.url + new URL(cm.presenceUrl).pathname,
       ROUTING_API_URL: front.url + new URL(cm.routingUrl).pathname,
       WEB_CONVERSATIONS_HANDOVER_URL: front.url + new URL(cm.webConversationsUrl).pathname,
@@ -218,9 +222,10 @@ describe("a deployed stage with its three secrets in SSM", () => {
       expect(answer.status, `${fn} ${JSON.stringify(answer.json)}`).toBe(200);
       return answer.json;
     };
-    expect(await ok("caic-event", { method: "POST", url: "/caic/events", body: { chatId } })).toEqual({
+    expect(await ok("caic-event", { method: "POST", url: "/caic/events", body: { chatId } })).toMatchObject({
       chatId,
       status: "started",
+      missing: ["email", "name"],
     });
     expect(await ok("availability", { method: "GET", url: `/availability?chatId=${chatId}` })).toMatchObject({
       agentStatus: "online",
@@ -236,6 +241,13 @@ describe("a deployed stage with its three secrets in SSM", () => {
     expect(
       await ok("intake-name", { method: "POST", url: "/intake/name", body: { chatId, value: "Jane Doe" } }),
     ).toMatchObject({ valid: true, complete: true });
+    expect(
+      await ok("intake-message", {
+        method: "POST",
+        url: "/intake/message",
+        body: { chatId, value: "Where is my order?" },
+      }),
+    ).toMatchObject({ valid: true, complete: true });
     expect(await ok("handover", { method: "POST", url: "/handover", body: { chatId } })).toEqual({
       handover: "requested",
     });
@@ -246,6 +258,9 @@ describe("a deployed stage with its three secrets in SSM", () => {
     expect(await ok("chat-status", { method: "GET", url: `/chats/${chatId}` })).toMatchObject({
       status: "handed_over",
       email: "j***@example.com",
+    });
+    expect(await ok("handback", { method: "POST", url: `/chats/${chatId}/handback` })).toEqual({
+      handback: "requested",
     });
     expect(
       await ok("router-events", {
@@ -258,9 +273,9 @@ describe("a deployed stage with its three secrets in SSM", () => {
     expect(await ok("chat-erase", { method: "DELETE", url: `/chats/${chatId}` })).toMatchObject({ erased: true });
 
     const mutations = cm.routing.calls.filter((c) => c.chatId === chatId);
-    expect(mutations).toHaveLength(1);
-    expect(mutations[0]!.problems).toEqual([]);
-    expect(cm.acceptedMutations.filter((c) => c.chatId === chatId)).toHaveLength(1);
+    expect(mutations.map((c) => c.kind)).toEqual(["handover", "handback"]);
+    for (const mutation of mutations) expect(mutation.problems).toEqual([]);
+    expect(cm.acceptedMutations.filter((c) => c.chatId === chatId)).toHaveLength(2);
     expect(cm.presence.calls.length).toBeGreaterThan(0);
     expect(cm.webConversations.calls.map((c) => c.body)).toContain(notification);
     // One signed GetParameters per cold start, none refused.

@@ -152,7 +152,10 @@ describe("OFFLINE_HANDOVER=message (a shop that only needs a name from live chat
   it("hands over live when presence failed, was never asked, or says Online again", async () => {
     const failed = newChatId();
     h.cm.presence.behaviour.next({ status: 500 });
-    expect((await h.call("GET", "/availability", { query: { chatId: failed } })).json.reason).toBe("presence-error");
+    // Presence failing: no answer, or the last real one served stale; neither blocks a live handover.
+    expect((await h.call("GET", "/availability", { query: { chatId: failed } })).json.reason).toMatch(
+      /^presence-(error|stale)$/,
+    );
     const neverAsked = newChatId();
     const againOnline = await offlineChat(h, {});
     await h.call("GET", "/availability", { query: { chatId: againOnline } });
@@ -219,7 +222,7 @@ describe("POST /intake/message", () => {
     ]);
     expect(answers.map((a) => a.message)).toEqual([
       "Please type your question.",
-      "Your question is 2001 characters long. Please shorten it to at most 2000.",
+      "Your question is 2,001 characters long. Please shorten it to at most 2,000.",
       "Please write your question without special control characters.",
     ]);
     expect((await h.item(chatId))!.message).toBe("The first question");
@@ -227,7 +230,8 @@ describe("POST /intake/message", () => {
 
   it("is a 400 for a malformed request, and changes nothing", async () => {
     const chatId = newChatId();
-    for (const body of [{ value: 12 }, {}, { value: "x".repeat(8001) }]) {
+    // An over-long answer is an invalid answer (counted, see above), not a malformed request.
+    for (const body of [{ value: 12 }, {}]) {
       const answer = await ask(chatId, body);
       expect(answer.status, JSON.stringify(body).slice(0, 40)).toBe(400);
       expect(answer.json.message).toMatch(/value|message/);
