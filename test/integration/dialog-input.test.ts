@@ -141,6 +141,26 @@ describe("an unset dialog variable is not given", () => {
   });
 });
 
+describe("an answer that is an unset dialog variable is no answer", () => {
+  it.each([
+    ["name", "null"],
+    ["name", "undefined"],
+    ["email", "{{email}}"],
+    ["message", "{{question}}"],
+    ["message", "null"],
+  ])("/intake/%s with %j: invalid and counted, nothing stored", async (field, answer) => {
+    const chatId = newChatId();
+    const reply = await h.call("POST", `/intake/${field}`, plainText(chatId, answer));
+    expect(reply.json).toMatchObject({ valid: false, field, attempts: 1 });
+    expect((await h.item(chatId))?.[field as "name"]).toBeUndefined();
+  });
+
+  it("a visitor called Null is still a name", async () => {
+    const chatId = newChatId();
+    expect((await h.call("POST", "/intake/name", plainText(chatId, "Null"))).json).toMatchObject({ valid: true });
+  });
+});
+
 describe("a UTF-8 byte order mark before the body is ignored on every route", () => {
   it("event, availability, intake, handover, status", async () => {
     const chatId = newChatId();

@@ -43,6 +43,18 @@ describe("e-mail as people type and paste it", () => {
     ["[jane.doe@example.com](mailto:jane.doe@example.com)", "a Markdown link"],
     ["<mailto:jane.doe@example.com|jane.doe@example.com>", "a Slack link"],
     [" \u00a0jane.doe@example.com\u3000", "no-break and ideographic spaces"],
+    ["„jane.doe@example.com“", "German quotation marks (a German iPhone)"],
+    ["»jane.doe@example.com«", "guillemets the German way round"],
+    ["jane.doe@example.com’", "a closing smart quote"],
+    ["jane.doe@example.com…", "an ellipsis (iOS turns ... into …)"],
+    ["jane.doe@example.com!", "an exclamation mark"],
+    ["jane.doe@example.com:", "a colon"],
+    ["jane.doe@example.com\u060c", "an Arabic comma"],
+    ["jane.doe@example.com\u061f", "an Arabic question mark"],
+    ["jane.doe@example.com\u3001", "an ideographic comma"],
+    ["jane.doe@example.com\u0964", "a Devanagari danda"],
+    ["jane.doe@example.com\u2014", "an em dash"],
+    ["jane.doe@example.com.\u201d", "a full stop and a closing quote"],
   ])("accepts %j (%s) as the address", (raw) => {
     expect(validateEmail(raw)).toEqual({ ok: true, value: "jane.doe@example.com" });
   });

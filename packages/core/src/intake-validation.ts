@@ -143,8 +143,25 @@ const WRAPPING_PAIRS: ReadonlyArray<[string, string]> = [
   ['"', '"'],
   ["'", "'"],
   ["\u201c", "\u201d"],
+  ["\u201e", "\u201c"],
+  ["\u201e", "\u201d"],
+  ["\u201a", "'"],
   ["\u00ab", "\u00bb"],
+  ["\u00bb", "\u00ab"],
 ];
+
+/**
+ * Sentence punctuation of any script after an address (`.` `,` `!` `…` `،` `、` `—` `’`): no domain ends
+ * in it. A closing quote whose opening half starts the text is left to the pairs above; `@` and closing
+ * brackets (a Markdown link) are never taken off.
+ */
+const TRAILING_PUNCTUATION = /^(.*?)(?:(?![@])[\p{Po}\p{Pd}\p{Pf}])+$/su;
+
+function trailingPunctuation(text: string): string | undefined {
+  if (WRAPPING_PAIRS.some(([open, close]) => text.startsWith(open) && text.endsWith(close))) return undefined;
+  const match = TRAILING_PUNCTUATION.exec(text);
+  return match ? match[1]!.trim() : undefined;
+}
 
 type Unwrapped = { address: string } | { problem: PlainKey };
 
@@ -154,9 +171,6 @@ type Unwrapped = { address: string } | { problem: PlainKey };
  * Slack link, surrounding brackets or quotes, and a full stop or comma after it.
  */
 function unwrapOnce(text: string): Unwrapped | undefined {
-  const trailing = /^(.*?)[.,;]+$/su.exec(text);
-  if (trailing) return { address: trailing[1]!.trim() };
-
   const markdown = /^\[[^\]]*\]\(([^()]*)\)$/su.exec(text);
   if (markdown) return { address: markdown[1]!.trim() };
 
@@ -173,6 +187,9 @@ function unwrapOnce(text: string): Unwrapped | undefined {
     if (address === "" || address.startsWith("?")) return { problem: "email.mailto-without-address" };
     return { address };
   }
+
+  const trailing = trailingPunctuation(text);
+  if (trailing !== undefined) return { address: trailing };
 
   const named = /^(.*?)<([^<>]*)>$/su.exec(text);
   if (named && named[1]!.trim() !== "") {

@@ -3,6 +3,7 @@ import { missingFields } from "./chat";
 import type { ChatStore } from "./chat-store";
 import type { IntakeField } from "./config";
 import type { Culture } from "./culture";
+import { isPlaceholder } from "./input";
 import { VALIDATORS, type Validation } from "./intake-validation";
 import type { KnownValues } from "./known-values";
 import { visitorText } from "./messages";
@@ -40,6 +41,8 @@ export interface IntakeDeps {
 }
 
 const NONE_KNOWN: KnownValues = { valid: {}, invalid: [] };
+/** What a dialog sends for a variable it never set; a visitor would not type these in lower case. */
+const UNSET_ANSWER = new Set(["null", "undefined"]);
 
 /**
  * One Capture Input step: a valid value is stored (latest wins), an invalid one only counted.
@@ -53,7 +56,9 @@ export function recordIntake(
   culture: Culture,
   known: KnownValues = NONE_KNOWN,
 ): Promise<IntakeAnswer> {
-  return recordValidation(deps, chatId, field, VALIDATORS[field](raw), culture, known);
+  // A dialog's unset variable (`null`, `undefined`, an unreplaced `{{question}}`) is no answer.
+  const answer = UNSET_ANSWER.has(raw.trim()) || isPlaceholder(raw) ? "" : raw;
+  return recordValidation(deps, chatId, field, VALIDATORS[field](answer), culture, known);
 }
 
 /**
