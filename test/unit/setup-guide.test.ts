@@ -405,6 +405,9 @@ describe("the order and content of CM.com's guide", () => {
   it("branches on agentStatus, on reason closed with opensAt, and re-prompts or stops on valid and exhausted", () => {
     expect(byId(guide, "agents-available").settings).toEqual([
       { label: "agentStatus equals online", value: "continue to 4.5" },
+      // A presence fault never blocks a handover (the backend hands over; so does the dialog).
+      { label: "availabilityReason equals presence-error", value: "continue to 4.5" },
+      { label: "availabilityReason equals presence-timeout", value: "continue to 4.5" },
       {
         label: "availabilityReason equals closed",
         value: 'Output: "We are closed now and open again on {{opensAtText}}." (end)',

@@ -179,6 +179,9 @@ export function buildGuide(target: Target): Guide {
                 ]
               : [
                   ["agentStatus equals online", continueTo("capture-email")],
+                  // Presence failing says nothing about agents: the handover is tried (it is never blocked by it).
+                  ["availabilityReason equals presence-error", continueTo("capture-email")],
+                  ["availabilityReason equals presence-timeout", continueTo("capture-email")],
                   [
                     "availabilityReason equals closed",
                     output(`We are closed now and open again on ${variable("opensAtText")}.`),
