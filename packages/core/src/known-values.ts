@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import type { IntakeField } from "./config";
+import { isUnset } from "./input";
 import { VALIDATORS } from "./intake-validation";
 
 /**
@@ -21,9 +22,6 @@ export interface KnownValues {
   invalid: IntakeField[];
 }
 
-/** An unset dialog variable: a word for "no value", or a placeholder left unreplaced in any common syntax. */
-const UNSET = /^(null|undefined|none|nil|n\/a)$|^(\{\{.*\}\}|\$\{.*\}|\{[^{}]*\}|%[^%\s]+%|\[\[.*\]\])$/is;
-
 /** Validates each known value with the same rules as its Capture Input step; `except` is the step's own field. */
 export function knownValues(input: KnownValuesInput, except?: IntakeField): KnownValues {
   const result: KnownValues = { valid: {}, invalid: [] };
@@ -34,7 +32,7 @@ export function knownValues(input: KnownValuesInput, except?: IntakeField): Know
       result.invalid.push(field);
       continue;
     }
-    if (raw.trim() === "" || UNSET.test(raw.trim())) continue;
+    if (isUnset(raw)) continue;
     const validation = VALIDATORS[field](raw);
     if (validation.ok) result.valid[field] = validation.value;
     else result.invalid.push(field);
