@@ -1,5 +1,5 @@
-import { domainToASCII, domainToUnicode } from "node:url";
 import type { IntakeField } from "./config";
+import { checkDomain } from "./email-domain";
 import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from "./intake-limits";
 import { validateMessage } from "./intake-message";
 import type { VisitorMessage } from "./messages";
@@ -23,22 +23,44 @@ const ZWNJ = "\u200c";
 const ZWJ = "\u200d";
 /** Mongolian vowel separator: a format character Mongolian spelling needs, like the joiners. */
 const MVS = "\u180e";
-const FORMAT = /\p{Cf}/u;
+/**
+ * Invisible characters: format characters (Unicode Cf: zero-width space, word joiner, soft hyphen,
+ * BOM, direction marks) and the other default-ignorable ones (Hangul fillers, combining grapheme
+ * joiner, variation selectors, Mongolian free variation selectors).
+ */
+const INVISIBLE = /[\p{Cf}\p{DI}]/u;
+/** Joiners a script spells with (after a letter or mark), and the joiner inside an emoji sequence. */
+const SPELLING_JOINERS = /^[\u200c\u200d\u180b-\u180f]$/u;
 const LETTER_OR_MARK = /[\p{L}\p{M}]/u;
+const EMOJI = /[\p{Extended_Pictographic}\p{Emoji_Modifier}\u20e3\ufe0f]/u;
+/** Variation selectors pick a glyph (an emoji's colour form, a Han variant): kept after a visible character. */
+const VARIATION_SELECTOR = /^[\ufe00-\ufe0f\u{e0100}-\u{e01ef}]$/u;
+/** Tag characters spell a subdivision flag (🏴 + tags): kept after the flag. */
+const TAG = /^[\u{e0020}-\u{e007f}]$/u;
+/**
+ * Characters that reorder what is shown (embeddings, overrides, isolates): the agent would read
+ * another text than the visitor sees, so an answer with one is refused, not cleaned.
+ */
+export const DIRECTION_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/u;
 
 /**
- * Invisible format characters (Unicode Cf: zero-width space, word joiner, soft hyphen, BOM,
- * direction marks) go. With `keepJoiners`, a zero-width (non-)joiner after a letter stays:
- * Persian, Kurdish, the Indic scripts and others need it to spell a word.
+ * Invisible characters go. With `keepJoiners` (names, questions), what a script or an emoji needs
+ * stays: a zero-width (non-)joiner or a Mongolian separator after a letter or mark (Persian,
+ * Kurdish, the Indic scripts), a joiner inside an emoji sequence, a variation selector after a
+ * visible character, the tags of a flag.
  */
 function removeFormatCharacters(text: string, keepJoiners: boolean): string {
-  if (!FORMAT.test(text)) return text;
+  if (!INVISIBLE.test(text)) return text;
   const chars = Array.from(text);
   return chars
     .filter((char, i) => {
-      if (!FORMAT.test(char)) return true;
-      if (!keepJoiners || (char !== ZWNJ && char !== ZWJ && char !== MVS)) return false;
-      return LETTER_OR_MARK.test(chars[i - 1] ?? "");
+      if (!INVISIBLE.test(char)) return true;
+      if (!keepJoiners) return false;
+      const before = chars[i - 1] ?? "";
+      if (SPELLING_JOINERS.test(char)) return LETTER_OR_MARK.test(before) || (char === ZWJ && EMOJI.test(before));
+      if (VARIATION_SELECTOR.test(char)) return before !== "" && !/\s/u.test(before) && !INVISIBLE.test(before);
+      if (TAG.test(char)) return before === "\u{1f3f4}" || TAG.test(before);
+      return false;
     })
     .join("");
 }
@@ -68,35 +90,28 @@ function typedText(raw: string, keepJoiners: boolean): string {
 
 /** Punctuation real names use: apostrophe, quotes around a nickname, hyphen, initials, "Smith, Jr.", "(née …)", middle dots (Catalan, CJK transliterations), Hebrew geresh and maqaf, Armenian apostrophe, Tibetan tsheg. */
 const NAME_PUNCTUATION = "'\".,()\\-\u00b7\u2027\u30fb\u05f3\u05f4\u05be\u055a\u0f0b\u0f0c";
-const NAME_CHARACTERS = new RegExp(`^[\\p{L}\\p{M}${ZWNJ}${ZWJ}${MVS} ${NAME_PUNCTUATION}]+$`, "u");
+const NAME_CHARACTERS = new RegExp(`^[\\p{L}\\p{M}${ZWNJ}${ZWJ}${MVS}\\u180b-\\u180d\\u180f ${NAME_PUNCTUATION}]+$`, "u");
 /** More combining marks on one letter than any script spells with ("Zalgo" text). */
 const STACKED_MARKS = /\p{M}{7,}/u;
 const EMAIL_LIKE = /[^\s@]+@[^\s@]+/;
 const URL_LIKE = /[a-z][a-z0-9+.-]*:\/\/|(^|\s)www\.|^mailto:/i;
-const HOST = /^[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+\/?$/u;
-const COMMON_TOP_LEVEL_DOMAINS = new Set([
-  "com",
-  "net",
-  "org",
-  "info",
-  "biz",
-  "io",
-  "app",
-  "dev",
-  "xyz",
-  "online",
-  "site",
-  "shop",
-]);
+/** A host with a path after it (`spam.example/offer`, `example.nl/`): a name has no `/`. */
+const HOST_WITH_PATH = /(^|\s)[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+\/\S*/u;
+/**
+ * The generic top-level domains nobody's name ends in. Country codes are not among them: `a.ng`,
+ * `j.li`, `K.de`, `Ly.ly` are initials and a surname (docs/intake.md §1).
+ */
+const WEB_ONLY_ENDINGS = /^[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.(?:com|net|org|info|biz)$/iu;
+/** A combining mark that sits on no letter: at the start, after a space or punctuation. */
+const LONE_MARK = /(^|[^\p{L}\p{M}\u200c\u200d])\p{M}/u;
 
 /**
- * A host typed as the whole answer (`example.com`), told apart from initials (`Th.Jansen`) by its
- * top-level domain: a common one in any case, or a country code in lower case.
+ * A web address typed as the name: a scheme, `www.`, a host with a path, or the whole answer a
+ * host under `.com`, `.net`, `.org`, `.info` or `.biz`. Anything else with dots can be initials
+ * joined to a name (`Th.Jansen`, `Wei.lu`, `Anne-Marie.de`).
  */
-function looksLikeHost(value: string): boolean {
-  if (!HOST.test(value)) return false;
-  const topLevel = value.replace(/\/$/, "").split(".").at(-1)!;
-  return COMMON_TOP_LEVEL_DOMAINS.has(topLevel.toLowerCase()) || /^[a-z]{2}$/.test(topLevel);
+function looksLikeWebAddress(value: string): boolean {
+  return URL_LIKE.test(value) || HOST_WITH_PATH.test(value) || WEB_ONLY_ENDINGS.test(value);
 }
 
 /** The name as the visitor meant it, before it is checked: NFC, one space between words, `'` for `’`. */
@@ -119,9 +134,15 @@ export function validateName(raw: string): Validation {
   if (Array.from(value).length > MAX_NAME_LENGTH)
     return { ok: false, key: "name.too-long", params: { max: MAX_NAME_LENGTH } };
   if (EMAIL_LIKE.test(value)) return invalid("name.email-address");
-  if (URL_LIKE.test(value) || looksLikeHost(value)) return invalid("name.web-address");
+  if (looksLikeWebAddress(value)) return invalid("name.web-address");
   if (/\p{N}/u.test(value)) return invalid("name.digits");
-  if (!NAME_CHARACTERS.test(value) || !/\p{L}/u.test(value) || STACKED_MARKS.test(value)) {
+  if (
+    DIRECTION_CONTROLS.test(raw) ||
+    !NAME_CHARACTERS.test(value) ||
+    !/\p{L}/u.test(value) ||
+    STACKED_MARKS.test(value) ||
+    LONE_MARK.test(value)
+  ) {
     return invalid("name.invalid-characters");
   }
   return valid(value);
@@ -132,9 +153,6 @@ export function validateName(raw: string): Validation {
 /** What one character of an address's local part may be: RFC 5322 atext, and letters/digits/marks of any script (RFC 6531). */
 const LOCAL_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\p{L}\p{M}\p{N}-]+$/u;
 const MAX_LOCAL_OCTETS = 64;
-const MAX_DOMAIN_OCTETS = 253;
-const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
-const TOP_LEVEL_DOMAIN = /^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
 /** Pairs people copy around an address: `<…>`, `(…)`, `[…]` and quotation marks. */
 const WRAPPING_PAIRS: ReadonlyArray<[string, string]> = [
   ["<", ">"],
@@ -153,9 +171,10 @@ const WRAPPING_PAIRS: ReadonlyArray<[string, string]> = [
 /**
  * Sentence punctuation of any script after an address (`.` `,` `!` `…` `،` `、` `—` `’`): no domain ends
  * in it. A closing quote whose opening half starts the text is left to the pairs above; `@` and closing
- * brackets (a Markdown link) are never taken off.
+ * brackets (a Markdown link) are never taken off, nor what continues a link (`/` `\\` `#` `%` `&` `*`): such a
+ * tail makes the address refused, not cut off.
  */
-const TRAILING_PUNCTUATION = /^(.*?)(?:(?![@])[\p{Po}\p{Pd}\p{Pf}])+$/su;
+const TRAILING_PUNCTUATION = /^(.*?)(?:(?![@/\\#%&*])[\p{Po}\p{Pd}\p{Pf}])+$/su;
 
 function trailingPunctuation(text: string): string | undefined {
   if (WRAPPING_PAIRS.some(([open, close]) => text.startsWith(open) && text.endsWith(close))) return undefined;
@@ -230,10 +249,12 @@ export function normaliseEmailInput(raw: string): string {
 }
 
 /**
- * One e-mail address: the local part as typed (case kept), the domain lower-cased (Unicode
- * domains through IDNA, the WHATWG URL standard's mapping). At most 254 characters.
+ * One e-mail address: exactly what was typed, less the wrappers above and the normalisation of
+ * `normaliseEmailInput`; the local part as typed (case kept), the domain lower-cased and checked by
+ * `checkDomain` (never repaired). At most 254 characters.
  */
 export function validateEmail(raw: string): Validation {
+  if (DIRECTION_CONTROLS.test(raw)) return invalid("email.invalid");
   const text = normaliseEmailInput(raw);
   if (text === "") return invalid("email.empty");
   const unwrapped = unwrapAddress(text);
@@ -254,19 +275,8 @@ export function validateEmail(raw: string): Validation {
   if (local === "" || utf8Length(local) > MAX_LOCAL_OCTETS) return invalid("email.invalid");
   if (!local.split(".").every((atom) => LOCAL_ATOM.test(atom))) return invalid("email.invalid");
 
-  const ascii = domain.includes("[") ? "" : domainToASCII(domain);
-  const labels = ascii.split(".");
-  if (
-    ascii === "" ||
-    ascii.length > MAX_DOMAIN_OCTETS ||
-    labels.length < 2 ||
-    !labels.every((label) => DOMAIN_LABEL.test(label)) ||
-    !TOP_LEVEL_DOMAIN.test(labels.at(-1)!)
-  ) {
-    return invalid("email.domain");
-  }
-  // An ASCII domain is kept as typed (lower-cased); a Unicode one in IDNA's mapped form, not as punycode.
-  const storedDomain = /^[\x20-\x7e]*$/.test(domain) ? ascii : domainToUnicode(ascii);
+  const storedDomain = checkDomain(domain);
+  if (storedDomain === undefined) return invalid("email.domain");
   return valid(`${local}@${storedDomain}`);
 }
 
