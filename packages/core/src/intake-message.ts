@@ -1,4 +1,5 @@
 import type { Validation } from "./intake-validation";
+import { DIRECTION_CONTROLS, isBlank, removeFormatCharacters } from "./invisible";
 
 /** The visitor's question: free text an agent answers later (SPEC §3 Intake, `message`). */
 export const MAX_MESSAGE_LENGTH = 2000;
@@ -7,15 +8,17 @@ export const MAX_RAW_MESSAGE = 8000;
 
 /**
  * Trimmed, 1–2000 characters (code points), line breaks kept (`\r\n` and `\r` become `\n`), any
- * other control character refused.
+ * other control character refused; invisible characters removed as in a name, direction controls
+ * refused, and a question of only blanks and marks is no question (docs/intake.md §7).
  */
 export function validateMessage(raw: string): Validation {
   // Line breaks and tabs may come with a pasted question; any other control character may not.
   if (/\p{Cc}/u.test(raw.replace(/[\t\n\r]/g, ""))) {
     return { ok: false, key: "message.control-characters" };
   }
-  const value = raw.normalize("NFC").replace(/\r\n?/g, "\n").trim();
-  if (value === "") return { ok: false, key: "message.empty" };
+  if (DIRECTION_CONTROLS.test(raw)) return { ok: false, key: "message.direction-characters" };
+  const value = removeFormatCharacters(raw, true).normalize("NFC").replace(/\r\n?/g, "\n").trim();
+  if (isBlank(value)) return { ok: false, key: "message.empty" };
   const length = Array.from(value).length;
   if (length > MAX_MESSAGE_LENGTH) {
     return { ok: false, key: "message.too-long", params: { length, max: MAX_MESSAGE_LENGTH } };

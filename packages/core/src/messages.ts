@@ -125,6 +125,13 @@ export const MESSAGES = {
     fr: "Veuillez écrire votre question sans caractères de contrôle.",
     es: "Por favor, escriba su pregunta sin caracteres de control.",
   },
+  "message.direction-characters": {
+    en: "Your question contains hidden characters that change the writing direction. Please type it again.",
+    nl: "Uw vraag bevat verborgen tekens die de schrijfrichting veranderen. Typ deze opnieuw.",
+    de: "Ihre Frage enthält versteckte Zeichen, die die Schreibrichtung ändern. Bitte schreiben Sie sie erneut.",
+    fr: "Votre question contient des caractères cachés qui changent le sens d'écriture. Veuillez la saisir à nouveau.",
+    es: "Su pregunta contiene caracteres ocultos que cambian la dirección de escritura. Escríbala de nuevo.",
+  },
   "answer.unreadable": {
     en: 'Sorry, that answer could not be read. Please type it again without quotation marks (") or backslashes (\\).',
     nl: 'Uw antwoord kon helaas niet worden gelezen. Typ het opnieuw zonder aanhalingstekens (") of backslashes (\\).',
