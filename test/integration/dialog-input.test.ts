@@ -271,6 +271,22 @@ describe("a visitor's answer cannot break the step, loop the dialog or pick the 
     expect(await h.scan()).toEqual(before);
   });
 
+  it.each([
+    ["/intake/name?chatId=", { chatId: "" }, "chatId is empty"],
+    ["/intake/email?chatId=%20", { chatId: " " }, "chatId is empty"],
+    ["/intake/message", {}, "chatId is required"],
+  ])("a plain-text answer to %s answers a 400 naming chatId, not the body", async (path, query, start) => {
+    const before = await h.scan();
+    const answer = await h.call("POST", path.split("?")[0]!, {
+      query,
+      body: "Jane Doe",
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.json.message).toBe(`${start}: with a text/plain answer the chat id goes in the URL`);
+    expect(await h.scan()).toEqual(before);
+  });
+
   it("a long answer is a too-long answer, not a malformed request", async () => {
     const chatId = newChatId();
     const answer = await h.call("POST", "/intake/name", { body: { chatId, name: "x".repeat(5_000) } });

@@ -105,12 +105,18 @@ describe("OFFLINE_HANDOVER=message (a shop that only needs a name from live chat
     expect(status.text).not.toContain("4711");
   });
 
-  it("needs the e-mail address in that mode, though live handovers here need only a name", async () => {
+  it("needs the e-mail address and the question in that mode, though live handovers here need only a name", async () => {
     const chatId = await offlineChat(h, { message: "Call me back, please", name: "Jane" });
     expect((await h.call("POST", "/handover", { body: { chatId } })).json).toEqual({
       handover: "failed",
       reason: "intake-incomplete",
       missing: ["email"],
+    });
+    const noQuestion = await offlineChat(h, { email: "jane@example.com", name: "Jane" });
+    expect((await h.call("POST", "/handover", { body: { chatId: noQuestion } })).json).toEqual({
+      handover: "failed",
+      reason: "intake-incomplete",
+      missing: ["message"],
     });
     expect(h.cm.routing.calls).toHaveLength(0);
 
@@ -122,20 +128,21 @@ describe("OFFLINE_HANDOVER=message (a shop that only needs a name from live chat
   });
 
   it("sends concurrent message handovers once", async () => {
-    const chatId = await offlineChat(h, { email: "jane@example.com", name: "Jane" });
+    const chatId = await offlineChat(h, { email: "jane@example.com", name: "Jane", message: "Call me back" });
     h.cm.routing.behaviour.next({ delayMs: 300 });
     const answers = await Promise.all(
       Array.from({ length: 15 }, () => h.call("POST", "/handover", { body: { chatId } })),
     );
     expect(answers.map((a) => a.json)).toEqual(Array(15).fill({ handover: "requested", mode: "message" }));
     expect(h.cm.routing.calls).toHaveLength(1);
-    expect(h.cm.acceptedMutations[0]!.body).not.toHaveProperty("Context.message");
+    expect(h.cm.acceptedMutations[0]!.body).toHaveProperty("Context.message", "Call me back");
   });
 
   it("treats a closed desk (BUSINESS_HOURS) like nobody online", async () => {
     const chatId = newChatId();
     await h.call("POST", "/intake/email", { body: { chatId, value: "jane@example.com" } });
     await h.call("POST", "/intake/name", { body: { chatId, value: "Jane" } });
+    await h.call("POST", "/intake/message", { body: { chatId, value: "Call me back" } });
     const now = new Date();
     await direct.store.recordPresence(
       chatId,

@@ -108,9 +108,10 @@ describe("mutation requests", () => {
     ]);
   });
 
-  it("a message needs the e-mail address whatever the required fields are", () => {
-    expect(requiredFor("message", ["name"])).toEqual(["name", "email"]);
-    expect(requiredFor("message", ["email", "name"])).toEqual(["email", "name"]);
+  it("a message needs the e-mail address and the question whatever the required fields are", () => {
+    expect(requiredFor("message", ["name"])).toEqual(["name", "email", "message"]);
+    expect(requiredFor("message", ["email", "name"])).toEqual(["email", "name", "message"]);
+    expect(requiredFor("message", ["message", "email"])).toEqual(["message", "email"]);
     expect(requiredFor("live", ["name"])).toEqual(["name"]);
   });
 });

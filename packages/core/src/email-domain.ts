@@ -73,7 +73,8 @@ function contextRulesHold(label: string): boolean {
   return true;
 }
 
-const RIGHT_TO_LEFT = /[\p{sc=Hebrew}\p{sc=Arabic}\p{sc=Syriac}\p{sc=Thaana}\p{sc=Nko}\p{sc=Adlam}\p{sc=Samaritan}\p{sc=Mandaic}\p{sc=Hanifi_Rohingya}\p{sc=Yezidi}]/u;
+const RIGHT_TO_LEFT =
+  /[\p{sc=Hebrew}\p{sc=Arabic}\p{sc=Syriac}\p{sc=Thaana}\p{sc=Nko}\p{sc=Adlam}\p{sc=Samaritan}\p{sc=Mandaic}\p{sc=Hanifi_Rohingya}\p{sc=Yezidi}]/u;
 
 /** RFC 5893 (Bidi), simplified: a right-to-left label starts with a right-to-left letter (`1שלום` shows as another order). */
 function bidiRuleHolds(label: string): boolean {

@@ -90,9 +90,13 @@ export async function requestHandover(
   }
 }
 
-/** A message is answered by e-mail, so that mode needs the address whatever INTAKE_REQUIRED_FIELDS says. */
+/**
+ * A message is the visitor's question, answered by e-mail: that mode needs both whatever
+ * INTAKE_REQUIRED_FIELDS says.
+ */
 export function requiredFor(mode: HandoverMode, required: readonly IntakeField[]): IntakeField[] {
-  return mode === "message" && !required.includes("email") ? [...required, "email"] : [...required];
+  if (mode !== "message") return [...required];
+  return [...required, ...(["email", "message"] as const).filter((field) => !required.includes(field))];
 }
 
 function incomplete(deps: HandoverDeps, missing: IntakeField[]): HandoverAnswer {

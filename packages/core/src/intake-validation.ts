@@ -1,8 +1,8 @@
 import type { IntakeField } from "./config";
 import { checkDomain } from "./email-domain";
-import { DIRECTION_CONTROLS, MVS, removeFormatCharacters, ZWJ, ZWNJ } from "./invisible";
 import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from "./intake-limits";
 import { validateMessage } from "./intake-message";
+import { DIRECTION_CONTROLS, MVS, removeFormatCharacters, ZWJ, ZWNJ } from "./invisible";
 import type { VisitorMessage } from "./messages";
 
 /**
@@ -45,7 +45,10 @@ function typedText(raw: string, keepJoiners: boolean): string {
 
 /** Punctuation real names use: apostrophe, quotes around a nickname, hyphen, initials, "Smith, Jr.", "(née …)", middle dots (Catalan, CJK transliterations), Hebrew geresh and maqaf, Armenian apostrophe, Tibetan tsheg. */
 const NAME_PUNCTUATION = "'\".,()\\-\u00b7\u2027\u30fb\u05f3\u05f4\u05be\u055a\u0f0b\u0f0c";
-const NAME_CHARACTERS = new RegExp(`^[\\p{L}\\p{M}${ZWNJ}${ZWJ}${MVS}\\u180b-\\u180d\\u180f ${NAME_PUNCTUATION}]+$`, "u");
+const NAME_CHARACTERS = new RegExp(
+  `^[\\p{L}\\p{M}${ZWNJ}${ZWJ}${MVS}\\u180b-\\u180d\\u180f ${NAME_PUNCTUATION}]+$`,
+  "u",
+);
 /** More combining marks on one letter than any script spells with ("Zalgo" text). */
 const STACKED_MARKS = /\p{M}{7,}/u;
 const EMAIL_LIKE = /[^\s@]+@[^\s@]+/;

@@ -49,7 +49,6 @@ export function removeFormatCharacters(text: string, keepJoiners: boolean): stri
     .join("");
 }
 
-
 /** Text that shows nothing: only white space, blanks (braille blank, Hangul fillers) and marks with no letter. */
 export function isBlank(text: string): boolean {
   return /^[\s\p{M}\p{Cf}\p{DI}\u2800]*$/u.test(text);

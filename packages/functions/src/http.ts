@@ -109,6 +109,19 @@ function readRequest(event: APIGatewayProxyEventV2, body: string, options: Route
   const query: Record<string, string> = { ...(event.queryStringParameters ?? {}) } as Record<string, string>;
   delete query.key;
   const inUrl = firstGiven([event.pathParameters?.chatId, query.chatId, query.ChatId]);
+  // A plain-text answer (not a JSON template) carries no chat id: the URL's is what is missing, not the body.
+  if (
+    options.answerBody &&
+    inUrl === undefined &&
+    contentType.startsWith("text/plain") &&
+    !body.trimStart().startsWith("{")
+  ) {
+    throw new BadRequestError(
+      [event.pathParameters?.chatId, query.chatId, query.ChatId].some((given) => given !== undefined)
+        ? "chatId is empty: with a text/plain answer the chat id goes in the URL"
+        : "chatId is required: with a text/plain answer the chat id goes in the URL",
+    );
+  }
   const read: ReadBody = options.rawBody
     ? { form: "fields", fields: {} }
     : readBody(body, contentType, options.answerBody === true, inUrl !== undefined);
