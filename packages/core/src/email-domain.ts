@@ -41,16 +41,18 @@ export function checkDomain(typed: string): string | undefined {
   return domain;
 }
 
+const isAscii = (text: string) => /^[\x20-\x7e]*$/.test(text);
+
 /** The label's Unicode form when it passes, else undefined. An `xn--` label is checked as what it decodes to. */
 function checkLabel(label: string): string | undefined {
-  if (/^[\x00-\x7f]*$/.test(label)) {
+  if (isAscii(label)) {
     if (!ASCII_LABEL.test(label)) return undefined;
     if (label.slice(2, 4) !== "--") return label;
     // Hyphens in the third and fourth place are reserved for A-labels (IDNA 2008, RFC 5891 §4.2.3.1).
     if (!label.startsWith("xn--")) return undefined;
     const unicode = domainToUnicode(label);
     if (unicode === "" || unicode === label || domainToASCII(unicode) !== label) return undefined;
-    return /^[\x00-\x7f]*$/.test(unicode) ? undefined : checkUnicodeLabel(unicode);
+    return isAscii(unicode) ? undefined : checkUnicodeLabel(unicode);
   }
   return checkUnicodeLabel(label);
 }

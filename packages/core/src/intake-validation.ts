@@ -129,10 +129,10 @@ const WRAPPING_PAIRS: ReadonlyArray<[string, string]> = [
 /**
  * Sentence punctuation of any script after an address (`.` `,` `!` `…` `،` `、` `—` `’`): no domain ends
  * in it. A closing quote whose opening half starts the text is left to the pairs above; `@` and closing
- * brackets (a Markdown link) are never taken off, nor what continues a link (`/` `\\` `#` `%` `&` `*`): such a
+ * brackets (a Markdown link) are never taken off, nor what continues a link or a domain (`/` `\\` `#` `%` `&` `*` `-`): such a
  * tail makes the address refused, not cut off.
  */
-const TRAILING_PUNCTUATION = /^(.*?)(?:(?![@/\\#%&*])[\p{Po}\p{Pd}\p{Pf}])+$/su;
+const TRAILING_PUNCTUATION = /^(.*?)(?:(?![@/\\#%&*-])[\p{Po}\p{Pd}\p{Pf}])+$/su;
 
 function trailingPunctuation(text: string): string | undefined {
   if (WRAPPING_PAIRS.some(([open, close]) => text.startsWith(open) && text.endsWith(close))) return undefined;

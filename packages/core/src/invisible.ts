@@ -14,9 +14,9 @@ export const MVS = "\u180e";
  */
 const INVISIBLE = /[\p{Cf}\p{DI}]/u;
 /** Joiners a script spells with (after a letter or mark), and the joiner inside an emoji sequence. */
-const SPELLING_JOINERS = /^[\u200c\u200d\u180b-\u180f]$/u;
+const SPELLING_JOINERS = /^(?:\u200c|\u200d|[\u180b-\u180f])$/u;
 const LETTER_OR_MARK = /[\p{L}\p{M}]/u;
-const EMOJI = /[\p{Extended_Pictographic}\p{Emoji_Modifier}\u20e3\ufe0f]/u;
+const EMOJI = /\p{Extended_Pictographic}|\p{Emoji_Modifier}|\u20e3|\ufe0f/u;
 /** Variation selectors pick a glyph (an emoji's colour form, a Han variant): kept after a visible character. */
 const VARIATION_SELECTOR = /^[\ufe00-\ufe0f\u{e0100}-\u{e01ef}]$/u;
 /** Tag characters spell a subdivision flag (🏴 + tags): kept after the flag. */
