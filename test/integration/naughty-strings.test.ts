@@ -3,6 +3,7 @@ import { isPlaceholder, isUnset } from "@caic-handover/core/input";
 import { VALIDATORS } from "@caic-handover/core/intake-validation";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Answer, type Harness, newChatId, startHarness } from "../support/harness";
+import { onlyWrapperRemoved } from "../support/intake-rules";
 import { NAUGHTY_STRINGS } from "../support/naughty-strings";
 
 /**
@@ -50,7 +51,7 @@ const fold = (text: string) =>
 /** The stored value is the typed one under the documented rules: nothing added, nothing but a wrapper (e-mail) or white space (name) taken away. */
 function storedAsTyped(field: IntakeField, typed: string, stored: string): boolean {
   const [t, s] = [fold(typed), fold(stored)];
-  if (field === "email") return t.includes(s);
+  if (field === "email") return onlyWrapperRemoved(typed.normalize("NFKC"), stored);
   if (field === "name") return t.replace(/\s+/gu, "") === s.replace(/\s+/gu, "");
   return t.replace(/\r\n?/g, "\n").trim() === s.trim();
 }
