@@ -1,4 +1,5 @@
 import { domainToASCII, domainToUnicode } from "node:url";
+import { lazyRegExp } from "./lazy-regexp";
 
 /**
  * The domain of an e-mail address, checked by our own rules before anything converts it, so a
@@ -15,7 +16,13 @@ const MAX_LABEL_OCTETS = 63;
 /** An ASCII label: letters, digits, hyphens; no hyphen first or last. */
 const ASCII_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 /** A label of letters, marks and digits of any script, and hyphens (IDNA 2008 PVALID, roughly); Catalan `l·l` and the katakana middle dot are checked apart. */
-const UNICODE_LABEL = /^[\p{L}\p{M}\p{Nd}\u00b7\u30fb-]+$/u;
+const UNICODE_LABEL = lazyRegExp(String.raw`^[\p{L}\p{M}\p{Nd}\u00b7\u30fb-]+$`);
+const TOP_LEVEL_LABEL = lazyRegExp(String.raw`^\p{L}[\p{L}\p{M}]+$`);
+const MARK_FIRST = lazyRegExp(String.raw`^\p{M}`);
+const CATALAN_DOT = lazyRegExp(String.raw`^(?:[^\u00b7]|(?<=l)\u00b7(?=l))+$`);
+const JAPANESE = lazyRegExp(String.raw`[\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Han}]`);
+const LETTER_FIRST = lazyRegExp(String.raw`^\p{L}`);
+const DIGIT = lazyRegExp(String.raw`^\p{Nd}$`);
 
 /** The domain as stored, or undefined when it is not one a visitor's mailbox can have. */
 export function checkDomain(typed: string): string | undefined {
@@ -32,7 +39,7 @@ export function checkDomain(typed: string): string | undefined {
   const topLevel = unicodeLabels.at(-1)!;
   if (unicodeLabels.slice(0, -1).some((label) => wholeScriptConfusable(label, topLevel))) return undefined;
   // A top-level domain is two or more letters: no digit or hyphen (`example.c0m`, `example.co-m`).
-  if (!/^\p{L}[\p{L}\p{M}]+$/u.test(topLevel)) return undefined;
+  if (!TOP_LEVEL_LABEL().test(topLevel)) return undefined;
   // Conversion only now, of labels already checked: it must give back the same domain.
   const ascii = domainToASCII(domain);
   if (ascii === "" || ascii.length > MAX_DOMAIN_OCTETS) return undefined;
@@ -58,10 +65,10 @@ function checkLabel(label: string): string | undefined {
 }
 
 function checkUnicodeLabel(label: string): string | undefined {
-  if (!UNICODE_LABEL.test(label) || label.startsWith("-") || label.endsWith("-")) return undefined;
+  if (!UNICODE_LABEL().test(label) || label.startsWith("-") || label.endsWith("-")) return undefined;
   if (label.slice(2, 4) === "--") return undefined;
   // A mark needs a letter to sit on; compatibility characters (`ſ`, `ǆ`, `ª`) are not IDNA 2008.
-  if (/^\p{M}/u.test(label) || label.normalize("NFKC") !== label) return undefined;
+  if (MARK_FIRST().test(label) || label.normalize("NFKC") !== label) return undefined;
   if (!contextRulesHold(label)) return undefined;
   if (!oneNumberSystem(label) || !bidiRuleHolds(label)) return undefined;
   return isHighlyRestrictive(label) ? label : undefined;
@@ -69,28 +76,28 @@ function checkUnicodeLabel(label: string): string | undefined {
 
 /** IDNA 2008 CONTEXTO: `·` only between two `l` (Catalan), `・` only beside Japanese script. */
 function contextRulesHold(label: string): boolean {
-  if (label.includes("\u00b7") && !/^(?:[^\u00b7]|(?<=l)\u00b7(?=l))+$/u.test(label)) return false;
-  if (label.includes("\u30fb") && !/[\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Han}]/u.test(label.replace(/\u30fb/g, "")))
-    return false;
+  if (label.includes("\u00b7") && !CATALAN_DOT().test(label)) return false;
+  if (label.includes("\u30fb") && !JAPANESE().test(label.replace(/\u30fb/g, ""))) return false;
   return true;
 }
 
-const RIGHT_TO_LEFT =
-  /[\p{sc=Hebrew}\p{sc=Arabic}\p{sc=Syriac}\p{sc=Thaana}\p{sc=Nko}\p{sc=Adlam}\p{sc=Samaritan}\p{sc=Mandaic}\p{sc=Hanifi_Rohingya}\p{sc=Yezidi}]/u;
+const RIGHT_TO_LEFT = lazyRegExp(
+  String.raw`[\p{sc=Hebrew}\p{sc=Arabic}\p{sc=Syriac}\p{sc=Thaana}\p{sc=Nko}\p{sc=Adlam}\p{sc=Samaritan}\p{sc=Mandaic}\p{sc=Hanifi_Rohingya}\p{sc=Yezidi}]`,
+);
 
 /** RFC 5893 (Bidi), simplified: a right-to-left label starts with a right-to-left letter (`1שלום` shows as another order). */
 function bidiRuleHolds(label: string): boolean {
-  if (!RIGHT_TO_LEFT.test(label)) return true;
-  return /^\p{L}/u.test(label) && RIGHT_TO_LEFT.test(Array.from(label)[0]!) && !/[a-z]/.test(label);
+  if (!RIGHT_TO_LEFT().test(label)) return true;
+  return LETTER_FIRST().test(label) && RIGHT_TO_LEFT().test(Array.from(label)[0]!) && !/[a-z]/.test(label);
 }
 
 /** UTS #39: the decimal digits of a label come from one number system (no `1` beside an Arabic-Indic `٣`). */
 function oneNumberSystem(label: string): boolean {
   let zero: number | undefined;
   for (const char of label) {
-    if (!/\p{Nd}/u.test(char)) continue;
+    if (!DIGIT().test(char)) continue;
     let first = char.codePointAt(0)!;
-    while (first > 0 && /\p{Nd}/u.test(String.fromCodePoint(first - 1))) first--;
+    while (first > 0 && DIGIT().test(String.fromCodePoint(first - 1))) first--;
     const own = char.codePointAt(0)! - ((char.codePointAt(0)! - first) % 10);
     if (zero !== undefined && own !== zero) return false;
     zero = own;
@@ -116,11 +123,11 @@ function scriptTable(): Array<[string, RegExp]> {
   return scriptTests;
 }
 
-const COMMON = /^[\p{scx=Zyyy}\p{scx=Zinh}]$/u;
+const COMMON = lazyRegExp(String.raw`^[\p{scx=Zyyy}\p{scx=Zinh}]$`);
 
 /** The scripts a character may belong to, augmented as UTS #39 §5.1 says (Han is also Japanese, Korean, Chinese with Bopomofo). */
 function scriptsOf(char: string): Set<string> | undefined {
-  if (COMMON.test(char)) return undefined;
+  if (COMMON().test(char)) return undefined;
   const scripts = new Set(
     scriptTable()
       .filter(([, test]) => test.test(char))
@@ -162,13 +169,13 @@ function isHighlyRestrictive(label: string): boolean {
  * top-level domain of another script reads as a Latin domain. Under `.рф` or `.ελ` it is that
  * script's own word. The top-level domain itself is not judged.
  */
-const LATIN_LOOKALIKES: Array<[string, RegExp, RegExp]> = [
-  ["Cyrl", /^[асԁеһіјӏорԛѕԝхуъьҽпгѵѡк0-9-]+$/u, /\p{sc=Cyrillic}/u],
-  ["Grek", /^[αικνορυχ0-9-]+$/u, /\p{sc=Greek}/u],
+const LATIN_LOOKALIKES: Array<[() => RegExp, () => RegExp]> = [
+  [lazyRegExp("^[асԁеһіјӏорԛѕԝхуъьҽпгѵѡк0-9-]+$"), lazyRegExp(String.raw`\p{sc=Cyrillic}`)],
+  [lazyRegExp("^[αικνορυχ0-9-]+$"), lazyRegExp(String.raw`\p{sc=Greek}`)],
 ];
 
 function wholeScriptConfusable(label: string, topLevel: string): boolean {
   return LATIN_LOOKALIKES.some(
-    ([, lookalikes, script]) => lookalikes.test(label) && script.test(label) && !script.test(topLevel),
+    ([lookalikes, script]) => lookalikes().test(label) && script().test(label) && !script().test(topLevel),
   );
 }
