@@ -12,6 +12,8 @@ export const SWITCHES = {
   agents: ["online", "offline", "away"],
   presence: ["answering", "failing", "slow", "rate-limited"],
   routing: ["accepting", "rejecting", "slow", "apply-and-drop"],
+  /** Not CM's but the backend's: BUSINESS_HOURS as configured, always open, or closed all week. */
+  businessHours: ["configured", "open", "closed"],
 } as const;
 
 export type SwitchName = keyof typeof SWITCHES;
@@ -22,9 +24,23 @@ export const SWITCH_SETTINGS: Record<SwitchName, string> = {
   agents: "SIMULATE_AGENTS",
   presence: "SIMULATE_PRESENCE",
   routing: "SIMULATE_ROUTING",
+  businessHours: "SIMULATE_BUSINESS_HOURS",
 };
 
-export const DEFAULT_SWITCHES: Switches = { agents: "online", presence: "answering", routing: "accepting" };
+export const DEFAULT_SWITCHES: Switches = {
+  agents: "online",
+  presence: "answering",
+  routing: "accepting",
+  businessHours: "configured",
+};
+
+/** Closed every day, with no known opening. */
+const CLOSED_ALL_WEEK = JSON.stringify({ timeZone: "UTC", weekly: {} });
+
+/** The BUSINESS_HOURS the availability function starts with in a position (`configured`: the setting's own). */
+export function businessHoursIn(position: Switches["businessHours"], configured: string | undefined) {
+  return { configured, open: undefined, closed: CLOSED_ALL_WEEK }[position];
+}
 
 /** Longer than the caller waits, so "slow" is a timeout as the backend sees it. */
 const PRESENCE_SLOW_MS = PRESENCE_TIMEOUT_MS + 1000;

@@ -7,7 +7,7 @@ import { DIMENSION_VALUES, FUNNEL, METRIC_NAMES, Metric, type MetricName } from 
 import { PRESENCE_KEY_PREFIX } from "@caic-handover/core/presence-store-dynamodb";
 import { ROUTES } from "@caic-handover/functions/routes";
 import type { CmSimulator } from "./cm-simulator";
-import { applySwitches, parseSwitches, SWITCHES, type Switches } from "./cm-switches";
+import { applySwitches, businessHoursIn, parseSwitches, SWITCHES, type Switches } from "./cm-switches";
 import { clientDefaults } from "./dynamodb-local";
 import { KEY_HEADER, ROUTE_GUIDE } from "./setup-guide/route-steps";
 
@@ -46,6 +46,10 @@ export interface ConsoleOptions {
   key: string;
   dynamoDbEndpoint: string;
   tableName: string;
+  /** Starts a function anew (a new instance: empty memory, config read from the environment again). */
+  coldStart: (fn: "availability") => Promise<void>;
+  /** BUSINESS_HOURS as configured, for the business-hours switch's `configured` position. */
+  businessHours: string | undefined;
   /** OFFLINE_HANDOVER: whether the dialog goes on to a message while nobody is online. */
   offlineHandover: "off" | "message";
 }
@@ -125,7 +129,10 @@ export function maskPersonal(value: unknown, key = ""): unknown {
   }
   if (Array.isArray(value)) return value.map((item) => maskPersonal(item));
   if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskPersonal(v, k)]));
+    // An intake answer's `value` is the field it names.
+    const field = (value as { field?: unknown }).field;
+    const keyOf = (k: string) => (k === "value" && typeof field === "string" ? field : k);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskPersonal(v, keyOf(k))]));
   }
   return value;
 }
@@ -177,7 +184,10 @@ export class LocalConsole {
     } else if (method === "PUT" && path === `${CONSOLE_PATH}/switches`) {
       const parsed = parseSwitches(jsonObject(body.toString("utf8")) ?? null);
       if (typeof parsed === "string") return json(res, 400, { message: parsed }), true;
-      if (!this.options.simulator) return json(res, 409, { message: "the CM is not simulated in this run" }), true;
+      const cmSwitch = parsed.agents ?? parsed.presence ?? parsed.routing;
+      if (cmSwitch && !this.options.simulator) {
+        return json(res, 409, { message: "the CM is not simulated in this run" }), true;
+      }
       await this.setSwitches(parsed);
       json(res, 200, { switches: this.#switches });
     } else {
@@ -187,15 +197,22 @@ export class LocalConsole {
   }
 
   /**
-   * Takes effect on the next call. A change to presence also empties the shared presence cache
-   * (docs/presence.md), so the next availability answer asks the simulator instead of serving the
-   * answer cached under the old switch.
+   * Takes effect on the next call. A change to presence also empties the presence cache (the answer
+   * shared in the table, and the availability function's memory by starting it anew), so the next
+   * availability answer asks the simulator instead of serving the answer cached under the old
+   * position. Business hours start the availability function anew with the switched BUSINESS_HOURS.
    */
   async setSwitches(change: Partial<Switches>): Promise<void> {
     const presenceChanged = change.agents !== undefined || change.presence !== undefined;
     this.#switches = { ...this.#switches, ...change };
-    applySwitches(this.options.simulator!, this.#switches);
+    if (this.options.simulator) applySwitches(this.options.simulator, this.#switches);
+    if (change.businessHours !== undefined) {
+      const hours = businessHoursIn(change.businessHours, this.options.businessHours);
+      if (hours === undefined) delete process.env.BUSINESS_HOURS;
+      else process.env.BUSINESS_HOURS = hours;
+    }
     if (presenceChanged) await this.#clearPresenceCache();
+    if (presenceChanged || change.businessHours !== undefined) await this.options.coldStart("availability");
   }
 
   /**
@@ -230,7 +247,12 @@ export class LocalConsole {
     return {
       output,
       title: entry.title,
-      request: { method: route.method, path, body: maskPersonal(body === undefined ? null : (jsonObject(body) ?? body)) },
+      request: {
+        method: route.method,
+        path,
+        // A plain-text body is the one dialog variable it names (`{{email}}`): masked as that field.
+        body: maskPersonal(body === undefined ? null : (jsonObject(body) ?? body), /\w+/.exec(entry.textBody ?? "")?.[0]),
+      },
       status: response.status,
       answer: maskPersonal(jsonObject(answer) ?? answer),
     };

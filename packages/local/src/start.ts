@@ -3,9 +3,9 @@ import { resolve } from "node:path";
 import { type Config, ConfigError, loadConfig, SECRET_NAMES } from "@caic-handover/core/config";
 import { ROUTES } from "@caic-handover/functions/routes";
 import { CM_RATE_LIMITS, CmSimulator } from "./cm-simulator";
-import { switchesFromSettings } from "./cm-switches";
+import { businessHoursIn, switchesFromSettings } from "./cm-switches";
 import { CONSOLE_PATH, LocalConsole, tapMetricLines } from "./console";
-import { loadHandlers } from "./dispatch";
+import { coldStart, loadHandlers } from "./dispatch";
 import { createChatTable, JavaMissingError, LOCAL_AWS_ENV, startDynamoDbLocal } from "./dynamodb-local";
 import { type Gateway, startGateway } from "./gateway";
 import { loadLocalEnv, PROJECT_ROOT } from "./local-defaults";
@@ -63,6 +63,10 @@ async function start() {
     for (const name of simulated) process.env[name] = urls[name];
   }
 
+  const configuredHours = process.env.BUSINESS_HOURS || undefined;
+  const hours = businessHoursIn(switches.businessHours, configuredHours);
+  if (hours === undefined) delete process.env.BUSINESS_HOURS;
+  else process.env.BUSINESS_HOURS = hours;
   const handlers = await loadHandlers();
   const inspectUrl = simulator?.inspectUrl;
   let apiUrl = "";
@@ -74,6 +78,8 @@ async function start() {
     dynamoDbEndpoint: dynamoDb.endpoint,
     tableName: config.TABLE_NAME,
     offlineHandover: config.OFFLINE_HANDOVER,
+    businessHours: configuredHours,
+    coldStart: (fn) => coldStart(handlers, fn),
   });
   running.push({ stop: async () => localConsole.stop() });
   tapMetricLines(localConsole.tally, printMetrics);
