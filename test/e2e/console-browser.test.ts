@@ -49,7 +49,7 @@ async function walkConversation(): Promise<string> {
   await page.getByRole("button", { name: "Send" }).click();
   await page.locator('#dialog li[data-output="HandoverUrl"]').waitFor({ timeout: 20_000 });
   const start = await page.locator('#dialog li[data-output="CaicEventUrl"] pre').first().textContent();
-  return /"chatId": "([^"]+)"/.exec(start ?? "")![1]!;
+  return /"chatId":"([^"]+)"/.exec(start ?? "")![1]!;
 }
 
 const funnelCount = (metric: string) => page.locator(`#funnel-steps li[data-metric="${metric}"] .count`);
@@ -75,7 +75,7 @@ it("shows a conversation walked in the visitor panel: its timeline, the funnel, 
   }
   const mutation = page.locator(`#mutations li[data-mutation="${chatId}"]`);
   expect(await mutation.textContent()).toContain("handover → 200 · applied by CM");
-  expect(await mutation.locator("pre").textContent()).toContain('"email": "j***@example.com"');
+  expect(await mutation.locator("pre").textContent()).toContain('"email":"j***@example.com"');
 
   const text = await page.locator("body").innerText();
   expect(text).not.toContain(NAME);
@@ -92,7 +92,7 @@ it("answers offline at once after the agents switch flips offline, though the pr
   await page.getByRole("button", { name: "Ask for an agent" }).click();
   const availability = page.locator('#dialog li[data-output="AvailabilityUrl"]');
   await availability.waitFor();
-  expect(await availability.textContent()).toContain('"agentStatus": "offline"');
+  expect(await availability.textContent()).toContain('"agentStatus":"offline"');
   await expect.poll(() => page.locator("#dialog").textContent()).toContain("Nobody is online");
 }, 60_000);
 

@@ -13,7 +13,7 @@ function el(tag, attributes = {}, ...children) {
   return node;
 }
 
-const pretty = (value) => (typeof value === "string" ? value : JSON.stringify(value, null, 1));
+const pretty = (value) => (typeof value === "string" ? value : JSON.stringify(value));
 
 async function api(method, path, body) {
   const response = await fetch(`/__console${path}`, {
@@ -41,7 +41,7 @@ function drawSwitches() {
       el(
         "div",
         { class: "group", role: "group", "aria-labelledby": `switch-${name}` },
-        el("span", { class: "name", id: `switch-${name}`, text: name }),
+        el("span", { class: "name", id: `switch-${name}`, text: name === "businessHours" ? "business hours" : name }),
         ...positions.map((position) => {
           const button = el("button", {
             type: "button",
@@ -254,6 +254,7 @@ async function sendAnswer(event) {
   const field = visitor.field;
   if (!field) return;
   const value = $("#answer").value;
+  $("#answer").value = "";
   say(field === "question" ? "You type your question." : `You type your ${field === "email" ? "e-mail address" : "name"}.`, "visitor");
   stopAsking();
   const answer = await callout(FIELD_OUTPUT[field], { [field]: value });
