@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { freePort } from "@caic-handover/local/dynamodb-local";
 import { localBaseUrl, PROJECT_ROOT } from "@caic-handover/local/local-defaults";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -7,6 +7,7 @@ import { processGroup, type Run, runCommand, waitFor } from "../support/processe
 
 /** Debian's chromium (`.ci/run` installs it); CHROMIUM_PATH points elsewhere. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** `UPDATE_CONSOLE_SCREENSHOT=true` writes it. */
 const SCREENSHOT = "docs/console.png";
 const EMAIL = "jane.doe@example.com";
 const NAME = "Jane van der Berg";
@@ -18,7 +19,8 @@ let browser: Browser | undefined;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
   const port = String(await freePort());
   // An hour-long presence cache: only the switch's own cache clearing can make the next answer offline.
   started = runCommand("npm", ["start"], { PORT: port, PRESENCE_CACHE_SECONDS: "3600", OFFLINE_HANDOVER: "off" });
@@ -77,18 +79,22 @@ it("shows a conversation walked in the visitor panel: its timeline, the funnel, 
   expect(await mutation.textContent()).toContain("handover → 200 · applied by CM");
   expect(await mutation.locator("pre").textContent()).toContain('"email":"j***@example.com"');
 
-  const text = await page.locator("body").innerText();
+  const text = (await page.locator("body").textContent()) ?? "";
   expect(text).not.toContain(NAME);
   expect(text.match(ADDRESS) ?? []).not.toEqual([]);
   for (const address of text.match(ADDRESS) ?? []) expect(address).toMatch(/^[^*]\*\*\*@/);
 
-  await page.screenshot({ path: `${PROJECT_ROOT}${SCREENSHOT}` });
-  expect(statSync(`${PROJECT_ROOT}${SCREENSHOT}`).size).toBeLessThan(300_000);
+  // The README's picture: rewritten only when asked, so a test run leaves the working tree as it was.
+  const picture = await page.screenshot();
+  expect(picture.length).toBeLessThan(300_000);
+  if (process.env.UPDATE_CONSOLE_SCREENSHOT === "true") writeFileSync(`${PROJECT_ROOT}${SCREENSHOT}`, picture);
 }, 90_000);
 
 it("answers offline at once after the agents switch flips offline, though the presence cache would hold online for an hour", async () => {
   await page.locator('button[data-switch="agents"][data-position="offline"]').click();
-  await expect.poll(() => page.locator('button[data-switch="agents"][data-position="offline"]').getAttribute("aria-pressed")).toBe("true");
+  await expect
+    .poll(() => page.locator('button[data-switch="agents"][data-position="offline"]').getAttribute("aria-pressed"))
+    .toBe("true");
   await page.getByRole("button", { name: "Ask for an agent" }).click();
   const availability = page.locator('#dialog li[data-output="AvailabilityUrl"]');
   await availability.waitFor();
@@ -101,8 +107,14 @@ it("answers offline at once after the agents switch flips offline, though the pr
 it.skip("routing apply-and-drop: the chat ends unconfirmed", async () => {
   await page.locator('button[data-switch="agents"][data-position="online"]').click();
   await page.locator('button[data-switch="routing"][data-position="apply-and-drop"]').click();
-  await expect.poll(() => page.locator('button[data-switch="routing"][data-position="apply-and-drop"]').getAttribute("aria-pressed")).toBe("true");
+  await expect
+    .poll(() =>
+      page.locator('button[data-switch="routing"][data-position="apply-and-drop"]').getAttribute("aria-pressed"),
+    )
+    .toBe("true");
   const chatId = await walkConversation();
   await expect.poll(() => chatStatus(chatId).textContent(), { timeout: 20_000 }).toBe("unconfirmed");
-  expect(await page.locator(`#mutations li[data-mutation="${chatId}"]`).first().textContent()).toContain("no answer · applied by CM");
+  expect(await page.locator(`#mutations li[data-mutation="${chatId}"]`).first().textContent()).toContain(
+    "no answer · applied by CM",
+  );
 }, 60_000);

@@ -167,33 +167,40 @@ export class LocalConsole {
       const file = readFileSync(new URL(`./console/${asset.file}`, import.meta.url));
       res.writeHead(200, { "content-type": asset.type, "cache-control": "no-store" });
       res.end(file);
-    } else if (method === "GET" && path === `${CONSOLE_PATH}/state`) {
-      json(res, 200, await this.state());
-    } else if (method === "POST" && path === `${CONSOLE_PATH}/callout`) {
-      const request = jsonObject(body.toString("utf8")) as { output?: unknown; variables?: unknown } | undefined;
+      return true;
+    }
+    const [status, answer] = await this.#answer(method, path, body.toString("utf8"));
+    res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+    res.end(JSON.stringify(answer));
+    return true;
+  }
+
+  async #answer(method: string, path: string, body: string): Promise<[number, unknown]> {
+    if (method === "GET" && path === `${CONSOLE_PATH}/state`) return [200, await this.state()];
+    if (method === "POST" && path === `${CONSOLE_PATH}/callout`) {
+      const request = jsonObject(body) as { output?: unknown; variables?: unknown } | undefined;
       const variables = request?.variables;
       const valid =
         typeof variables === "object" &&
         variables !== null &&
         Object.values(variables).every((value) => typeof value === "string");
-      const made = valid && typeof request?.output === "string" && (await this.callout(request.output, variables as Record<string, string>));
-      if (!made) {
-        return json(res, 400, { message: `output one of ${VISITOR_CALLOUTS.join(", ")}; variables an object of strings` }), true;
-      }
-      json(res, 200, made);
-    } else if (method === "PUT" && path === `${CONSOLE_PATH}/switches`) {
-      const parsed = parseSwitches(jsonObject(body.toString("utf8")) ?? null);
-      if (typeof parsed === "string") return json(res, 400, { message: parsed }), true;
-      const cmSwitch = parsed.agents ?? parsed.presence ?? parsed.routing;
-      if (cmSwitch && !this.options.simulator) {
-        return json(res, 409, { message: "the CM is not simulated in this run" }), true;
-      }
-      await this.setSwitches(parsed);
-      json(res, 200, { switches: this.#switches });
-    } else {
-      json(res, 404, { message: "Not Found" });
+      const made =
+        valid &&
+        typeof request?.output === "string" &&
+        (await this.callout(request.output, variables as Record<string, string>));
+      if (!made)
+        return [400, { message: `output one of ${VISITOR_CALLOUTS.join(", ")}; variables an object of strings` }];
+      return [200, made];
     }
-    return true;
+    if (method === "PUT" && path === `${CONSOLE_PATH}/switches`) {
+      const parsed = parseSwitches(jsonObject(body) ?? null);
+      if (typeof parsed === "string") return [400, { message: parsed }];
+      const cmSwitch = parsed.agents ?? parsed.presence ?? parsed.routing;
+      if (cmSwitch && !this.options.simulator) return [409, { message: "the CM is not simulated in this run" }];
+      await this.setSwitches(parsed);
+      return [200, { switches: this.#switches }];
+    }
+    return [404, { message: "Not Found" }];
   }
 
   /**
@@ -224,17 +231,23 @@ export class LocalConsole {
     const entry = ROUTE_GUIDE[output];
     if (!route || !entry || !VISITOR_CALLOUTS.includes(output)) return undefined;
     const fill = (template: string) => template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => variables[name] ?? "");
-    const query = Object.entries(entry.query ?? {}).map(([name, value]) => `${name}=${encodeURIComponent(fill(value))}`);
+    const query = Object.entries(entry.query ?? {}).map(
+      ([name, value]) => `${name}=${encodeURIComponent(fill(value))}`,
+    );
     const path = `${route.path}${query.length > 0 ? `?${query.join("&")}` : ""}`;
     const [body, contentType] =
       output === "RouterHandoverEndpointUrl"
         ? [routerNotification(variables.chatId ?? ""), "application/json"]
         : entry.body
-          ? [JSON.stringify(Object.fromEntries(Object.entries(entry.body).map(([k, v]) => [k, fill(v)]))), "application/json"]
+          ? [
+              JSON.stringify(Object.fromEntries(Object.entries(entry.body).map(([k, v]) => [k, fill(v)]))),
+              "application/json",
+            ]
           : entry.textBody
             ? [fill(entry.textBody), "text/plain; charset=utf-8"]
             : [undefined, undefined];
-    const keyQuery = route.keyIn === "query" ? `${query.length > 0 ? "&" : "?"}key=${encodeURIComponent(this.options.key)}` : "";
+    const keyQuery =
+      route.keyIn === "query" ? `${query.length > 0 ? "&" : "?"}key=${encodeURIComponent(this.options.key)}` : "";
     const response = await fetch(`${this.options.apiUrl()}${path}${keyQuery}`, {
       method: route.method,
       headers: {
@@ -251,7 +264,10 @@ export class LocalConsole {
         method: route.method,
         path,
         // A plain-text body is the one dialog variable it names (`{{email}}`): masked as that field.
-        body: maskPersonal(body === undefined ? null : (jsonObject(body) ?? body), /\w+/.exec(entry.textBody ?? "")?.[0]),
+        body: maskPersonal(
+          body === undefined ? null : (jsonObject(body) ?? body),
+          /\w+/.exec(entry.textBody ?? "")?.[0],
+        ),
       },
       status: response.status,
       answer: maskPersonal(jsonObject(answer) ?? answer),
@@ -319,9 +335,4 @@ export class LocalConsole {
   stop(): void {
     this.#dynamoDb.destroy();
   }
-}
-
-function json(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
-  res.end(JSON.stringify(body));
 }

@@ -208,7 +208,9 @@ async function callout(output, variables = {}) {
 function ask(field) {
   visitor.field = field;
   say(PROMPTS[field]);
-  $("#answer-label").textContent = { email: "Your e-mail address", name: "Your name", question: "Your question" }[field];
+  $("#answer-label").textContent = { email: "Your e-mail address", name: "Your name", question: "Your question" }[
+    field
+  ];
   $("#answer").disabled = false;
   $("#send").disabled = false;
   $("#answer").value = "";
@@ -255,7 +257,12 @@ async function sendAnswer(event) {
   if (!field) return;
   const value = $("#answer").value;
   $("#answer").value = "";
-  say(field === "question" ? "You type your question." : `You type your ${field === "email" ? "e-mail address" : "name"}.`, "visitor");
+  say(
+    field === "question"
+      ? "You type your question."
+      : `You type your ${field === "email" ? "e-mail address" : "name"}.`,
+    "visitor",
+  );
   stopAsking();
   const answer = await callout(FIELD_OUTPUT[field], { [field]: value });
   if (answer.valid === false) return answer.exhausted ? say("Three wrong answers: the dialog ends.") : ask(field);
