@@ -17,6 +17,7 @@ const ADDRESS = /[^\s@"'<>(),;:{}[\]]+@[^\s@"'<>(),;:{}[\]]+\.[a-z]{2,}/gi;
 let started: Run | undefined;
 let browser: Browser | undefined;
 let page: Page;
+let consoleUrl: string;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
@@ -28,7 +29,8 @@ beforeAll(async () => {
   expect(started.output()).toContain(`Console (open in a browser)       ${localBaseUrl(port)}/__console`);
   browser = await chromium.launch({ executablePath: CHROMIUM });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await page.goto(`${localBaseUrl(port)}/__console`);
+  consoleUrl = `${localBaseUrl(port)}/__console`;
+  await page.goto(consoleUrl);
 }, 90_000);
 
 afterAll(async () => {
@@ -100,6 +102,12 @@ it("answers offline at once after the agents switch flips offline, though the pr
   await availability.waitFor();
   expect(await availability.textContent()).toContain('"agentStatus":"offline"');
   await expect.poll(() => page.locator("#dialog").textContent()).toContain("Nobody is online");
+
+  // The same switches over HTTP: a wrong position is a 400 naming it, and changes nothing.
+  const wrong = await fetch(`${consoleUrl}/switches`, { method: "PUT", body: '{"agents":"asleep"}' });
+  expect([wrong.status, await wrong.json()]).toEqual([400, { message: "agents must be one of online, offline, away" }]);
+  const state = (await (await fetch(`${consoleUrl}/state`)).json()) as { switches: Record<string, string> };
+  expect(state.switches.agents).toBe("offline");
 }, 60_000);
 
 // Needs #20's exactly-once protocol: a mutation CM applied whose answer was lost leaves the chat
