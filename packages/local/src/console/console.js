@@ -32,6 +32,7 @@ let state;
 
 function drawSwitches() {
   const root = $("#switch-groups");
+  const focused = document.activeElement?.dataset?.switch ? { ...document.activeElement.dataset } : undefined;
   if (!state.simulated) {
     root.replaceChildren(el("p", { text: "CM is not simulated in this run: every CM URL is configured." }));
     return;
@@ -59,6 +60,8 @@ function drawSwitches() {
       ),
     ),
   );
+  // Keyboard users keep their place when the switches are drawn anew.
+  if (focused) root.querySelector(`[data-switch="${focused.switch}"][data-position="${focused.position}"]`)?.focus();
 }
 
 function drawFunnel() {
