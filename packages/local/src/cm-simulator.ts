@@ -16,6 +16,10 @@ export interface Fault {
   delayMs?: number;
   /** Drop the connection without answering. */
   reset?: boolean;
+  /** Routing only: CM acts on the request (records it as applied) before the delay, reset or answer is played. */
+  apply?: boolean;
+  /** Never answer: the request is held until the caller gives up or the simulator stops. */
+  hang?: boolean;
 }
 
 export interface SimulatorOptions {
@@ -49,6 +53,8 @@ export interface MutationCall {
   kind: MutationKind;
   /** The status answered; 0 while held by a delay or when the connection was dropped. */
   status: number;
+  /** CM acted on it: the rules were mutated, whatever the caller was (or was not) told. */
+  applied: boolean;
 }
 
 export interface ForwardCall {
@@ -153,6 +159,11 @@ export class CmSimulator {
   /** Mutation requests CM would have accepted and answered 2xx. */
   get acceptedMutations(): MutationCall[] {
     return this.routing.calls.filter((call) => call.problems.length === 0 && call.status >= 200 && call.status < 300);
+  }
+
+  /** Mutation requests CM acted on, answered or not (a fault with `apply` drops the answer after acting). */
+  get appliedMutations(): MutationCall[] {
+    return this.routing.calls.filter((call) => call.applied);
   }
 
   async start(): Promise<this> {
@@ -266,6 +277,7 @@ export class CmSimulator {
       problems: [],
       kind: "other",
       status: 200,
+      applied: false,
     };
     this.routing.calls.push(call);
     // CM answers a missing or wrong token with a bare 401.
@@ -283,7 +295,10 @@ export class CmSimulator {
     if (call.problems.length > 0) {
       return answer(call, res, 400, JSON.stringify({ message: call.problems.join("; ") }), "application/json");
     }
-    if (await applyFault(this.routing.behaviour.take(), res, call)) return;
+    const fault = this.routing.behaviour.take();
+    if (fault?.apply) call.applied = true;
+    if (await applyFault(fault, res, call)) return;
+    call.applied = true;
     send(res, 200, "{}", "application/json");
   }
 
@@ -365,6 +380,10 @@ async function applyFault(fault: Fault | undefined, res: ServerResponse, call: {
     call.status = 0;
     await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     call.status = answer;
+  }
+  if (fault.hang) {
+    call.status = 0;
+    return true;
   }
   if (fault.reset) {
     call.status = 0;

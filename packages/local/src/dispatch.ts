@@ -17,6 +17,17 @@ export async function loadHandlers(): Promise<Handlers> {
   return new Map(modules);
 }
 
+let coldStarts = 0;
+
+/**
+ * Imports one function again, as a new Lambda instance would start: its module state (the presence
+ * cache in memory) and its configuration are built anew from the environment.
+ */
+export async function coldStart(handlers: Handlers, name: FunctionName): Promise<void> {
+  const url = import.meta.resolve(`@caic-handover/functions/${name}`);
+  handlers.set(name, (await import(`${url}?cold-start=${++coldStarts}`)).handler as Handler);
+}
+
 /** The route for a request, literal paths before parameterised ones, as API Gateway matches. */
 export function findRoute(
   method: string,

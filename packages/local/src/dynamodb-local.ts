@@ -185,7 +185,8 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
   return { endpoint, pid: child.pid!, stop };
 }
 
-function clientDefaults() {
+/** Region and credentials DynamoDB Local accepts. */
+export function clientDefaults() {
   return {
     region: LOCAL_AWS_ENV.AWS_REGION,
     credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY },

@@ -21,6 +21,8 @@ export interface GatewayOptions {
   port?: number;
   host?: string;
   localInfo?: LocalInfo;
+  /** Local-only pages (the console) served before the route table; answers true when it served the request. */
+  localPages?: (method: string, url: string, body: Buffer, res: ServerResponse) => Promise<boolean>;
 }
 
 export interface Gateway {
@@ -64,6 +66,7 @@ async function serve(options: GatewayOptions, req: IncomingMessage, res: ServerR
   if (options.localInfo && method === "GET" && url === LOCAL_INFO_PATH) {
     return write(res, toHttpResponse(options.localInfo));
   }
+  if (options.localPages && (await options.localPages(method, url, body, res))) return;
   const input: HttpInput = {
     method,
     url,

@@ -3,7 +3,9 @@ import { resolve } from "node:path";
 import { type Config, ConfigError, loadConfig, SECRET_NAMES } from "@caic-handover/core/config";
 import { ROUTES } from "@caic-handover/functions/routes";
 import { CM_RATE_LIMITS, CmSimulator } from "./cm-simulator";
-import { loadHandlers } from "./dispatch";
+import { businessHoursIn, switchesFromSettings } from "./cm-switches";
+import { CONSOLE_PATH, LocalConsole, tapMetricLines } from "./console";
+import { coldStart, loadHandlers } from "./dispatch";
 import { createChatTable, JavaMissingError, LOCAL_AWS_ENV, startDynamoDbLocal } from "./dynamodb-local";
 import { type Gateway, startGateway } from "./gateway";
 import { loadLocalEnv, PROJECT_ROOT } from "./local-defaults";
@@ -33,11 +35,13 @@ onStopRequest(() => void shutdown(0));
 async function start() {
   const env = loadLocalEnv();
   for (const [name, value] of Object.entries(LOCAL_AWS_ENV)) process.env[name] ??= value;
-  // Funnel metrics are CloudWatch EMF lines: noise on a terminal.
-  process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
+  // Funnel metrics are CloudWatch EMF lines: the console counts them; on a terminal they are noise unless asked for.
+  const printMetrics = process.env.POWERTOOLS_METRICS_DISABLED === "false";
+  process.env.POWERTOOLS_METRICS_DISABLED = "false";
   process.env.POWERTOOLS_LOG_LEVEL ??= "INFO";
   const config = loadConfig(process.env, SECRET_NAMES);
   const gatewayPort = port(env.PORT);
+  const switches = switchesFromSettings(env);
 
   const dynamoDb = await startDynamoDb(config, env.DATA_DIR);
   await createChatTable(dynamoDb.endpoint, config.TABLE_NAME).catch((error: Error) => {
@@ -59,11 +63,30 @@ async function start() {
     for (const name of simulated) process.env[name] = urls[name];
   }
 
+  const configuredHours = process.env.BUSINESS_HOURS || undefined;
+  const hours = businessHoursIn(switches.businessHours, configuredHours);
+  if (hours === undefined) delete process.env.BUSINESS_HOURS;
+  else process.env.BUSINESS_HOURS = hours;
   const handlers = await loadHandlers();
   const inspectUrl = simulator?.inspectUrl;
+  let apiUrl = "";
+  const localConsole = new LocalConsole({
+    simulator,
+    switches,
+    apiUrl: () => apiUrl,
+    key: config.HANDOVER_WEBHOOK_KEY!,
+    dynamoDbEndpoint: dynamoDb.endpoint,
+    tableName: config.TABLE_NAME,
+    offlineHandover: config.OFFLINE_HANDOVER,
+    businessHours: configuredHours,
+    coldStart: (fn) => coldStart(handlers, fn),
+  });
+  running.push({ stop: async () => localConsole.stop() });
+  tapMetricLines(localConsole.tally, printMetrics);
   const gateway = await startGateway({
     handlers,
     port: gatewayPort,
+    localPages: (method, url, body, res) => localConsole.serve(method, url, body, res),
     localInfo: {
       simulator: {
         inspectUrl,
@@ -73,6 +96,7 @@ async function start() {
     },
   });
   running.push({ stop: gateway.close });
+  apiUrl = gateway.url;
   const rateLimited = simulator?.presence.rateLimited ?? false;
   console.log(banner(gateway, config, dynamoDb.description, simulated, inspectUrl, rateLimited));
 }
@@ -141,6 +165,7 @@ function banner(
       line(name, `${(simulated.includes(name) ? "simulated" : "configured").padEnd(12)}${process.env[name]}`),
     ),
     ...(inspectUrl ? [line("What the simulated CM received", inspectUrl)] : []),
+    line("Console (open in a browser)", `${gateway.url}${CONSOLE_PATH}`),
     ...(rateLimited ? [line("Simulated presence rate limits", `${rateLimitsText()} (SIMULATE_CM_RATE_LIMITS)`)] : []),
     "",
     unreachableFromCm(gateway.url),
