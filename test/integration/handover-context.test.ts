@@ -141,15 +141,6 @@ describe("the Router session id from the Handover Endpoint body", () => {
       routerSessionId: null,
     });
   });
-
-  it("is kept from a repeated notification that brings it late", async () => {
-    const chatId = await readyChat();
-    await h.call("POST", "/handover", { body: { chatId } });
-    await h.call("POST", "/router/handover", { body: { chatId } });
-    const sessionId = session();
-    await h.call("POST", "/router/handover", { body: { chatId, sessionId } });
-    expect((await h.call("GET", `/chats/${chatId}`)).json.routerSessionId).toBe(sessionId);
-  });
 });
 
 describe("with ERASE_CM_HISTORY off (the default)", () => {

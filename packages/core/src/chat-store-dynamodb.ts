@@ -242,12 +242,7 @@ export class DynamoDbChatStore implements ChatStore {
       history: { status: "handed_over" },
     });
     if (outcome.ok) return "confirmed";
-    if (outcome.old === undefined) return "unknown";
-    // A repeat, or a late call after a hand-back: the session id is still worth having for erasure at CM.
-    if (routerSessionId !== undefined && outcome.old.routerSessionId !== routerSessionId) {
-      await this.#change(chatId, now, { create: false, set: setSession, keepExpiry: true });
-    }
-    return "already";
+    return outcome.old === undefined ? "unknown" : "already";
   }
 
   async claimHandback(

@@ -66,7 +66,7 @@ export interface ChatStore {
     outcome: { ok: true } | { ok: false; reason: string },
     now: Date,
   ): Promise<boolean>;
-  /** Marks the chat handed over; the Router's session id, when given, is kept (also on a repeat). */
+  /** Marks the chat handed over, keeping the Router's session id when given. */
   confirmHandover(chatId: string, now: Date, routerSessionId?: string): Promise<"confirmed" | "already" | "unknown">;
   /** Claims a handed-over chat for its hand-back to the bot (docs/no-dead-ends.md). */
   claimHandback(chatId: string, claim: { claimId: string; leaseSeconds: number }, now: Date): Promise<HandbackClaim>;
