@@ -111,7 +111,7 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
     title: 'Event endpoint of the adapter "caic-handover events"',
     notes: [
       "The Event endpoint has no header section, so the key goes in the URL.",
-      "RouterSessionEnded marks the chat ended and erases its personal data; other events are acknowledged and not passed on.",
+      "RouterSessionEnded marks the chat ended and erases its personal data (and, with ERASE_CM_HISTORY=on-session-end, the session's history at CM); other events are acknowledged and not passed on.",
     ],
   },
   ChatStatusUrl: {
@@ -120,7 +120,9 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   },
   ChatEraseUrl: {
     title: "Erase a chat's personal data (privacy requests)",
-    notes: ['Replace {chatId} in the URL. Answers {"erased":true}.'],
+    notes: [
+      'Replace {chatId} in the URL. Answers {"erased":true}. With ERASE_CM_HISTORY on, CM\'s copy of the conversation is deleted too; the chat status says whether it was (`cmHistoryErased`).',
+    ],
   },
   ChatHandbackUrl: {
     title: "Hand a chat back to the bot (operators, agent-side tooling)",
