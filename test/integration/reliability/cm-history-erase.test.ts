@@ -2,7 +2,7 @@ import { HISTORY_DEADLINES } from "@caic-handover/core/cm-history";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newChatId, TECHNICAL_LINK } from "../../support/harness";
-import { person, type Reliability, startReliability } from "../../support/reliability-harness";
+import { lambdaTimeoutMs, person, type Reliability, startReliability } from "../../support/reliability-harness";
 
 /**
  * ERASE_CM_HISTORY=on-session-end: a privacy request (`DELETE /chats/{chatId}`) and the Router's
@@ -99,7 +99,9 @@ describe("DELETE /chats/{chatId} with ERASE_CM_HISTORY", () => {
     const erased = await r.call("DELETE", `/chats/${chatId}`);
     const took = Date.now() - started;
     expect(erased.json).toEqual({ erased: true, found: true });
-    expect(took).toBeLessThan(HISTORY_DEADLINES.budgetMs + 3000);
+    // CM's budget, well inside the function's Lambda timeout (generous slack for a loaded machine).
+    expect(took).toBeLessThan(lambdaTimeoutMs("chat-erase"));
+    expect(deletes().length).toBeLessThanOrEqual(HISTORY_DEADLINES.maxAttempts);
     expect((await r.h.item(chatId))?.name).toBeUndefined();
     expect((await r.call("GET", `/chats/${chatId}`)).json.cmHistoryErased).toBe(false);
     r.resetCm();
