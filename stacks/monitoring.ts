@@ -118,6 +118,11 @@ export function monitor(stack: Stack, { app, api, functions, table, alarmEmail, 
       total("PresenceError"),
       "The MSC presence API failed, timed out or refused (429): chats got the last real answer (presence-stale) or were told agents are offline.",
     ),
+    alarm(
+      "CmHistoryEraseFailed",
+      total("CmHistoryEraseFailed"),
+      "CM's copy of a conversation could not be erased (ERASE_CM_HISTORY): GET /chats/{chatId} shows cmHistoryErased false; DELETE /chats/{chatId} again tries again.",
+    ),
     alarm("Api5xx", httpApi.metricServerError({ period: PERIOD, statistic: "Sum" }), "The API answered 5xx."),
     ...fns.map(([name, fn]) =>
       alarm(`Errors-${name}`, fn.metricErrors({ period: PERIOD, statistic: "Sum" }), `Function ${name} failed.`),

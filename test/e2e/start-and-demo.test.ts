@@ -46,7 +46,7 @@ afterAll(() => {
 
 it("npm start serves, npm run demo walks a conversation and one while nobody is online, and SIGTERM leaves no process behind", async () => {
   const port = String(await freePort());
-  started = run("start", { PORT: port, OFFLINE_HANDOVER: "message" });
+  started = run("start", { PORT: port, OFFLINE_HANDOVER: "message", ERASE_CM_HISTORY: "on-erase" });
   await waitForOutput(started, "Ctrl-C stops everything", 40_000);
   const banner = started.output();
   const baseUrl = localBaseUrl(port);
@@ -71,6 +71,13 @@ it("npm start serves, npm run demo walks a conversation and one while nobody is 
   expect(received.acceptedMutationRequests).toBe(3);
   expect(received.acceptedHandbacks).toBe(1);
   expect(received.mutationRequests[2]!.body).toMatchObject({ Context: { mode: "message" } });
+  // What the agent needs rode along, and the privacy request erased CM's copy of the first chat's session.
+  expect(received.mutationRequests[0]!.body).toMatchObject({
+    Context: { RoutingKeywords: "billing", skill: "billing", culture: "nl-NL", language: "nl" },
+  });
+  const erasedAtCm = received.historyRequests.filter((call) => call.method === "DELETE");
+  expect(erasedAtCm.map((call) => call.status)).toEqual([204]);
+  expect(received.historySessions.map((session) => session.chatId)).not.toContain(received.mutationRequests[0]!.chatId);
 
   const stoppedAt = Date.now();
   started.child.kill("SIGTERM");

@@ -132,7 +132,8 @@ describe("the DynamoDB chat store (DynamoDB Local)", () => {
       await store.recordValue(chatId, "email", "jane.doe@example.com", at(0));
       await store.recordValue(chatId, "name", "Jane Doe", at(0));
       await store.recordValue(chatId, "message", "Jane here: where is my refund?", at(0));
-      await store.claimHandover(chatId, { ...claim("c"), referrer, keywords: "jane doe refund" }, at(1));
+      const details = { reason: "Jane asked twice about her refund", skill: "refunds", culture: "nl-NL" };
+      await store.claimHandover(chatId, { ...claim("c"), referrer, keywords: "jane doe refund", details }, at(1));
       const before = (await documents.send(new GetCommand({ TableName: tableName, Key: { chatId } }))).Item!;
       for (const field of SUPPLIED_FIELDS) expect(before, field).toHaveProperty(field);
       await remove(chatId);

@@ -302,11 +302,11 @@ describe("monitoring", () => {
     }
   });
 
-  it("alarms on handover failures, presence errors, API 5xx and each function's errors, notifying one topic", () => {
+  it("alarms on handover failures, presence errors, CM history erase failures, API 5xx and each function's errors, notifying one topic", () => {
     const topic = Object.keys(resources(api, "AWS::SNS::Topic"));
     expect(topic).toHaveLength(1);
     const alarms = Object.values(resources(api, "AWS::CloudWatch::Alarm")).map((alarm) => alarm.Properties);
-    expect(alarms).toHaveLength(4 + FUNCTION_NAMES.length);
+    expect(alarms).toHaveLength(5 + FUNCTION_NAMES.length);
     for (const alarm of alarms.filter((a) => a.AlarmName !== "test-caic-handover-UnconfirmedHandovers")) {
       expect(alarm.AlarmActions).toEqual([{ Ref: topic[0] }]);
       expect(alarm.OKActions).toEqual([{ Ref: topic[0] }]);
@@ -329,6 +329,11 @@ describe("monitoring", () => {
       expect(reasons).not.toContain("agents-offline");
       expect(alarm.Metrics.find((m: any) => m.ReturnData !== false).Expression).toBe("SUM(METRICS())");
     }
+    // One metric, small: CM's copy that could not be erased.
+    const historyAlarm = alarms.find((a) => a.AlarmName === "test-caic-handover-CmHistoryEraseFailed")!;
+    expect(
+      historyAlarm.Metrics.map((m: any) => [m.MetricStat.Metric.Namespace, m.MetricStat.Metric.MetricName]),
+    ).toEqual([[METRICS_NAMESPACE, "CmHistoryEraseFailed"]]);
     expect(alarms.find((a) => a.AlarmName === "test-caic-handover-Api5xx")).toMatchObject({
       Namespace: "AWS/ApiGateway",
       MetricName: "5xx",

@@ -103,7 +103,7 @@ const EXPECTED: Record<
     method: "POST",
     url: `${PROD}/handover`,
     key: "header",
-    body: { chatId: "{{chatId}}" },
+    body: { chatId: "{{chatId}}", reason: "{{reasonForAgent}}", skill: "{{skill}}", culture: "{{culture}}" },
     responses: { handover: "handoverResult", reason: "handoverReason", mode: "handoverMode" },
   },
   RouterHandoverEndpointUrl: { method: "POST", url: `${PROD}/router/handover`, key: "header" },
@@ -520,8 +520,11 @@ describe("every value a user enters says where it comes from", () => {
       ["Conversational AI Cloud → Web Conversations", "on"],
       ["Web Conversations → Mobile Service Cloud", "off"],
       ["Mobile Service Cloud → Web Conversations", "on"],
+      ["Conversation History adapter", "recommended"],
     ]);
     expect(ruleset.notes[0]).toContain("with the adapter ids of steps 1.5 to 1.7");
+    expect(ruleset.notes.join(" ")).toContain("does not document how that adapter is linked");
+    expect(ruleset.notes.join(" ")).toContain("ERASE_CM_HISTORY");
   });
 });
 

@@ -1,3 +1,4 @@
+import { HISTORY_DEADLINES } from "@caic-handover/core/cm-history";
 import { CLAIM_LEASE_SECONDS, OUTCOME_POLL_MS } from "@caic-handover/core/handover";
 import { FORWARD_TIMEOUT_MS } from "@caic-handover/core/notification";
 import { PRESENCE_TIMEOUT_MS } from "@caic-handover/core/presence";
@@ -22,9 +23,10 @@ const WORST_CASE_MS: Record<FunctionName, number> = {
   // The same claim, routing and settle as the handover, in reverse.
   handback: Math.max(dynamodb + ROUTING_DEADLINES.budgetMs + dynamodb, dynamodb + lease + OUTCOME_POLL_MS + dynamodb),
   "handover-notification": dynamodb + FORWARD_TIMEOUT_MS,
-  "router-events": dynamodb,
+  // With ERASE_CM_HISTORY: the erase, a read for the session id, CM's history deletion, its outcome recorded.
+  "router-events": 3 * dynamodb + HISTORY_DEADLINES.budgetMs,
   "chat-status": dynamodb,
-  "chat-erase": dynamodb,
+  "chat-erase": 3 * dynamodb + HISTORY_DEADLINES.budgetMs,
 };
 
 describe("timing rules", () => {
@@ -44,6 +46,12 @@ describe("timing rules", () => {
 
   it("a claim outlasts the routing budget, so a live claimer is not overtaken", () => {
     expect(lease).toBeGreaterThan(ROUTING_DEADLINES.budgetMs);
+  });
+
+  it("CM's history deletion fits at least two attempts and its backoff in its budget", () => {
+    const { attemptTimeoutMs, budgetMs, maxAttempts, baseDelayMs } = HISTORY_DEADLINES;
+    expect(maxAttempts).toBeGreaterThanOrEqual(2);
+    expect(2 * attemptTimeoutMs + baseDelayMs).toBeLessThan(budgetMs);
   });
 
   it("routing fits at least two attempts and its backoff in the budget", () => {

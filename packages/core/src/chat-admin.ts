@@ -1,11 +1,15 @@
 import { chatView } from "./chat";
 import type { ChatStore } from "./chat-store";
+import { type CmHistoryEraseDeps, eraseCmHistory } from "./cm-history";
 import type { IntakeField } from "./config";
-import type { Log } from "./metrics";
+import type { Log, Metrics } from "./metrics";
 
 export interface ChatAdminDeps {
-  store: Pick<ChatStore, "get" | "erase">;
+  store: Pick<ChatStore, "get" | "erase" | "recordCmHistory">;
   log: Log;
+  metrics: Metrics;
+  /** Set when ERASE_CM_HISTORY erases CM's copy on a privacy request. */
+  cmHistory?: CmHistoryEraseDeps["history"];
   required: readonly IntakeField[];
   now: () => Date;
 }
@@ -16,9 +20,10 @@ export async function describeChat(deps: ChatAdminDeps, chatId: string) {
   return record === undefined ? undefined : chatView(record, deps.required, deps.now());
 }
 
-/** Removes the chat's personal data (status and history stay). Idempotent. */
+/** Removes the chat's personal data (status and history stay), then CM's copy when configured. Idempotent. */
 export async function eraseChat(deps: ChatAdminDeps, chatId: string) {
   const found = await deps.store.erase(chatId, deps.now());
   deps.log.info("chat personal data erased", { found });
+  if (found && deps.cmHistory) await eraseCmHistory({ ...deps, history: deps.cmHistory }, chatId);
   return { erased: true, found };
 }

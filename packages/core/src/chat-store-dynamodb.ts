@@ -4,6 +4,7 @@ import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand }
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import {
   type ChatRecord,
+  type CmHistoryRecord,
   HANDED_OVER,
   HANDOVER_ACTIVE,
   HISTORY_LIMIT,
@@ -16,6 +17,7 @@ import {
 import type { ChatStore, ClaimRequest, HandbackClaim, HandoverClaim, KnownFieldValues } from "./chat-store";
 import type { IntakeField } from "./config";
 import { StoreUnavailableError } from "./errors";
+import type { HandoverDetails } from "./handover-details";
 
 /** Key schema and TTL attribute of the chats table, shared by the stack and the local runner. */
 export const CHAT_TABLE = { partitionKey: "chatId", ttlAttribute: "expiresAt" } as const;
@@ -75,6 +77,10 @@ const setKnown = (known: KnownFieldValues | undefined) => (e: Expression) =>
     `${e.name(`${field}Attempts`)} = ${e.value(0)}`,
   ]);
 
+/** Each detail the call gave set (latest wins); absent ones keep what was recorded. */
+const setDetails = (details: HandoverDetails | undefined) => (e: Expression) =>
+  Object.entries(details ?? {}).map(([field, value]) => `${e.name(field)} = ${e.value(value)}`);
+
 export interface DynamoDbChatStoreOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
@@ -101,12 +107,13 @@ export class DynamoDbChatStore implements ChatStore {
     return record && record.expiresAt > epochSeconds(now) ? record : undefined;
   }
 
-  async startIntake(chatId: string, now: Date, known?: KnownFieldValues) {
+  async startIntake(chatId: string, now: Date, known?: KnownFieldValues, details?: HandoverDetails) {
     const knownFields = Object.keys(known ?? {});
+    const given = knownFields.length + Object.keys(details ?? {}).length;
     const outcome = await this.#change(chatId, now, {
       create: true,
       condition: ACTIVE_OR_ABSENT,
-      set: (e) => [`${e.name("status")} = ${e.value("started")}`, ...setKnown(known)(e)],
+      set: (e) => [`${e.name("status")} = ${e.value("started")}`, ...setKnown(known)(e), ...setDetails(details)(e)],
       remove: (e) => [
         e.name("failureReason"),
         ...PERSONAL_FIELDS.filter((field) => !knownFields.includes(field)).map((field) => e.name(`${field}Attempts`)),
@@ -115,8 +122,9 @@ export class DynamoDbChatStore implements ChatStore {
     });
     if (outcome.ok) return { started: true, record: outcome.record };
     // A handover is under way or done: its status stays, the known values are kept (latest wins).
-    if (knownFields.length === 0) return { started: false, record: outcome.old! };
-    return { started: false, record: await this.#mustChange(chatId, now, { create: true, set: setKnown(known) }) };
+    if (given === 0) return { started: false, record: outcome.old! };
+    const set = (e: Expression) => [...setKnown(known)(e), ...setDetails(details)(e)];
+    return { started: false, record: await this.#mustChange(chatId, now, { create: true, set }) };
   }
 
   async recordPresence(chatId: string, presence: PresenceRecord, referrer: string | undefined, now: Date) {
@@ -178,6 +186,7 @@ export class DynamoDbChatStore implements ChatStore {
         `${e.name("claimExpiresAt")} = ${e.value(epochSeconds(now) + claim.leaseSeconds)}`,
         ...(claim.referrer === undefined ? [] : [`${e.name("referrer")} = ${e.value(claim.referrer)}`]),
         ...(claim.keywords === undefined ? [] : [`${e.name("keywords")} = ${e.value(claim.keywords)}`]),
+        ...setDetails(claim.details)(e),
       ],
       remove: (e) => [e.name("failureReason")],
       history: { status: "requesting" },
@@ -217,7 +226,9 @@ export class DynamoDbChatStore implements ChatStore {
     return outcome.ok;
   }
 
-  async confirmHandover(chatId: string, now: Date) {
+  async confirmHandover(chatId: string, now: Date, routerSessionId?: string) {
+    const setSession = (e: Expression) =>
+      routerSessionId === undefined ? [] : [`${e.name("routerSessionId")} = ${e.value(routerSessionId)}`];
     const outcome = await this.#change(chatId, now, {
       create: false,
       // A chat handed back (or being handed back) is with the bot again: a late notification does not undo that.
@@ -225,6 +236,7 @@ export class DynamoDbChatStore implements ChatStore {
       set: (e) => [
         `${e.name("status")} = ${e.value("handed_over")}`,
         `${e.name("handedOverAt")} = ${e.value(now.toISOString())}`,
+        ...setSession(e),
       ],
       remove: (e) => [e.name("claimId"), e.name("claimExpiresAt")],
       history: { status: "handed_over" },
@@ -313,6 +325,14 @@ export class DynamoDbChatStore implements ChatStore {
       keepExpiry: true,
     });
     return outcome.ok;
+  }
+
+  async recordCmHistory(chatId: string, status: CmHistoryRecord["status"], now: Date) {
+    await this.#change(chatId, now, {
+      create: false,
+      set: (e) => [`${e.name("cmHistory")} = ${e.value({ status, at: now.toISOString() })}`],
+      keepExpiry: true,
+    });
   }
 
   async #mustChange(chatId: string, now: Date, change: Change): Promise<ChatRecord> {

@@ -1,5 +1,6 @@
-import type { ChatRecord, HandoverMode, PresenceRecord, StoredStatus } from "./chat";
+import type { ChatRecord, CmHistoryRecord, HandoverMode, PresenceRecord, StoredStatus } from "./chat";
 import type { IntakeField } from "./config";
+import type { HandoverDetails } from "./handover-details";
 
 export type HandoverClaim =
   | { outcome: "claimed"; record: ChatRecord }
@@ -17,6 +18,8 @@ export interface ClaimRequest {
   required: readonly IntakeField[];
   referrer?: string;
   keywords?: string;
+  /** The dialog's reason and skill and the visitor's culture, when this call gave them. */
+  details?: HandoverDetails;
   /** `live` (the default) refuses a chat whose last availability was a real offline; `message` takes it. */
   mode?: HandoverMode;
 }
@@ -40,7 +43,12 @@ export type KnownFieldValues = Partial<Record<IntakeField, string>>;
 export interface ChatStore {
   get(chatId: string, now: Date): Promise<ChatRecord | undefined>;
   /** Starts intake unless a handover is under way or done; `started` says which. Known values are stored either way. */
-  startIntake(chatId: string, now: Date, known?: KnownFieldValues): Promise<{ started: boolean; record: ChatRecord }>;
+  startIntake(
+    chatId: string,
+    now: Date,
+    known?: KnownFieldValues,
+    details?: HandoverDetails,
+  ): Promise<{ started: boolean; record: ChatRecord }>;
   recordPresence(chatId: string, presence: PresenceRecord, referrer: string | undefined, now: Date): Promise<void>;
   recordValue(
     chatId: string,
@@ -58,7 +66,8 @@ export interface ChatStore {
     outcome: { ok: true } | { ok: false; reason: string },
     now: Date,
   ): Promise<boolean>;
-  confirmHandover(chatId: string, now: Date): Promise<"confirmed" | "already" | "unknown">;
+  /** Marks the chat handed over, keeping the Router's session id when given. */
+  confirmHandover(chatId: string, now: Date, routerSessionId?: string): Promise<"confirmed" | "already" | "unknown">;
   /** Claims a handed-over chat for its hand-back to the bot (docs/no-dead-ends.md). */
   claimHandback(chatId: string, claim: { claimId: string; leaseSeconds: number }, now: Date): Promise<HandbackClaim>;
   /** Records the hand-back's outcome: `handed_back`, or back to the status it came from; false when no longer ours. */
@@ -71,4 +80,6 @@ export interface ChatStore {
   endSession(chatId: string, now: Date): Promise<"ended" | "already" | "unknown">;
   /** Removes every value a visitor or dialog supplied (`SUPPLIED_FIELDS`); status and history stay for the funnel; the expiry is not extended. */
   erase(chatId: string, now: Date): Promise<boolean>;
+  /** Records what became of the session's history at CM; the expiry is not extended. */
+  recordCmHistory(chatId: string, outcome: CmHistoryRecord["status"], now: Date): Promise<void>;
 }

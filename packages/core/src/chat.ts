@@ -41,6 +41,9 @@ export const SUPPLIED_FIELDS = [
   ...PERSONAL_FIELDS,
   "referrer",
   "keywords",
+  "reason",
+  "skill",
+  "culture",
 ] as const satisfies readonly (keyof ChatRecord)[];
 
 /** History is bounded so a chat that loops (offline, retry, fail) cannot grow its item without end. */
@@ -55,6 +58,12 @@ export interface HistoryEntry {
 export interface PresenceRecord {
   agentStatus: "online" | "offline";
   reason: string;
+  at: string;
+}
+
+/** `erased`: CM deleted it; `not-found`: CM had none (404); `failed`: CM could not be reached or refused. */
+export interface CmHistoryRecord {
+  status: "erased" | "not-found" | "failed";
   at: string;
 }
 
@@ -73,6 +82,14 @@ export interface ChatRecord {
   presence?: PresenceRecord;
   referrer?: string;
   keywords?: string;
+  /** The dialog's reason for the handover and its skill (routing keyword), and the visitor's culture tag. */
+  reason?: string;
+  skill?: string;
+  culture?: string;
+  /** The Conversational Router's session id, from its Handover Endpoint call: not personal, kept after erase. */
+  routerSessionId?: string;
+  /** What became of the session's history at CM (ERASE_CM_HISTORY). */
+  cmHistory?: CmHistoryRecord;
   failureReason?: string;
   claimId?: string;
   claimExpiresAt?: number;
@@ -134,6 +151,12 @@ export function chatView(record: ChatRecord, required: readonly IntakeField[], n
     missing: missingFields(record, required),
     agentStatus: record.presence?.agentStatus ?? null,
     mode: record.mode ?? null,
+    reason: record.reason ?? null,
+    skill: record.skill ?? null,
+    culture: record.culture ?? null,
+    routerSessionId: record.routerSessionId ?? null,
+    cmHistoryErased: record.cmHistory === undefined ? null : record.cmHistory.status !== "failed",
+    cmHistory: record.cmHistory ?? null,
     failureReason: record.failureReason ?? null,
     handbackFailureReason: record.handbackFailureReason ?? null,
     createdAt: record.createdAt,

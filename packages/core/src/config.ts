@@ -21,6 +21,7 @@ const wholeNumber = (min: number, max: number, fallback: number) =>
 const INTAKE_FIELDS = ["email", "name", "message"] as const;
 export type IntakeField = (typeof INTAKE_FIELDS)[number];
 export type OfflineHandover = Config["OFFLINE_HANDOVER"];
+export type EraseCmHistory = Config["ERASE_CM_HISTORY"];
 
 /** Every setting the product reads, with its default: the single source for functions, stack and local runner. */
 export const ConfigSchema = z.object({
@@ -62,6 +63,8 @@ export const ConfigSchema = z.object({
   BUSINESS_HOURS: z.optional(BusinessHoursText),
   /** Culture of visitor-facing texts when a call gives none or one whose language has no texts. */
   DEFAULT_CULTURE: z._default(CultureSetting, { language: "en", locale: "en" }),
+  /** `on-erase`: `DELETE /chats/{chatId}` also deletes the Router session's history at CM; `on-session-end`: session end does too. */
+  ERASE_CM_HISTORY: z._default(z.enum(["off", "on-erase", "on-session-end"]), "off"),
   TABLE_NAME: z._default(text, "caic-handover-chats"),
   DYNAMODB_ENDPOINT: z.optional(url),
 });

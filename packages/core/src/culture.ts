@@ -88,3 +88,12 @@ export function requestedCulture(request: CultureRequest, fallback: Culture): Cu
   const given = [request.culture, request.locale].find((text) => text && readTag(text) !== undefined);
   return resolveCulture(given ?? undefined, fallback);
 }
+
+/** The visitor's culture as a language tag (`nl-NL`, `pt-BR`) for CM's routing, whatever texts exist for it; undefined when none is given. */
+export function cultureTag(request: CultureRequest): string | undefined {
+  for (const text of [request.culture, request.locale]) {
+    const tag = text ? readTag(text) : undefined;
+    if (tag !== undefined) return tag.locale;
+  }
+  return undefined;
+}

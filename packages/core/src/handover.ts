@@ -4,6 +4,7 @@ import type { ChatRecord, HandoverMode } from "./chat";
 import type { ChatStore, HandoverClaim } from "./chat-store";
 import type { IntakeField, OfflineHandover } from "./config";
 import { StoreUnavailableError } from "./errors";
+import type { HandoverDetails } from "./handover-details";
 import { optionalText } from "./input";
 import type { Log, Metrics } from "./metrics";
 import { type Adapters, handoverMutation, type RoutingClient } from "./routing";
@@ -55,6 +56,7 @@ export async function requestHandover(
   deps: HandoverDeps,
   chatId: string,
   request: HandoverRequest,
+  details: HandoverDetails = {},
 ): Promise<HandoverAnswer> {
   const claimId = randomUUID();
   const claimAs = (mode: HandoverMode) =>
@@ -67,6 +69,7 @@ export async function requestHandover(
         mode,
         ...(request.referrer === undefined ? {} : { referrer: request.referrer }),
         ...(request.keywords === undefined ? {} : { keywords: request.keywords }),
+        ...(Object.keys(details).length === 0 ? {} : { details }),
       },
       deps.now(),
     );
@@ -115,6 +118,9 @@ async function send(deps: HandoverDeps, record: ChatRecord, claimId: string): Pr
     referrer: record.referrer ?? deps.defaultReferrer,
     keywords: record.keywords,
     message: record.message,
+    reason: record.reason,
+    skill: record.skill,
+    culture: record.culture,
     ...(record.mode === "message" ? { mode: "message" as const } : {}),
   });
   const result = await deps.routing.requestMutation(request);

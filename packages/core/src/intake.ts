@@ -3,6 +3,7 @@ import { missingFields } from "./chat";
 import type { ChatStore } from "./chat-store";
 import type { IntakeField } from "./config";
 import type { Culture } from "./culture";
+import type { HandoverDetails } from "./handover-details";
 import { isPlaceholder } from "./input";
 import { VALIDATORS, type Validation } from "./intake-validation";
 import type { KnownValues } from "./known-values";
@@ -116,8 +117,14 @@ function countKnown(deps: Pick<IntakeDeps, "metrics" | "log">, known: KnownValue
  * The CAIC `handover` event: intake starts, unless a handover is already under way or done. Valid
  * known values are stored; the answer says what is still missing, so the dialog asks only for that.
  */
-export async function startIntake(deps: IntakeDeps, chatId: string, known: KnownValues = NONE_KNOWN) {
-  const { started, record } = await deps.store.startIntake(chatId, deps.now(), known.valid);
+export async function startIntake(
+  deps: IntakeDeps,
+  chatId: string,
+  known: KnownValues = NONE_KNOWN,
+  details: HandoverDetails = {},
+) {
+  const given = Object.keys(details).length > 0 ? details : undefined;
+  const { started, record } = await deps.store.startIntake(chatId, deps.now(), known.valid, given);
   if (started) deps.metrics.count("HandoverTriggered");
   countKnown(deps, known);
   deps.log.info(started ? "intake started" : "handover already active", { status: record.status });

@@ -20,6 +20,9 @@ export const Metric = {
   HandedBack: { dimension: undefined },
   HandbackFailed: { dimension: "reason" },
   SessionEnded: { dimension: undefined },
+  /** The Router session's history deleted at CM (or CM had none), ERASE_CM_HISTORY. */
+  CmHistoryErased: { dimension: undefined },
+  CmHistoryEraseFailed: { dimension: undefined },
 } as const satisfies Record<string, { dimension: string | undefined }>;
 
 export type MetricName = keyof typeof Metric;

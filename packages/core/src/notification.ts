@@ -33,6 +33,23 @@ export function findChatId(raw: string, parsed: unknown): string | undefined {
   }
 }
 
+/** A Router session id as CM writes one (a GUID); anything else, an unreplaced `{{$sessionId}}` included, is none. */
+const SESSION_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/**
+ * Finds the Router's session id in its Handover Endpoint body: the default template's `sessionId`,
+ * a TwoWay body's `chat.sessionId`, `SessionId` or `routerSessionId`, else by pattern in broken JSON.
+ */
+export function findRouterSessionId(raw: string, parsed: unknown): string | undefined {
+  const body = isObject(parsed) ? parsed : {};
+  const chat = isObject(body.chat) ? body.chat : {};
+  const candidate =
+    [body.sessionId, body.SessionId, body.routerSessionId, chat.sessionId, chat.SessionId].find(
+      (value) => typeof value === "string" && value !== "",
+    ) ?? /"(?:router)?session_?id"\s*:\s*"([^"]{1,200})"/i.exec(raw)?.[1];
+  return typeof candidate === "string" && SESSION_ID.test(candidate) ? candidate : undefined;
+}
+
 export interface Forwarder {
   /** Delivers the raw notification to Web Conversations; rejects on any failure. */
   forward(body: string, contentType: string): Promise<void>;
@@ -57,14 +74,16 @@ export async function receiveHandoverNotification(
   contentType: string,
   fallbackChatId: string | undefined,
 ): Promise<{ ok: true }> {
-  const chatId = findChatId(raw, parseTolerantJson(raw)) ?? fallbackChatId;
+  const parsed = parseTolerantJson(raw);
+  const chatId = findChatId(raw, parsed) ?? fallbackChatId;
+  const routerSessionId = findRouterSessionId(raw, parsed);
   if (chatId === undefined) {
     deps.log.warn("handover notification without a chat id");
   } else {
     try {
-      const result = await deps.store.confirmHandover(chatId, deps.now());
+      const result = await deps.store.confirmHandover(chatId, deps.now(), routerSessionId);
       if (result === "confirmed") deps.metrics.count("HandoverConfirmed");
-      deps.log.info("handover notification received", { chatId, result });
+      deps.log.info("handover notification received", { chatId, result, routerSessionId: routerSessionId ?? null });
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
       // Web Conversations must still switch to live chat; our own mark is what is lost, and said so.

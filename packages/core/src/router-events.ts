@@ -1,6 +1,7 @@
 import type { ChatStore } from "./chat-store";
+import { type CmHistoryEraseDeps, eraseCmHistory } from "./cm-history";
 import type { Log, Metrics } from "./metrics";
-import { findChatId, isObject, parseTolerantJson } from "./notification";
+import { findChatId, findRouterSessionId, isObject, parseTolerantJson } from "./notification";
 
 export const SESSION_ENDED = "RouterSessionEnded";
 
@@ -18,7 +19,9 @@ export function eventTypes(parsed: unknown): string[] {
 }
 
 export interface RouterEventDeps {
-  store: Pick<ChatStore, "endSession">;
+  store: Pick<ChatStore, "endSession" | "get" | "recordCmHistory">;
+  /** Set when ERASE_CM_HISTORY is `on-session-end`: the session's history at CM goes too. */
+  cmHistory?: CmHistoryEraseDeps["history"];
   metrics: Metrics;
   log: Log;
   now: () => Date;
@@ -45,5 +48,8 @@ export async function receiveRouterEvent(
   const result = await deps.store.endSession(chatId, deps.now());
   if (result === "ended") deps.metrics.count("SessionEnded");
   deps.log.info("router session ended", { chatId, result });
+  if (result !== "unknown" && deps.cmHistory) {
+    await eraseCmHistory({ ...deps, history: deps.cmHistory }, chatId, findRouterSessionId(raw, parsed));
+  }
   return { ok: true };
 }

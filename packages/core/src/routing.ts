@@ -29,6 +29,10 @@ export interface HandoverContext {
   message?: string;
   /** Only a message-mode handover says so; a live one keeps the guide's Context. */
   mode?: "message";
+  /** The dialog's reason for the handover and its skill; the visitor's culture tag (`nl-NL`). */
+  reason?: string;
+  skill?: string;
+  culture?: string;
 }
 
 const rule =
@@ -51,8 +55,13 @@ export function handoverMutation(chatId: string, adapters: Adapters, context: Ha
       name: context.name,
       email: context.email,
       CustomerInfo: JSON.stringify({ name: context.name, email: context.email }),
+      // Empty values are left out: an empty WebStoreReferrer would stop MSC routing by the visitor's URL.
       ...(context.referrer ? { WebStoreReferrer: context.referrer } : {}),
-      ...(context.keywords ? { RoutingKeywords: context.keywords } : {}),
+      // CM's own live-chat handover fills Routing Keywords from the bot's skill.
+      ...(context.keywords || context.skill ? { RoutingKeywords: (context.keywords || context.skill)! } : {}),
+      ...(context.skill ? { skill: context.skill } : {}),
+      ...(context.reason ? { reason: context.reason } : {}),
+      ...(context.culture ? { culture: context.culture, language: context.culture.split("-")[0]! } : {}),
       ...(context.mode ? { mode: context.mode } : {}),
       ...(context.message ? { message: context.message } : {}),
     },

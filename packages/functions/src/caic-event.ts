@@ -1,3 +1,5 @@
+import { CultureRequestSchema } from "@caic-handover/core/culture";
+import { HandoverDetailsSchema, handoverDetails } from "@caic-handover/core/handover-details";
 import { parseInput } from "@caic-handover/core/input";
 import { startIntake } from "@caic-handover/core/intake";
 import { KnownValuesSchema, knownValues } from "@caic-handover/core/known-values";
@@ -9,7 +11,11 @@ const deps = { ...runtime, required: runtime.config.INTAKE_REQUIRED_FIELDS };
 
 export const handler = httpRoute(
   { log: runtime.log, key: runtime.config.HANDOVER_WEBHOOK_KEY, chatId: "required" },
-  async ({ chatId, fields }) => ({
-    json: await startIntake(deps, chatId!, knownValues(parseInput(KnownValuesSchema, fields))),
-  }),
+  async ({ chatId, fields }) => {
+    const details = handoverDetails(
+      parseInput(HandoverDetailsSchema, fields),
+      parseInput(CultureRequestSchema, fields),
+    );
+    return { json: await startIntake(deps, chatId!, knownValues(parseInput(KnownValuesSchema, fields)), details) };
+  },
 );

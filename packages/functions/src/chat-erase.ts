@@ -1,11 +1,26 @@
 import { eraseChat } from "@caic-handover/core/chat-admin";
+import { CmHistoryClient, erasesCmHistoryOn } from "@caic-handover/core/cm-history";
 import { httpRoute } from "./http";
 import { createRuntime } from "./runtime";
 
 const runtime = await createRuntime("chat-erase");
-const deps = { ...runtime, required: runtime.config.INTAKE_REQUIRED_FIELDS };
+const { config } = runtime;
+const deps = {
+  ...runtime,
+  required: config.INTAKE_REQUIRED_FIELDS,
+  ...(erasesCmHistoryOn(config.ERASE_CM_HISTORY, "erase")
+    ? {
+        cmHistory: new CmHistoryClient({
+          baseUrl: config.ROUTING_API_URL,
+          accountId: config.CM_TECHNICAL_LINK_ID,
+          productToken: config.CM_PRODUCT_TOKEN,
+          log: runtime.log,
+        }),
+      }
+    : {}),
+};
 
 export const handler = httpRoute(
-  { log: runtime.log, key: runtime.config.HANDOVER_WEBHOOK_KEY, chatId: "required" },
+  { log: runtime.log, key: config.HANDOVER_WEBHOOK_KEY, chatId: "required" },
   async ({ chatId }) => ({ json: await eraseChat(deps, chatId!) }),
 );

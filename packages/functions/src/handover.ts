@@ -1,4 +1,6 @@
+import { CultureRequestSchema } from "@caic-handover/core/culture";
 import { HandoverRequestSchema, requestHandover } from "@caic-handover/core/handover";
+import { HandoverDetailsSchema, handoverDetails } from "@caic-handover/core/handover-details";
 import { parseInput } from "@caic-handover/core/input";
 import { RoutingClient } from "@caic-handover/core/routing";
 import { httpRoute } from "./http";
@@ -26,7 +28,11 @@ const deps = {
 
 export const handler = httpRoute(
   { log: runtime.log, key: config.HANDOVER_WEBHOOK_KEY, chatId: "required" },
-  async ({ chatId, fields }) => ({
-    json: await requestHandover(deps, chatId!, parseInput(HandoverRequestSchema, fields)),
-  }),
+  async ({ chatId, fields }) => {
+    const details = handoverDetails(
+      parseInput(HandoverDetailsSchema, fields),
+      parseInput(CultureRequestSchema, fields),
+    );
+    return { json: await requestHandover(deps, chatId!, parseInput(HandoverRequestSchema, fields), details) };
+  },
 );

@@ -84,10 +84,11 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s) + forward ≤ 3 s`,
   },
   "router-events": {
-    secrets: [KEY],
-    dynamodb: WRITE,
-    timeoutSeconds: 8,
-    budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s)`,
+    // CM_PRODUCT_TOKEN and GetItem: ERASE_CM_HISTORY=on-session-end deletes the session's history at CM.
+    secrets: [KEY, "CM_PRODUCT_TOKEN"],
+    dynamodb: ["dynamodb:GetItem", ...WRITE],
+    timeoutSeconds: 25,
+    budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s); with ERASE_CM_HISTORY a read, CM's history deletion ≤ 6 s (3 attempts × ≤ 2 s) and a write`,
   },
   "chat-status": {
     secrets: [KEY],
@@ -96,10 +97,11 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     budget: `one DynamoDB read (≤ ${DYNAMODB_CALL_S} s)`,
   },
   "chat-erase": {
-    secrets: [KEY],
-    dynamodb: WRITE,
-    timeoutSeconds: 8,
-    budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s)`,
+    // CM_PRODUCT_TOKEN and GetItem: ERASE_CM_HISTORY deletes the session's history at CM.
+    secrets: [KEY, "CM_PRODUCT_TOKEN"],
+    dynamodb: ["dynamodb:GetItem", ...WRITE],
+    timeoutSeconds: 25,
+    budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s); with ERASE_CM_HISTORY a read, CM's history deletion ≤ 6 s (3 attempts × ≤ 2 s) and a write`,
   },
   handback: {
     secrets: [KEY, "CM_PRODUCT_TOKEN"],

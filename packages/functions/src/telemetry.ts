@@ -28,6 +28,9 @@ export const LOGGED_ATTRIBUTES: ReadonlySet<string> = new Set([
   "channel",
   "unknownTypes",
   "error",
+  // CM's random id for the conversation (not personal) and what became of its history there.
+  "routerSessionId",
+  "outcome",
 ]);
 
 /** Keys whose values are personal data or raw caller input: never written, whatever a call site passes. */

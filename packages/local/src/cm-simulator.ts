@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
@@ -64,6 +65,23 @@ export interface ForwardCall {
   status: number;
 }
 
+/** A request to the Conversation History API, as CM's logs would show it. */
+export interface HistoryCall {
+  at: string;
+  method: string;
+  path: string;
+  sessionId: string | null;
+  headers: Record<string, string | undefined>;
+  status: number;
+}
+
+/** A Router session the simulated CM keeps history for: opened when it accepts the chat's hand-over. */
+export interface HistorySession {
+  sessionId: string;
+  chatId: string;
+  openedAt: string;
+}
+
 /**
  * CM's documented Agent Inbox API limits (developers.cm.com, Mobile Service Cloud "Getting started");
  * that presence.robinhq.com shares them is inferred.
@@ -112,6 +130,8 @@ class Behaviour {
   }
 }
 
+const HISTORY_PATH =
+  /^\/conversational\/conversation-history\/(v1|v2)\/accounts\/([^/]+)\/session-history(?:\/([^/]+))?$/;
 const ROUTING_PATH = /^\/conversational\/control\/v1\/accounts\/([^/]+)\/chats\/([^/]+)\/routing\/mutationrequests$/;
 
 export class CmSimulator {
@@ -127,6 +147,12 @@ export class CmSimulator {
   };
   readonly routing = { behaviour: new Behaviour(), calls: [] as MutationCall[] };
   readonly webConversations = { behaviour: new Behaviour(), calls: [] as ForwardCall[] };
+  /** The Conversation History API: sessions by id, and every read or delete received. */
+  readonly history = {
+    behaviour: new Behaviour(),
+    calls: [] as HistoryCall[],
+    sessions: new Map<string, HistorySession>(),
+  };
 
   #server: Server | undefined;
   #url = "";
@@ -154,6 +180,17 @@ export class CmSimulator {
   }
   get webConversationsUrl(): string {
     return `${this.#url}/web-conversations/v1/conversationalrouter/handover`;
+  }
+
+  /** Opens a Router session for a chat (the Router has one from the conversation's start); returns its id. */
+  openSession(chatId: string, sessionId: string = randomUUID()): string {
+    this.history.sessions.set(sessionId, { sessionId, chatId, openedAt: new Date().toISOString() });
+    return sessionId;
+  }
+
+  /** The session id of a chat's open Router session, if any. */
+  sessionOf(chatId: string): string | undefined {
+    return [...this.history.sessions.values()].find((session) => session.chatId === chatId)?.sessionId;
   }
 
   /** Mutation requests CM would have accepted and answered 2xx. */
@@ -192,7 +229,8 @@ export class CmSimulator {
     this.presence.answer = "Online";
     this.presence.byReferrer.clear();
     this.presence.limiter.reset();
-    for (const part of [this.presence, this.routing, this.webConversations]) {
+    this.history.sessions.clear();
+    for (const part of [this.presence, this.routing, this.webConversations, this.history]) {
       part.behaviour.reset();
       part.calls.length = 0;
     }
@@ -206,6 +244,8 @@ export class CmSimulator {
       acceptedMutationRequests: this.acceptedMutations.length,
       acceptedHandbacks: this.acceptedMutations.filter((call) => call.kind === "handback").length,
       webConversationsHandovers: this.webConversations.calls,
+      historySessions: [...this.history.sessions.values()],
+      historyRequests: this.history.calls,
     };
   }
 
@@ -217,6 +257,10 @@ export class CmSimulator {
     }
     if (req.method === "PUT" && url.pathname === "/__sim/presence") return this.#controlPresence(body, res);
     if (req.method === "GET" && url.pathname === "/presence/api/v1") return this.#presence(url, res);
+    const history = HISTORY_PATH.exec(url.pathname.slice("/routing".length));
+    if (url.pathname.startsWith("/routing/") && history && (req.method === "GET" || req.method === "DELETE")) {
+      return this.#history(req, url, history, res);
+    }
     if (req.method === "POST" && url.pathname.startsWith("/routing/")) {
       return this.#routing(url.pathname.slice("/routing".length), req, body, res);
     }
@@ -297,9 +341,48 @@ export class CmSimulator {
     }
     const fault = this.routing.behaviour.take();
     if (fault?.apply) call.applied = true;
+    // A handover CM acted on opens a Router session, whatever the caller then hears.
+    if (call.kind === "handover" && fault?.apply && this.sessionOf(chatId) === undefined) this.openSession(chatId);
     if (await applyFault(fault, res, call)) return;
     call.applied = true;
+    if (call.kind === "handover" && this.sessionOf(chatId) === undefined) this.openSession(chatId);
     send(res, 200, "{}", "application/json");
+  }
+
+  /**
+   * `GET …/session-history/{id}` (v1, v2) or `GET …/v2/…/session-history?routerSessionId=` reads a
+   * session's history; `DELETE …/session-history/{id}` deletes it (204). 401 for a wrong token, 404
+   * for an unknown account or session (third-party observations, cm-interfaces §11).
+   */
+  async #history(req: IncomingMessage, url: URL, match: RegExpExecArray, res: ServerResponse) {
+    const [, version, account, pathId] = match;
+    const sessionId = pathId
+      ? decodeURIComponent(pathId)
+      : version === "v2" && req.method === "GET"
+        ? url.searchParams.get("routerSessionId")
+        : null;
+    const call: HistoryCall = {
+      at: new Date().toISOString(),
+      method: req.method!,
+      path: url.pathname.slice("/routing".length),
+      sessionId,
+      headers: { "x-cm-producttoken": req.headers["x-cm-producttoken"] ? "[set]" : undefined },
+      status: 200,
+    };
+    this.history.calls.push(call);
+    if (req.headers["x-cm-producttoken"] !== this.options.productToken) return answer(call, res, 401, "", "text/plain");
+    if (decodeURIComponent(account!) !== this.options.technicalLinkId || sessionId === null) {
+      return answer(call, res, 404, "", "text/plain");
+    }
+    if (await applyFault(this.history.behaviour.take(), res, call)) return;
+    const session = this.history.sessions.get(sessionId);
+    if (session === undefined) return answer(call, res, 404, "", "text/plain");
+    if (req.method === "DELETE") {
+      this.history.sessions.delete(sessionId);
+      return answer(call, res, 204, "", "text/plain");
+    }
+    const body = { routerSessionId: sessionId, chatId: session.chatId, startedAt: session.openedAt, messages: [] };
+    answer(call, res, 200, JSON.stringify(body), "application/json");
   }
 
   async #forward(req: IncomingMessage, body: string, res: ServerResponse) {

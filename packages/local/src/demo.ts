@@ -65,13 +65,35 @@ function check(answer: Answer, ok: boolean, expected: string) {
 }
 
 /** The Router's default handover template with an empty context: `"context":}` is not valid JSON. */
-const routerNotification = () =>
-  `{"chatId":"${chatId}","sessionId":"demo-session","channel":"CXWebConversations","conversationHostId":"demo-host","conversationClientId":"demo-client","context":}`;
+const routerNotification = (sessionId: string) =>
+  `{"chatId":"${chatId}","sessionId":"${sessionId}","channel":"CXWebConversations","conversationHostId":"demo-host","conversationClientId":"demo-client","context":}`;
 
-async function conversation() {
+/** The Router's session id for the chat: the simulated CM opened one when it accepted the hand-over. */
+let demoSessionId: string | undefined;
+async function routerSessionId(info: LocalInfo | undefined): Promise<string> {
+  let sessionId: string | undefined;
+  if (info?.simulator.inspectUrl) {
+    const received = (await (await fetch(info.simulator.inspectUrl)).json()) as ReturnType<CmSimulator["received"]>;
+    sessionId = received.historySessions.find((session) => session.chatId === chatId)?.sessionId;
+  }
+  demoSessionId = sessionId ?? randomUUID();
+  return demoSessionId;
+}
+
+async function conversation(info: LocalInfo | undefined) {
   console.log(`Demo conversation ${chatId} against ${baseUrl}; every call carries X-Handover-Key: ${key}`);
 
-  const event = await call("The handover dialog starts (CAIC event)", "POST", "/caic/events", { chatId });
+  const event = await call(
+    "The handover dialog starts (CAIC event), with the bot's reason and skill",
+    "POST",
+    "/caic/events",
+    {
+      chatId,
+      reason: "Asked for a person after two answers about a refund",
+      skill: "billing",
+      culture: "nl-NL",
+    },
+  );
   check(event, event.json?.status === "started", 'status "started"');
 
   const referrer = encodeURIComponent("https://shop.example/help");
@@ -105,12 +127,16 @@ async function conversation() {
     "The Router's handover notification (empty context)",
     "POST",
     "/router/handover",
-    routerNotification(),
+    routerNotification(await routerSessionId(info)),
   );
   check(notified, notified.json?.ok === true, "ok true");
 
   const status = await call("The chat's status", "GET", `/chats/${chatId}`);
-  check(status, status.json?.status === "handed_over", 'status "handed_over"');
+  check(
+    status,
+    status.json?.status === "handed_over" && status.json.skill === "billing" && status.json.routerSessionId !== null,
+    'status "handed_over", the skill and the Router session id',
+  );
 
   const back = await call(
     "The agent is done: their tooling hands the chat back to the bot",
@@ -122,6 +148,21 @@ async function conversation() {
   check(again, again.json?.handback === "requested", 'the same "requested", and nothing sent twice');
   const backStatus = await call("The chat's status", "GET", `/chats/${chatId}`);
   check(backStatus, backStatus.json?.status === "handed_back", 'status "handed_back"');
+
+  const erased = await call("A privacy request: erase the chat", "DELETE", `/chats/${chatId}`);
+  check(erased, erased.json?.erased === true, "erased true");
+  const erasedStatus = await call("The chat's status after the erase", "GET", `/chats/${chatId}`);
+  const cmErased = info?.eraseCmHistory !== undefined && info.eraseCmHistory !== "off";
+  check(
+    erasedStatus,
+    erasedStatus.json?.email === null && erasedStatus.json.cmHistoryErased === (cmErased ? true : null),
+    cmErased ? "no personal data, and CM's copy erased" : "no personal data",
+  );
+  if (!cmErased) {
+    console.log(
+      "   ERASE_CM_HISTORY is off: start `ERASE_CM_HISTORY=on-erase npm start` to see CM's copy of the conversation deleted too.",
+    );
+  }
 }
 
 /** A second conversation while nobody is online: the bot knows the visitor, who leaves a question. */
@@ -189,7 +230,9 @@ async function nobodyOnline(info: LocalInfo | undefined) {
   );
 }
 
-async function simulatedCm(inspectUrl: string | undefined, offlineHandover: LocalInfo["offlineHandover"]) {
+async function simulatedCm(info: LocalInfo | undefined) {
+  const inspectUrl = info?.simulator.inspectUrl;
+  const offlineHandover = info?.offlineHandover;
   if (!inspectUrl) {
     console.log("\nCM is not simulated here: nothing to inspect.");
     return;
@@ -209,6 +252,15 @@ async function simulatedCm(inspectUrl: string | undefined, offlineHandover: Loca
   if (handover) console.log(indent(JSON.stringify(handover.body, null, 2)));
   if (handback) console.log(`   the hand-back:\n${indent(JSON.stringify(handback.body, null, 2))}`);
   console.log(`   handover notifications forwarded to Web Conversations: ${forwarded.length}`);
+  const historyDeletes = received.historyRequests.filter((r) => r.method === "DELETE");
+  console.log(`   Conversation History API deletions: ${historyDeletes.length}`);
+  for (const request of historyDeletes) console.log(indent(JSON.stringify(request, null, 2)));
+  const cmErased = info?.eraseCmHistory !== undefined && info.eraseCmHistory !== "off";
+  const ours = historyDeletes.filter((r) => r.sessionId === demoSessionId && r.status === 204);
+  if (historyDeletes.length !== (cmErased ? 1 : 0) || ours.length !== historyDeletes.length)
+    throw new UnexpectedAnswerError(
+      `expected ${cmErased ? "one deletion" : "no deletion"} of the chat's session history`,
+    );
   if (
     sent(chatId).length !== 2 ||
     accepted(chatId)
@@ -236,10 +288,10 @@ async function localInfo(): Promise<LocalInfo | undefined> {
 const indent = (text: string) => text.replace(/^/gm, "     ");
 
 try {
-  await conversation();
   const info = await localInfo();
+  await conversation(info);
   await nobodyOnline(info);
-  await simulatedCm(info?.simulator.inspectUrl, info?.offlineHandover);
+  await simulatedCm(info);
   console.log("\nDemo finished: every step answered as expected.");
 } catch (error) {
   if (error instanceof UnexpectedAnswerError) console.error(`\n   ✗ ${error.message}`);

@@ -14,6 +14,8 @@ export interface LocalInfo {
   simulator: { inspectUrl?: string; presenceControlUrl?: string };
   /** OFFLINE_HANDOVER npm start runs with: the demo shows the path it takes while nobody is online. */
   offlineHandover?: "off" | "message";
+  /** ERASE_CM_HISTORY npm start runs with: the demo shows CM's copy erased when it is on. */
+  eraseCmHistory?: "off" | "on-erase" | "on-session-end";
 }
 
 export interface GatewayOptions {

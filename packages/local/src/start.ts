@@ -93,6 +93,7 @@ async function start() {
         presenceControlUrl: simulated.includes("PRESENCE_API_URL") ? simulator?.presenceControlUrl : undefined,
       },
       offlineHandover: config.OFFLINE_HANDOVER,
+      eraseCmHistory: config.ERASE_CM_HISTORY,
     },
   });
   running.push({ stop: gateway.close });

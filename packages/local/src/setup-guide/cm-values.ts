@@ -96,10 +96,14 @@ export const rulesetStep = (): StepDraft => ({
     set("Conversational AI Cloud → Web Conversations", "on: the visitor sees the bot's answers"),
     set("Web Conversations → Mobile Service Cloud", "off: the handover turns it on for the chat"),
     set("Mobile Service Cloud → Web Conversations", "on: the visitor sees the agent's answers"),
+    set(
+      "Conversation History adapter",
+      "recommended: add it to the ruleset, so the agent sees what the visitor and the bot said",
+    ),
   ],
   notes: [
     `The handover is one routing mutation request for the chat: \`Disable\` Web Conversations → Conversational AI Cloud and \`Enable\` Web Conversations → Mobile Service Cloud (\`ruleMutation\`, operator \`And\`), with the adapter ids of steps ${ref("ROUTER_CLIENT_ADAPTER_ID")} to ${ref("ROUTER_AGENT_ADAPTER_ID")}. Only that chat's links change.`,
     "CM.com documents mutations as turning links between adapters on and off. That the link Web Conversations → Mobile Service Cloud has to be in the ruleset (off) to be turned on is our reading, not documented: if a handover answers `requested` but no agent gets the chat, check this link first.",
-    "With a Conversation History adapter in the ruleset, the agent also sees what the visitor and the bot said.",
+    "CM.com's bot-handover page says that with a Conversation History adapter in the ruleset the agent sees the bot's history (and an AI summary on plans that have one); it does not document how that adapter is linked, so follow CM.com's Conversation History page. The Router passes its session id in the Handover Endpoint call; this backend keeps it, and with ERASE_CM_HISTORY `on-erase` or `on-session-end` deletes that session's history at CM with the same product token (Conversation History API).",
   ],
 });

@@ -82,12 +82,13 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   },
   HandoverUrl: {
     title: 'API Callout "Hand over" (CM.com guide, step 4)',
-    body: { chatId: CHAT_ID },
+    body: { chatId: CHAT_ID, reason: variable("reasonForAgent"), skill: variable("skill"), culture: CULTURE },
     responses: { handover: "handoverResult", reason: "handoverReason", mode: "handoverMode" },
     notes: [
       "Replaces the guide's call to the routing mutation request: this backend sends it, once per chat, with the product token it keeps.",
       "`handover` is `requested` or `failed`; `reason` is `intake-incomplete`, `routing-rejected`, `routing-unavailable` or `agents-offline` (the chat's last availability was offline and OFFLINE_HANDOVER is off). Calling again retries a failed handover.",
       "`mode` is `message` when the chat was handed over as a message while nobody was online (OFFLINE_HANDOVER=message); absent for a live handover.",
+      "What the agent gets besides the visitor's details, in the mutation's Context: `reason` (why the bot hands over, in the dialog's words, at most 200 characters on one line: set the dialog variable `reasonForAgent` in each branch, never to the visitor's text), `skill` (sent as `RoutingKeywords`, as CM.com's own live-chat handover does with the answer's `skill` output addition; at most 64 letters, digits, spaces and `_.,;:/&+-`) and `culture` (so MSC routing can send a Dutch visitor to a Dutch-speaking team). Each is optional: an empty or unset one is left out of the Context. They may also ride on the Start handover callout.",
     ],
   },
   IntakeMessageUrl: {
@@ -110,7 +111,7 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
     title: 'Event endpoint of the adapter "caic-handover events"',
     notes: [
       "The Event endpoint has no header section, so the key goes in the URL.",
-      "RouterSessionEnded marks the chat ended and erases its personal data; other events are acknowledged and not passed on.",
+      "RouterSessionEnded marks the chat ended and erases its personal data (and, with ERASE_CM_HISTORY=on-session-end, the session's history at CM); other events are acknowledged and not passed on.",
     ],
   },
   ChatStatusUrl: {
@@ -119,7 +120,9 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   },
   ChatEraseUrl: {
     title: "Erase a chat's personal data (privacy requests)",
-    notes: ['Replace {chatId} in the URL. Answers {"erased":true}.'],
+    notes: [
+      'Replace {chatId} in the URL. Answers {"erased":true}. With ERASE_CM_HISTORY on, CM\'s copy of the conversation is deleted too; the chat status says whether it was (`cmHistoryErased`).',
+    ],
   },
   ChatHandbackUrl: {
     title: "Hand a chat back to the bot (operators, agent-side tooling)",
