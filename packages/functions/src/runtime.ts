@@ -1,7 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDbChatStore } from "@caic-handover/core/chat-store-dynamodb";
-import { type ConfigWith, loadConfig } from "@caic-handover/core/config";
+import { type ConfigWith, loadConfig, misspeltSettings } from "@caic-handover/core/config";
 import { FUNCTIONS, type FunctionName } from "./routes";
 import { fetchBoundSecrets } from "./secrets";
 import { createLogger, createMetrics } from "./telemetry";
@@ -18,6 +18,7 @@ export async function createRuntime<F extends FunctionName>(fn: F) {
   try {
     const env = { ...process.env, ...(await fetchBoundSecrets(process.env, secrets)) };
     config = loadConfig(env, secrets);
+    for (const warning of misspeltSettings(process.env)) log.warn(`configuration: ${warning}`);
   } catch (error) {
     log.critical(`cannot start, serving nobody: ${error instanceof Error ? error.message : String(error)}`);
     throw new StartupError(fn);
