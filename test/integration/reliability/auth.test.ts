@@ -95,13 +95,13 @@ describe("a malformed callout", () => {
   it("is refused with 400 and one log line naming route, status and rule, never the body", async () => {
     const linesBefore = r.logs.lines.length;
     const body = `{"chatId":"${CHAT}","value":"${name} <${email}>"`;
-    const answer = await r.call("POST", "/caic/events", { body, headers: { "content-type": "application/json" } });
+    const answer = await r.call("POST", "/handover", { body, headers: { "content-type": "application/json" } });
     expect(answer.status).toBe(400);
     const lines = r.logs.lines.slice(linesBefore);
     const refusals = lines.filter((line) => line.includes('"request refused"')).map((line) => JSON.parse(line));
     expect(refusals).toEqual([
       expect.objectContaining({
-        route: "POST /caic/events",
+        route: "POST /handover",
         status: 400,
         rule: "body must be a JSON object or form-encoded",
       }),
