@@ -237,7 +237,7 @@ export function routeKeyName(_route: RouteSpec): SecretName {
 
 /** Where the caller of a route puts its key, in prose: the X-Handover-Key header or the `key` query parameter. */
 export function keyPlacement(route: RouteSpec): string {
-  return route.keyIn === "query" ? "the key query parameter (?key=)" : "the X-Handover-Key header";
+  return route.keyIn === "query" ? "the query parameter ?key=" : "the X-Handover-Key header";
 }
 
 /** The route with this method and path. */

@@ -1,8 +1,10 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SecretName } from "@caic-handover/core/config";
-import { readStageSecrets } from "@caic-handover/functions/secrets";
+import { ConfigError } from "@caic-handover/core/config";
+import { MissingSecretError, readStageSecrets, SecretsUnavailableError } from "@caic-handover/functions/secrets";
 import { Sha256 } from "@smithy/core/checksum";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { SetupGuideError } from "./setup-guide/document";
 
 /**
  * The AWS look-ups of `npm run check` and `npm run chat`: SSM secrets, SNS subscriptions and the
@@ -22,6 +24,14 @@ export interface AwsAccess {
 export class AwsError extends Error {
   override name = "AwsError";
 }
+
+/** Errors a command reports in one line (a wrong argument, no credentials, an AWS or SSM failure), not as a crash. */
+export const isExpected = (error: unknown): error is Error =>
+  error instanceof SetupGuideError ||
+  error instanceof ConfigError ||
+  error instanceof AwsError ||
+  error instanceof SecretsUnavailableError ||
+  error instanceof MissingSecretError;
 
 /** Credentials from the environment, else the SDK's default provider chain (profiles, SSO). */
 export async function awsAccess(env: Record<string, string | undefined>, region: string): Promise<AwsAccess> {

@@ -1,9 +1,8 @@
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { ConfigError } from "@caic-handover/core/config";
 import { findRoute } from "@caic-handover/functions/routes";
-import { AwsError, awsAccess, stageLogGroups } from "./aws";
+import { awsAccess, isExpected, stageLogGroups } from "./aws";
 import { SetupGuideError } from "./setup-guide/document";
 import { APP } from "./setup-guide/targets";
 import { keyFor, resolveStage, routeRequest, secretsOf } from "./stage";
@@ -136,7 +135,7 @@ async function main() {
   try {
     for (const text of await chatReport(process.argv.slice(2), process.env)) console.log(text);
   } catch (error) {
-    if (!(error instanceof SetupGuideError || error instanceof ConfigError || error instanceof AwsError)) throw error;
+    if (!isExpected(error)) throw error;
     console.error(`chat: ${error.message}`);
     process.exitCode = 1;
   }

@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { ConfigError, ConfigSchema, MIN_WEBHOOK_KEY_LENGTH, SECRET_NAMES } from "@caic-handover/core/config";
+import { ConfigSchema, MIN_WEBHOOK_KEY_LENGTH, SECRET_NAMES } from "@caic-handover/core/config";
 import { ROUTES, type RouteSpec, routeKey, routeKeyName } from "@caic-handover/functions/routes";
-import { AwsError, topicSubscriptions } from "./aws";
+import { isExpected, topicSubscriptions } from "./aws";
 import { SetupGuideError } from "./setup-guide/document";
 import { keyFor, resolveStage, routeRequest, type Stage, secretsOf } from "./stage";
 
@@ -182,17 +182,17 @@ export async function runCheck(
   let secrets: Awaited<ReturnType<typeof secretsOf>>;
   try {
     secrets = await secretsOf(stage);
+    for (const name of SECRET_NAMES) {
+      const value = secrets.values[name];
+      const setCommand = `npx sst secrets set ${name} <value> --stage ${stage.name ?? "<stage>"}`;
+      if (value === undefined) lines.push(line(false, `secret ${name} is not set in ${secrets.source}: ${setCommand}`));
+      else if (name === "HANDOVER_WEBHOOK_KEY" && value.length < MIN_WEBHOOK_KEY_LENGTH)
+        lines.push(line(false, `secret ${name} is shorter than ${MIN_WEBHOOK_KEY_LENGTH} characters: ${setCommand}`));
+      else lines.push(line(true, `secret ${name} is set (${secrets.source})`));
+    }
   } catch (error) {
-    lines.push(line(false, `secrets: cannot be read: ${(error as Error).message}`));
+    lines.push(line(false, `secrets cannot be read: ${(error as Error).message}`));
     secrets = { values: {}, source: "nowhere" };
-  }
-  for (const name of SECRET_NAMES) {
-    const value = secrets.values[name];
-    const setCommand = `npx sst secrets set ${name} <value> --stage ${stage.name ?? "<stage>"}`;
-    if (value === undefined) lines.push(line(false, `secret ${name} is not set in ${secrets.source}: ${setCommand}`));
-    else if (name === "HANDOVER_WEBHOOK_KEY" && value.length < MIN_WEBHOOK_KEY_LENGTH)
-      lines.push(line(false, `secret ${name} is shorter than ${MIN_WEBHOOK_KEY_LENGTH} characters: ${setCommand}`));
-    else lines.push(line(true, `secret ${name} is set (${secrets.source})`));
   }
   for (const route of ROUTES) lines.push(await checkRoute(stage, route, keyFor(route, secrets.values)));
   lines.push(await checkPresence(stage.env, secrets.values.MSC_PRESENCE_API_KEY));
@@ -213,7 +213,7 @@ async function main() {
     console.log(failed === 0 ? "\nall checks passed" : `\n${failed} of ${lines.length} checks failed`);
     process.exitCode = failed === 0 ? 0 : 1;
   } catch (error) {
-    if (!(error instanceof SetupGuideError || error instanceof ConfigError || error instanceof AwsError)) throw error;
+    if (!isExpected(error)) throw error;
     console.error(`check: ${error.message}`);
     process.exitCode = 2;
   }
