@@ -6,6 +6,9 @@ import { FUNCTIONS, type FunctionName } from "./routes";
 import { fetchBoundSecrets } from "./secrets";
 import { createLogger, createMetrics } from "./telemetry";
 
+/** A misspelt setting is warned about once per process. */
+let misspeltWarned = false;
+
 /**
  * Everything a handler needs, built once per cold start from the environment (and SSM for bound secrets).
  * Fails closed: when a secret or setting cannot be had, it logs once what is missing and how to set it,
@@ -18,7 +21,9 @@ export async function createRuntime<F extends FunctionName>(fn: F) {
   try {
     const env = { ...process.env, ...(await fetchBoundSecrets(process.env, secrets)) };
     config = loadConfig(env, secrets);
-    for (const warning of misspeltSettings(process.env)) log.warn(`configuration: ${warning}`);
+    // Once per process: each cold start in AWS; once for all of npm start's functions.
+    if (!misspeltWarned) for (const warning of misspeltSettings(process.env)) log.warn(`configuration: ${warning}`);
+    misspeltWarned = true;
   } catch (error) {
     log.critical(`cannot start, serving nobody: ${error instanceof Error ? error.message : String(error)}`);
     throw new StartupError(fn);
