@@ -161,6 +161,27 @@ describe("npm run check -- --stage <stage>", () => {
     expect(lines.join("\n")).not.toContain("not-the-presence-key");
   }, 60_000);
 
+  it("with --api-url takes the secrets from the environment and says what it cannot check", async () => {
+    const saved = env;
+    env = { ...env, HANDOVER_WEBHOOK_KEY: KEY, MSC_PRESENCE_API_KEY: PRESENCE_KEY, CM_PRODUCT_TOKEN: "" };
+    try {
+      const { code, lines } = await npmRun("check", ["--api-url", gateway.url]);
+      expect(code).toBe(1);
+      expect(lines).toContain("ok    secret HANDOVER_WEBHOOK_KEY is set (the environment (no --stage: SSM not read))");
+      expect(lines).toContain(
+        "FAIL  secret CM_PRODUCT_TOKEN is not set in the environment (no --stage: SSM not read): npx sst secrets set CM_PRODUCT_TOKEN <value> --stage <stage>",
+      );
+      expect(lines).toContainEqual(
+        expect.stringMatching(/^ok {4}POST \/handover +answers with its key \(400\), refuses without its key \(401\)$/),
+      );
+      expect(lines).toContain(
+        "FAIL  alarm topic: no AlarmTopicArn output for this stage (give --stage with .sst/outputs.json)",
+      );
+    } finally {
+      env = saved;
+    }
+  }, 60_000);
+
   it("says how to call it when given neither --stage nor --api-url", async () => {
     const { code, lines } = await npmRun("check", []);
     expect(code).toBe(2);
