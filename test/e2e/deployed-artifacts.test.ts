@@ -293,7 +293,7 @@ describe("a deployed stage with its three secrets in SSM", () => {
           key: SST_SSM_PLACEHOLDER,
           keyIn,
         });
-        expect(answer, `${fn} ${keyIn}`).toEqual({ status: 401, json: { error: "unauthorized" } });
+        expect(answer, `${fn} ${keyIn}`).toMatchObject({ status: 401, json: { error: "unauthorized" } });
       }
       await deployedFn.stop();
     }

@@ -46,11 +46,19 @@ afterAll(() => {
 
 it("npm start serves, npm run demo walks a conversation and one while nobody is online, and SIGTERM leaves no process behind", async () => {
   const port = String(await freePort());
-  started = run("start", { PORT: port, OFFLINE_HANDOVER: "message", ERASE_CM_HISTORY: "on-erase" });
+  started = run("start", {
+    PORT: port,
+    OFFLINE_HANDOVER: "message",
+    ERASE_CM_HISTORY: "on-erase",
+    INTAKE_TTL_HOURS: "48",
+  });
   await waitForOutput(started, "Ctrl-C stops everything", 40_000);
   const banner = started.output();
   const baseUrl = localBaseUrl(port);
   expect(banner).toContain(`POST   ${baseUrl}/caic/events`);
+  // Every setting that differs from its default, and the opening hours.
+  expect(banner).toMatch(/Changed from its default\s+INTAKE_TTL_HOURS=48/);
+  expect(banner).toMatch(/BUSINESS_HOURS\s+none \(always open\)/);
   expect(banner).toContain(`${baseUrl}/router/events?key=`);
   expect(banner).toContain(`CM.com's cloud cannot call ${baseUrl}: these URLs work from this machine only.`);
   const javaPid = Number(/java pid (\d+)/.exec(banner)?.[1]);

@@ -55,6 +55,22 @@ describe("npm start refuses what it cannot run with, in one line", () => {
     ]);
   });
 
+  it("a setting with a value it does not accept: names the accepted values", () => {
+    const { status, lines } = start({ OFFLINE_HANDOVER: "Message" });
+    expect(status).not.toBe(0);
+    expect(lines).toEqual([
+      'npm start: caic-handover configuration: OFFLINE_HANDOVER is invalid: "Message" (accepted: one of off, message (lower case))',
+    ]);
+  });
+
+  it("a misspelt setting: warns, naming the closest known setting, before anything else", () => {
+    const java11 = 'openjdk version "11.0.22" 2024-01-16';
+    const { lines } = start({ OFLINE_HANDOVER: "message" }, java11);
+    expect(lines[0]).toBe(
+      "npm start: warning: OFLINE_HANDOVER is not a setting and is ignored; did you mean OFFLINE_HANDOVER?",
+    );
+  });
+
   it("an impossible BUSINESS_HOURS date: names the entry", () => {
     const { status, lines } = start({
       BUSINESS_HOURS: '{"timeZone":"Europe/Amsterdam","weekly":{"mon":[["09:00","17:00"]]},"holidays":["2026-13-01"]}',

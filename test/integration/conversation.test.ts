@@ -347,7 +347,7 @@ describe("the edge", () => {
     for (const key of [null, "wrong", `${KEY}x`, ""]) {
       const answer = await h.call(method, path, { body, key });
       expect(answer.status).toBe(401);
-      expect(answer.json).toEqual({ error: "unauthorized" });
+      expect(answer.json).toMatchObject({ error: "unauthorized", message: expect.stringMatching(/^send the key in /) });
     }
     expect(await h.item("c1")).toBeUndefined();
     expect(h.cm.routing.calls).toHaveLength(0);

@@ -133,3 +133,59 @@ describe("values the bot already knows", () => {
     expect(item!.history.at(-1)).toMatchObject({ status: "started", detail: "known email" });
   });
 });
+
+describe("known values one at a time, as plain text (the setup guide's form)", () => {
+  const knownText = (chatId: string, field: string, value: string) =>
+    h.call("POST", `/caic/events?chatId=${chatId}&known=${field}`, {
+      body: value,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    });
+
+  it('stores a name with " and an e-mail address as sent, whatever characters they hold', async () => {
+    const chatId = newChatId();
+    await start(chatId, {});
+    expect((await knownText(chatId, "name", 'Johannes "Jan" Jansen')).json).toEqual({
+      field: "name",
+      known: true,
+      complete: false,
+      missing: ["email"],
+    });
+    expect((await knownText(chatId, "email", "jan@example.com")).json).toMatchObject({ known: true, complete: true });
+    expect(await h.item(chatId)).toMatchObject({ name: 'Johannes "Jan" Jansen', email: "jan@example.com" });
+  });
+
+  it.each([
+    ["a backslash", "Jan \\ Jansen"],
+    ["an unreplaced variable", "{{customerName}}"],
+    ["nothing", ""],
+  ])("a name with %s is not known, counts no attempt and changes nothing else", async (_label, value) => {
+    const chatId = newChatId();
+    await start(chatId, {});
+    expect((await knownText(chatId, "name", value)).json).toEqual({ field: "name", known: false });
+    const item = await h.item(chatId);
+    expect(item).not.toHaveProperty("name");
+    expect(item?.nameAttempts ?? 0).toBe(0);
+  });
+
+  it("a plain-text body without ?known= is a 400 naming it, and changes nothing", async () => {
+    const chatId = newChatId();
+    const answer = await h.call("POST", `/caic/events?chatId=${chatId}`, {
+      body: "Jan",
+      headers: { "content-type": "text/plain" },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.json.message).toMatch(/known=email, name or message/);
+    expect(await h.item(chatId)).toBeUndefined();
+  });
+
+  it('a JSON body a " or \\ in a known value broke still starts the intake, with nothing known', async () => {
+    const chatId = newChatId();
+    const broken = `{"chatId":"${chatId}","email":"jan@example.com","name":"Johannes "Jan" \\ Jansen"}`;
+    const answer = await h.call("POST", "/caic/events", {
+      body: broken,
+      headers: { "content-type": "application/json" },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.json).toMatchObject({ status: "started", emailKnown: false, nameKnown: false });
+  });
+});

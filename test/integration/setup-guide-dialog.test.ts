@@ -15,6 +15,20 @@ import { type Harness, KEY, startHarness } from "../support/harness";
 const BASE = "https://caic-handover.test";
 const guide = buildGuide(deployedTarget({ apiUrl: BASE, showKey: true }, { HANDOVER_WEBHOOK_KEY: KEY }));
 const dialog = guide.sections.find((section) => section.id === "dialog")!.steps;
+const knownSection = guide.sections.find((section) => section.id === "known-values")!.steps;
+const stepId = (steps: readonly Step[], id: string) => steps.find((step) => step.id === id)!.number;
+/**
+ * The dialog with the known-values section wired in as it says: the availability step's branches to
+ * the e-mail Capture Input lead to the first known-value callout, the e-mail check's to the name
+ * Capture Input lead to "Name known?".
+ */
+const withKnown = {
+  steps: [...dialog, ...knownSection],
+  redirect: {
+    "agents-available": { [stepId(dialog, "capture-email")]: stepId(knownSection, "known-email") },
+    "email-accepted": { [stepId(dialog, "capture-name")]: stepId(knownSection, "name-known") },
+  } as Record<string, Record<string, string>>,
+};
 const value = (step: Step, label: string) =>
   step.settings.filter((s) => s.label === label).map((s) => (typeof s.value === "string" ? s.value : s.value.code));
 const VISITS_LIMIT = 60;
@@ -37,17 +51,24 @@ async function converse(
   chatId: string,
   visitor: (variable: string, attempt: number) => string,
   failing: ReadonlySet<string> = new Set(),
+  flow: { steps: readonly Step[]; redirect: Record<string, Record<string, string>>; known?: Record<string, string> } = {
+    steps: dialog,
+    redirect: {},
+  },
 ): Promise<Conversation> {
-  const variables: Record<string, string> = { chatId };
+  const variables: Record<string, string> = { chatId, ...flow.known };
   const fill = (template: string) => template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => variables[name] ?? "");
   const conversation: Conversation = { outputs: [], asked: {}, visits: 0 };
   let at = 0;
   for (;;) {
-    const step = dialog[at]!;
+    const step = flow.steps[at]!;
     if (++conversation.visits > VISITS_LIMIT) throw new Error(`no end after ${VISITS_LIMIT} nodes`);
-    const goTo = (number: string) => dialog.findIndex((candidate) => candidate.number === number);
+    const goTo = (number: string) => {
+      const to = flow.redirect[step.id]?.[number] ?? number;
+      return flow.steps.findIndex((candidate) => candidate.number === to);
+    };
     if (step.route) {
-      if (!failing.has(step.route.output)) {
+      if (!failing.has(step.id)) {
         const url = new URL(fill(value(step, "URL")[0]!));
         const headers = Object.fromEntries(
           value(step, "Header").map((header) => header.split(": ") as [string, string]),
@@ -78,8 +99,13 @@ async function converse(
       at++;
     } else if (step.branches) {
       const branch = step.settings.find((candidate) => {
-        const condition = /^(\w+) equals (\S+)$/.exec(candidate.label);
-        return condition ? variables[condition[1]!] === condition[2] : candidate.label.startsWith("Fallback");
+        if (candidate.label.startsWith("Fallback")) return true;
+        // "a equals x and b equals y": every part must hold.
+        return candidate.label.split(" and ").every((part) => {
+          const condition = /^(\w+) equals (\S+)$/.exec(part);
+          if (!condition) throw new Error(`${step.number}: cannot read condition "${part}"`);
+          return variables[condition[1]!] === condition[2];
+        });
       })!;
       const then = String(branch.value);
       const ended = /^Output: "(.*)" \(end\)$/.exec(then);
@@ -167,5 +193,91 @@ describe("the dialog the setup guide describes", () => {
       { numRuns: 25 },
     );
     h.cm.presence.answer = "Online";
+  }, 120_000);
+});
+
+describe("the known-values section of the guide, wired in", () => {
+  const known = (email: string, name: string) => ({
+    ...withKnown,
+    known: { customerEmail: email, customerName: name },
+  });
+
+  it('hands a logged-in visitor named Johannes "Jan" Jansen over without asking anything', async () => {
+    const chatId = randomUUID();
+    const conversation = await converse(
+      h,
+      chatId,
+      () => "never asked",
+      new Set(),
+      known("jan@example.com", 'Johannes "Jan" Jansen'),
+    );
+    expect(conversation.asked).toEqual({});
+    expect(conversation.outputs).toEqual(["One moment, I am connecting you to a colleague."]);
+    expect(mutations(chatId)).toHaveLength(1);
+    expect(h.cm.acceptedMutations.find((call) => call.chatId === chatId)!.body).toMatchObject({
+      Context: { name: 'Johannes "Jan" Jansen', email: "jan@example.com" },
+    });
+  });
+
+  it("asks only for a name with a backslash (not a valid name), with all three attempts, and hands over", async () => {
+    const chatId = randomUUID();
+    const conversation = await converse(
+      h,
+      chatId,
+      (variable) => GOOD[variable]!,
+      new Set(),
+      known("jan@example.com", 'Jan \\ "Jansen"'),
+    );
+    expect(conversation.asked).toEqual({ name: 1 });
+    expect(conversation.outputs).toEqual(["One moment, I am connecting you to a colleague."]);
+    expect(mutations(chatId)).toHaveLength(1);
+  });
+
+  it.each(["known-email", "known-name"])("still reaches the Capture Inputs when the %s callout fails", async (id) => {
+    const chatId = randomUUID();
+    const conversation = await converse(
+      h,
+      chatId,
+      (variable) => GOOD[variable]!,
+      new Set([id]),
+      known("jan@example.com", 'Jan "J" \\ Jansen'),
+    );
+    expect(conversation.asked.name).toBe(1);
+    if (id === "known-email") expect(conversation.asked.email).toBe(1);
+    expect(conversation.outputs).toEqual(["One moment, I am connecting you to a colleague."]);
+  });
+
+  it("ends for any known values with quotes and backslashes and any failing callouts; no handover twice", async () => {
+    const nasty = fc.stringMatching(/^[A-Za-z "\\'{}]{0,20}$/);
+    const ids = withKnown.steps.flatMap((step) => (step.route ? [step.id] : []));
+    await fc.assert(
+      fc.asyncProperty(
+        nasty,
+        fc.constantFrom("jan@example.com", "", 'ja"n@x', "{{customerEmail}}"),
+        fc.subarray(ids),
+        async (name, email, failing) => {
+          const chatId = randomUUID();
+          const conversation = await converse(
+            h,
+            chatId,
+            (variable) => GOOD[variable]!,
+            new Set(failing),
+            known(email, name),
+          );
+          expect(conversation.visits).toBeLessThanOrEqual(VISITS_LIMIT);
+          const announced = conversation.outputs.at(-1) === "One moment, I am connecting you to a colleague.";
+          expect(mutations(chatId)).toHaveLength(announced ? 1 : 0);
+          if (
+            !failing.includes("CaicEventUrl") &&
+            !failing.includes("AvailabilityUrl") &&
+            !failing.includes("HandoverUrl") &&
+            failing.every((id) => !id.startsWith("Intake"))
+          ) {
+            expect(announced).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 25, seed: 23 },
+    );
   }, 120_000);
 });

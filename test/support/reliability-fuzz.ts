@@ -230,7 +230,11 @@ const NAMES_THE_PROBLEM = /^(chatId|body|value|email|name|referrer|url|channel|k
 export function checkAnswer(answer: Answer, label: string) {
   expect(answer.status, label).toBeLessThan(500);
   expect([200, 400, 401, 404, 413], label).toContain(answer.status);
-  if (answer.status === 401) expect(answer.json, label).toEqual({ error: "unauthorized" });
+  if (answer.status === 401)
+    expect(answer.json, label).toMatchObject({
+      error: "unauthorized",
+      message: expect.stringMatching(/^send the key in /),
+    });
   else if (answer.status >= 400) {
     // A 404 may be API Gateway's own `{"message":"Not Found"}` for a path no route matches.
     if (answer.status !== 404) expect(typeof answer.json?.error, label).toBe("string");

@@ -2,6 +2,8 @@ import {
   ConfigError,
   loadConfig,
   MIN_WEBHOOK_KEY_LENGTH,
+  misspeltSettings,
+  nonDefaultSettings,
   SECRET_NAMES,
   SST_SSM_PLACEHOLDER,
 } from "@caic-handover/core/config";
@@ -48,6 +50,54 @@ describe("config", () => {
     expect(() => loadConfig({ ...parameters, INTAKE_REQUIRED_FIELDS: "email,phone" })).toThrow(
       /INTAKE_REQUIRED_FIELDS is invalid/,
     );
+  });
+
+  it("names the accepted values of a malformed setting", () => {
+    const error = (name: string, value: string) => {
+      try {
+        loadConfig({ ...parameters, [name]: value });
+      } catch (caught) {
+        return (caught as Error).message;
+      }
+      throw new Error(`${name}=${value} was accepted`);
+    };
+    expect(error("OFFLINE_HANDOVER", "Message")).toBe(
+      'caic-handover configuration: OFFLINE_HANDOVER is invalid: "Message" (accepted: one of off, message (lower case))',
+    );
+    expect(error("INTAKE_REQUIRED_FIELDS", "email,phone")).toContain(
+      "accepted: a comma-separated list of one or more of email, name, message",
+    );
+    expect(error("PRESENCE_CACHE_SECONDS", "-5")).toContain('"-5" (accepted: a whole number from 0 to 3600)');
+    expect(error("INTAKE_TTL_HOURS", "1.5")).toContain("accepted: a whole number from 1 to 8760");
+    expect(error("ROUTING_API_URL", "ftp://x")).toContain("accepted: an http or https URL");
+    expect(error("PRESENCE_CHANNEL", " ")).toContain("accepted: a non-blank text");
+    for (const message of [error("OFFLINE_HANDOVER", "x"), error("PRESENCE_MAX_STALE_SECONDS", "x")]) {
+      expect(message).not.toContain("Invalid input");
+    }
+  });
+
+  it("warns about a misspelt setting, naming the closest known one, and about nothing else", () => {
+    expect(misspeltSettings({ OFLINE_HANDOVER: "message", PATH: "/bin", HOME: "/root", AWS_REGION: "x" })).toEqual([
+      "OFLINE_HANDOVER is not a setting and is ignored; did you mean OFFLINE_HANDOVER?",
+    ]);
+    expect(misspeltSettings({ intake_ttl_hours: "2", INTAKE_REQUIRED_FIELD: "email" })).toEqual([
+      "intake_ttl_hours is not a setting and is ignored; did you mean INTAKE_TTL_HOURS?",
+      "INTAKE_REQUIRED_FIELD is not a setting and is ignored; did you mean INTAKE_REQUIRED_FIELDS?",
+    ]);
+    expect(misspeltSettings({ ...parameters, OFFLINE_HANDOVER: "message", PORT: "3000", DATA_DIR: "x" })).toEqual([]);
+  });
+
+  it("lists the settings that differ from their default, never a secret's value", () => {
+    const config = loadConfig({
+      ...parameters,
+      HANDOVER_WEBHOOK_KEY: KEY,
+      OFFLINE_HANDOVER: "message",
+      INTAKE_TTL_HOURS: "24",
+    });
+    const changed = nonDefaultSettings(config);
+    expect(changed).toContain("OFFLINE_HANDOVER=message");
+    expect(changed).not.toContain("INTAKE_TTL_HOURS=24");
+    expect(changed.join(" ")).not.toContain(KEY);
   });
 
   it("reads SST-bound names and required-field lists", () => {

@@ -1,6 +1,14 @@
 import { type Culture, LANGUAGES, type Language } from "@caic-handover/core/culture";
 import { validateEmail, validateName } from "@caic-handover/core/intake-validation";
-import { MESSAGES, type MessageKey, type VisitorMessage, visitorText } from "@caic-handover/core/messages";
+import {
+  BOT_TEXTS,
+  type BotTextKey,
+  botText,
+  MESSAGES,
+  type MessageKey,
+  type VisitorMessage,
+  visitorText,
+} from "@caic-handover/core/messages";
 import { describe, expect, it } from "vitest";
 
 const culture = (language: Language, locale: string = language): Culture => ({ language, locale });
@@ -50,6 +58,23 @@ describe("the catalogue", () => {
     fr: word("tu|toi|ton|ta|tes|te|t'"),
     es: word("tú|tu|tus|te|ti|contigo|escribe|revisa|inténtalo|utiliza|acórtala"),
   };
+
+  it.each(LANGUAGES)(
+    "in %s: the bot's own texts (the setup guide's) are finished sentences in the same formal register",
+    (language) => {
+      const keys = Object.keys(BOT_TEXTS) as BotTextKey[];
+      const texts = keys.map((key) => BOT_TEXTS[key][language]);
+      expect(new Set(texts).size).toBe(texts.length);
+      for (const key of keys) {
+        const text = BOT_TEXTS[key][language];
+        expect(placeholders(text), key).toEqual(placeholders(BOT_TEXTS[key].en));
+        expect(text, key).toMatch(/[.?!]$/);
+        expect(text.length, key).toBeLessThanOrEqual(140);
+        if (INFORMAL[language]) expect(text, key).not.toMatch(INFORMAL[language]!);
+      }
+      expect(botText("closed", language, { opensAtText: "{{opensAtText}}" })).toContain("{{opensAtText}}");
+    },
+  );
 
   it.each(LANGUAGES)("in %s: every text asks for a change, addressing the visitor formally", (language) => {
     for (const key of KEYS) {

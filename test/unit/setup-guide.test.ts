@@ -2,9 +2,11 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { loadConfig, SECRET_NAMES } from "@caic-handover/core/config";
-import { ROUTES, type RouteSpec, routeKey } from "@caic-handover/functions/routes";
+import { LANGUAGES, type Language } from "@caic-handover/core/culture";
+import { BOT_TEXTS, type BotTextKey, botText } from "@caic-handover/core/messages";
+import { keyPlacement, ROUTES, type RouteSpec, routeKey, routeKeyName } from "@caic-handover/functions/routes";
 import { LOCAL_DEFAULTS } from "@caic-handover/local/local-defaults";
-import { setupGuide } from "@caic-handover/local/setup-guide";
+import { guideLanguages, setupGuide } from "@caic-handover/local/setup-guide";
 import {
   type Guide,
   numberGuide,
@@ -32,7 +34,8 @@ const prodGuide = (env: Record<string, string | undefined> = {}, showKey = false
 const text = (value: Value) => (typeof value === "string" ? value : value.code);
 const steps = (guide: Guide) => guide.sections.flatMap((section) => section.steps);
 const stepFor = (guide: Guide, route: RouteSpec): Step => {
-  const found = steps(guide).filter((step) => step.route === route);
+  // A route's own step has the route's output as its id; a variant (a known value) enters it again.
+  const found = steps(guide).filter((step) => step.route === route && step.id === route.output);
   expect(found, routeKey(route)).toHaveLength(1);
   return found[0]!;
 };
@@ -443,14 +446,24 @@ describe("the order and content of CM.com's guide", () => {
     });
   });
 
-  it("skips the Capture Inputs for what the bot knows: known values in the first callout's body, then Logical Steps", () => {
-    const body = settings(byId(guide, "known-values-event"), "Body").map((value) => JSON.parse(value));
-    expect(body).toEqual([{ chatId: "{{chatId}}", email: "{{customerEmail}}", name: "{{customerName}}" }]);
+  it("skips the Capture Inputs for what the bot knows: each known value alone as plain text, then Logical Steps", () => {
+    for (const [field, botVariable, into] of [
+      ["email", "customerEmail", "emailKnown"],
+      ["name", "customerName", "nameKnown"],
+    ]) {
+      const step = byId(guide, `known-${field}`);
+      expect(step.route).toBe(route("CaicEventUrl"));
+      expect(settings(step, "URL")[0]).toMatch(new RegExp(`/caic/events\\?chatId=\\{\\{chatId\\}\\}&known=${field}$`));
+      expect(settings(step, "Header")).toContain("Content-Type: text/plain; charset=utf-8");
+      expect(settings(step, "Body")).toEqual([`{{${botVariable}}}`]);
+      expect(settings(step, "Response field known → dialog variable")).toEqual([into]);
+      expect(step.notes.some((note) => note.startsWith("Unknown") && note.includes("text/plain"))).toBe(true);
+    }
     const to = (id: string) => `continue to ${numberOf(guide, id)}`;
     expect(byId(guide, "known-already").settings.map((s) => [s.label, s.value])).toEqual([
       ["emailKnown equals true and nameKnown equals true", to("HandoverUrl")],
       ["emailKnown equals true", to("capture-name")],
-      ["Fallback", to("capture-email")],
+      ["Fallback (not known, or a callout failed)", to("capture-email")],
     ]);
     expect(byId(guide, "name-known").settings.map((s) => [s.label, s.value])).toEqual([
       ["nameKnown equals true", to("HandoverUrl")],
@@ -691,5 +704,98 @@ describe("the command", () => {
     expect((failed as { stderr: string }).stderr).toContain(
       `setup-guide: ${FIXTURE} holds several stages (dev, prod): pick one with --stage`,
     );
+  });
+});
+
+describe("the bot's texts in the visitor's language, from the one catalogue", () => {
+  /** Every quoted text the guide puts in an Output or Capture Input node, by language. */
+  const botTexts = (guide: Guide) =>
+    steps(guide).flatMap((step) =>
+      step.settings
+        .map((setting) => text(setting.value))
+        .filter((value) => value.startsWith("Output:") || step.title.startsWith("Capture Input"))
+        .flatMap((value) => [...value.matchAll(/(?:(nl|en|de|fr|es) )?"([^"]*)"/g)].map((m) => [m[1], m[2]!])),
+    );
+  const catalogue = (language: Language) =>
+    new Set(
+      Object.keys(BOT_TEXTS).map((key) => botText(key as BotTextKey, language, { opensAtText: "{{opensAtText}}" })),
+    );
+
+  it.each(LANGUAGES)("--culture %s: every Output and question is that language's catalogue text", (language) => {
+    for (const offline of ["off", "message"]) {
+      const guide = buildGuide(localTarget({ local: true }, { OFFLINE_HANDOVER: offline }), guideLanguages(language));
+      const texts = botTexts(guide);
+      expect(texts.length).toBeGreaterThan(8);
+      for (const [, said] of texts) expect(catalogue(language), said).toContain(said);
+    }
+  });
+
+  it("prints a Dutch shop's guide in Dutch, and several cultures side by side", () => {
+    const dutch = run(["--local", "--culture", "nl-NL"]);
+    expect(dutch).toContain('"Wat is uw e-mailadres?"');
+    expect(dutch).toContain('Output: "Een moment, ik verbind u door met een collega." (end)');
+    expect(dutch).not.toContain("What is your e-mail address?");
+    expect(run(["--local"], { DEFAULT_CULTURE: "de-DE" })).toContain('"Wie lautet Ihre E-Mail-Adresse?"');
+    const both = buildGuide(localTarget({ local: true }, {}), guideLanguages("nl-BE, fr"));
+    const question = settings(byId(both, "capture-email"), "Question")[0];
+    expect(question).toBe('nl "Wat is uw e-mailadres?" | fr "Quelle est votre adresse e-mail ?"');
+  });
+
+  it("refuses a culture it has no texts for, naming the ones it has", () => {
+    expect(() => run(["--local", "--culture", "nl,pt-BR"])).toThrow(
+      '--culture takes nl, en, de, fr, es (with or without a region, such as nl-NL), separated by commas; not "pt-BR"',
+    );
+  });
+});
+
+describe("what CM.com does not document is said where it is relied on", () => {
+  const guide = buildGuide(localTarget({ local: true }, { OFFLINE_HANDOVER: "message" }));
+  const notes = (id: string) => byId(guide, id).notes.join("\n");
+
+  it("every plain-text body and every response mapping carries its hedge and alternative", () => {
+    for (const step of steps(guide)) {
+      const body = settings(step, "Header").includes("Content-Type: text/plain; charset=utf-8");
+      if (body)
+        expect(step.notes.join("\n"), step.id).toMatch(/Unknown .*text\/plain.*application\/x-www-form-urlencoded/);
+      if (step.settings.some((s) => s.label.startsWith("Response field"))) {
+        expect(step.notes.join("\n"), step.id).toMatch(/Unknown: how the node maps a response field/);
+      }
+    }
+  });
+
+  it("says where the order of conditions matters, with exclusive conditions to use otherwise", () => {
+    for (const id of [
+      "email-accepted",
+      "name-accepted",
+      "question-accepted",
+      "agents-available",
+      "handed-over",
+      "known-already",
+    ]) {
+      expect(notes(id), id).toMatch(/Order matters: .*make them exclusive: /);
+    }
+    expect(notes("handover-started")).not.toMatch(/Order matters/);
+  });
+
+  it("hedges equals true on a JSON boolean and an Output leading back to a Capture Input", () => {
+    expect(notes("email-accepted")).toMatch(/Unknown: whether `equals true` matches a JSON boolean/);
+    expect(notes("email-accepted")).toMatch(/Unknown: whether an Output node may lead back to a Capture Input/);
+  });
+});
+
+describe("hand-back from the agent's side", () => {
+  it("says where the chat id is, that the operator key goes in the route table's place, and the call", () => {
+    const step = byId(prodGuide(), "handback-agent-side");
+    const handback = route("ChatHandbackUrl");
+    expect(settings(step, "Key")[0]).toContain(
+      `the operator key (${routeKeyName(handback)}), in ${keyPlacement(handback)}`,
+    );
+    expect(settings(step, "Call")[0]).toMatch(
+      new RegExp(
+        `^curl -X POST -H "X-Handover-Key: <${routeKeyName(handback)}>" https://\\S+/chats/<chatId>/handback$`,
+      ),
+    );
+    expect(step.notes.join("\n")).toMatch(/chat id is the conversation's Conversational Router chat id/);
+    expect(step.notes.join("\n")).toMatch(/npm run chat -- <chatId> --stage <stage>/);
   });
 });

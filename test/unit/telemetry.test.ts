@@ -45,6 +45,15 @@ describe("log lines carry only allow-listed attributes", () => {
     expect(JSON.stringify(line)).not.toMatch(/Marta|Kowalska/);
   });
 
+  it("logs the harmless outcome fields, so a live handover and a message left can be told apart", () => {
+    const [handover, refused] = linesOf(() => {
+      log.info("handover requested", { mode: "message", status: 201, outcome: "requested" });
+      log.warn("request refused", { status: 401, rule: "wrong key" });
+    });
+    expect(handover).toMatchObject({ mode: "message", status: 201, outcome: "requested" });
+    expect(refused).toMatchObject({ status: 401, rule: "wrong key" });
+  });
+
   it("still scrubs an e-mail address from an allowed attribute and from the message", () => {
     const [line] = linesOf(() => log.warn("failed for marta@example.pl", { error: "rejected marta@example.pl" }));
     expect(JSON.stringify(line)).not.toContain("marta@example.pl");

@@ -13,6 +13,14 @@ export const SST_SSM_PLACEHOLDER = "__FETCH_FROM_SSM__";
 export const MIN_WEBHOOK_KEY_LENGTH = 32;
 
 const text = z.string().check(z.trim(), z.minLength(1));
+
+/** Whole-number settings: [min, max, default], read by the schema and by the error naming what is valid. */
+const NUMBER_RANGES = {
+  PRESENCE_CACHE_SECONDS: [0, 3600, 10],
+  PRESENCE_MAX_STALE_SECONDS: [0, 3600, 60],
+  INTAKE_TTL_HOURS: [1, 24 * 365, 24],
+} as const;
+const OFFLINE_HANDOVER_VALUES = ["off", "message"] as const;
 const optionalText = z.optional(text);
 const url = z.url({ protocol: /^https?$/ });
 const wholeNumber = (min: number, max: number, fallback: number) =>
@@ -41,9 +49,9 @@ export const ConfigSchema = z.object({
   ROUTER_AGENT_ADAPTER_ID: text,
   PRESENCE_CHANNEL: z._default(text, "WebChat"),
   PRESENCE_REFERRER: optionalText,
-  PRESENCE_CACHE_SECONDS: wholeNumber(0, 3600, 10),
-  PRESENCE_MAX_STALE_SECONDS: wholeNumber(0, 3600, 60),
-  INTAKE_TTL_HOURS: wholeNumber(1, 24 * 365, 24),
+  PRESENCE_CACHE_SECONDS: wholeNumber(...NUMBER_RANGES.PRESENCE_CACHE_SECONDS),
+  PRESENCE_MAX_STALE_SECONDS: wholeNumber(...NUMBER_RANGES.PRESENCE_MAX_STALE_SECONDS),
+  INTAKE_TTL_HOURS: wholeNumber(...NUMBER_RANGES.INTAKE_TTL_HOURS),
   INTAKE_REQUIRED_FIELDS: z._default(
     z.pipe(
       z.pipe(
@@ -58,7 +66,7 @@ export const ConfigSchema = z.object({
   ROUTING_API_URL: z._default(url, "https://api.conversational.cm.com"),
   WEB_CONVERSATIONS_HANDOVER_URL: z.optional(url),
   /** `message`: a handover while nobody is online goes through as a message an agent answers later (docs/no-dead-ends.md). */
-  OFFLINE_HANDOVER: z._default(z.enum(["off", "message"]), "off"),
+  OFFLINE_HANDOVER: z._default(z.enum(OFFLINE_HANDOVER_VALUES), "off"),
   /** Opening hours as JSON (timeZone, weekly, holidays, special); absent means always open. */
   BUSINESS_HOURS: z.optional(BusinessHoursText),
   /** Culture of visitor-facing texts when a call gives none or one whose language has no texts. */
@@ -72,6 +80,83 @@ export const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 /** Config whose listed secrets are known to be present. */
 export type ConfigWith<S extends SecretName> = Config & { [K in S]: string };
+
+/** What a setting accepts, in the words an error uses when the schema's own message is generic. */
+export function acceptedValues(name: string): string | undefined {
+  if (name in NUMBER_RANGES) {
+    const [min, max] = NUMBER_RANGES[name as keyof typeof NUMBER_RANGES];
+    return `a whole number from ${min} to ${max}`;
+  }
+  switch (name) {
+    case "OFFLINE_HANDOVER":
+      return `one of ${OFFLINE_HANDOVER_VALUES.join(", ")} (lower case)`;
+    case "INTAKE_REQUIRED_FIELDS":
+      return `a comma-separated list of one or more of ${INTAKE_FIELDS.join(", ")}, such as "email,name"`;
+    case "PRESENCE_API_URL":
+    case "ROUTING_API_URL":
+    case "WEB_CONVERSATIONS_HANDOVER_URL":
+    case "DYNAMODB_ENDPOINT":
+      return "an http or https URL, such as https://api.conversational.cm.com";
+    case "DEFAULT_CULTURE":
+      return 'a culture such as "nl-NL" or "en"';
+    case "BUSINESS_HOURS":
+      return "opening hours as JSON (docs/configuration.md#business-hours)";
+    default:
+      return name in ConfigSchema.shape ? "a non-blank text" : undefined;
+  }
+}
+
+/** Levenshtein distance, for naming the setting a misspelt variable was probably meant to be. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * Environment variables that look like a misspelt setting (`OFLINE_HANDOVER`): a name within two
+ * edits of a known one, or a known one in another case. Each warning names the closest known setting.
+ * A misspelt setting is otherwise silently ignored and its default applies.
+ */
+export function misspeltSettings(env: Record<string, string | undefined>): string[] {
+  const known = Object.keys(ConfigSchema.shape);
+  const warnings: string[] = [];
+  for (const variable of Object.keys(env)) {
+    const name = variable.replace(/^SST_(Secret|Parameter)_value_/, "");
+    if (known.includes(name) || name.length < 6) continue;
+    let closest: string | undefined;
+    let best = Number.POSITIVE_INFINITY;
+    for (const candidate of known) {
+      const d = distance(name.toUpperCase(), candidate);
+      if (d < best) [closest, best] = [candidate, d];
+    }
+    if (closest !== undefined && best <= 2) {
+      warnings.push(`${variable} is not a setting and is ignored; did you mean ${closest}?`);
+    }
+  }
+  return warnings;
+}
+
+/** The settings whose value differs from the default (secrets by name only), for a start-up banner. */
+export function nonDefaultSettings(config: Config): string[] {
+  const lines: string[] = [];
+  for (const [name, schema] of Object.entries(ConfigSchema.shape)) {
+    const value = (config as Record<string, unknown>)[name];
+    const fallback = schema.safeParse(undefined);
+    if (value === undefined || (fallback.success && JSON.stringify(value) === JSON.stringify(fallback.data))) continue;
+    if ((SECRET_NAMES as readonly string[]).includes(name)) continue;
+    lines.push(
+      `${name}=${Array.isArray(value) ? value.join(",") : typeof value === "object" ? JSON.stringify(value) : String(value)}`,
+    );
+  }
+  return lines;
+}
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -98,7 +183,18 @@ export function loadConfig<S extends SecretName>(
   for (const issue of parsed.success ? [] : parsed.error.issues) {
     const name = String(issue.path[0]);
     if (!problems.has(name)) {
-      problems.set(name, values[name] === undefined ? `${name} is missing` : `${name} is invalid (${issue.message})`);
+      const generic = issue.message === "Invalid input" || issue.message.startsWith("Invalid ");
+      const accepted = acceptedValues(name);
+      // A generic schema message is replaced by what the setting accepts, after the value (never a secret's).
+      const shown = (SECRET_NAMES as readonly string[]).includes(name) ? "" : `: ${JSON.stringify(values[name])}`;
+      problems.set(
+        name,
+        values[name] === undefined
+          ? `${name} is missing`
+          : generic && accepted !== undefined
+            ? `${name} is invalid${shown} (accepted: ${accepted})`
+            : `${name} is invalid (${issue.message})`,
+      );
     }
   }
   for (const secret of requiredSecrets) {

@@ -6,10 +6,10 @@ export class BadRequestError extends Error {
   }
 }
 
-/** The request did not carry the shared webhook key. */
+/** The request did not carry the webhook key its route needs; `rule` says how (`no key`, `wrong key`). */
 export class UnauthorizedError extends Error {
   override name = "UnauthorizedError";
-  constructor() {
+  constructor(readonly rule: "no key" | "wrong key" = "wrong key") {
     super("unauthorized");
   }
 }

@@ -6,7 +6,10 @@ import type { Culture } from "./culture";
 import type { HandoverDetails } from "./handover-details";
 import { isPlaceholder } from "./input";
 import { VALIDATORS, type Validation } from "./intake-validation";
-import type { KnownValues } from "./known-values";
+import { type KnownValues, knownValues } from "./known-values";
+
+const knownValuesOf = (field: IntakeField, raw: string) => knownValues({ [field]: raw });
+
 import { visitorText } from "./messages";
 import type { Log, Metrics } from "./metrics";
 
@@ -103,6 +106,31 @@ async function recordValidation(
     attempts,
     exhausted: attempts >= MAX_ATTEMPTS,
   };
+}
+
+/** What a known value sent on its own answers: whether it is now known, and what is still missing. */
+export type KnownValueAnswer =
+  | { field: IntakeField; known: true; complete: boolean; missing: IntakeField[] }
+  | { field: IntakeField; known: false };
+
+/**
+ * One value the bot already knows, sent alone as a plain-text body (no template a `"` or `\` in it
+ * can break): stored when it passes the field's own checks, otherwise simply not known, so the
+ * visitor is asked. Never an attempt: a logged-in visitor keeps all three tries.
+ */
+export async function recordKnownValue(
+  deps: IntakeDeps,
+  chatId: string,
+  field: IntakeField,
+  raw: string,
+): Promise<KnownValueAnswer> {
+  const known = knownValuesOf(field, raw);
+  countKnown(deps, known);
+  const value = known.valid[field];
+  if (value === undefined) return { field, known: false };
+  const record = await deps.store.recordValue(chatId, field, value, deps.now());
+  const missing = missingFields(record, deps.required);
+  return { field, known: true, complete: missing.length === 0, missing };
 }
 
 function countKnown(deps: Pick<IntakeDeps, "metrics" | "log">, known: KnownValues) {

@@ -1,17 +1,39 @@
+import type { IntakeField } from "@caic-handover/core/config";
 import { CultureRequestSchema } from "@caic-handover/core/culture";
+import { BadRequestError } from "@caic-handover/core/errors";
 import { HandoverDetailsSchema, handoverDetails } from "@caic-handover/core/handover-details";
 import { parseInput } from "@caic-handover/core/input";
-import { startIntake } from "@caic-handover/core/intake";
+import { recordKnownValue, startIntake } from "@caic-handover/core/intake";
 import { KnownValuesSchema, knownValues } from "@caic-handover/core/known-values";
 import { httpRoute } from "./http";
 import { createRuntime } from "./runtime";
 
 const runtime = await createRuntime("caic-event");
 const deps = { ...runtime, required: runtime.config.INTAKE_REQUIRED_FIELDS };
+const KNOWN_FIELDS: readonly string[] = ["email", "name", "message"] satisfies IntakeField[];
 
+/**
+ * The start of the handover dialog. Known values ride along as JSON or form fields, or one at a time
+ * as a plain-text body with `?chatId=…&known=<field>` (the setup guide's form: no value can break it).
+ * A JSON body a known value broke (a `"` or `\` in a name) still starts the intake, with nothing
+ * known, so the dialog goes on to ask.
+ */
 export const handler = httpRoute(
-  { log: runtime.log, key: runtime.config.HANDOVER_WEBHOOK_KEY, chatId: "required" },
-  async ({ chatId, fields }) => {
+  { log: runtime.log, key: runtime.config.HANDOVER_WEBHOOK_KEY, chatId: "required", answerBody: true },
+  async ({ chatId, bodyForm, fields, query, rawBody }) => {
+    if (bodyForm === "text") {
+      const field = query.known;
+      if (field === undefined || !KNOWN_FIELDS.includes(field)) {
+        throw new BadRequestError("body as plain text is one known value: add ?known=email, name or message");
+      }
+      return { json: await recordKnownValue(deps, chatId!, field as IntakeField, rawBody) };
+    }
+    if (bodyForm === "unreadable") {
+      runtime.log.warn("known values unreadable: the body is not valid JSON; intake starts with none known", {
+        problem: "unreadable-body",
+      });
+      return { json: await startIntake(deps, chatId!) };
+    }
     const details = handoverDetails(
       parseInput(HandoverDetailsSchema, fields),
       parseInput(CultureRequestSchema, fields),

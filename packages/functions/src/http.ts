@@ -9,6 +9,7 @@ import {
   UnauthorizedError,
 } from "@caic-handover/core/errors";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { keyPlacement, ROUTES, routeKey } from "./routes";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -76,7 +77,7 @@ export function httpRoute(options: RouteOptions, run: (request: RouteRequest) =>
       const reply = await run(request);
       return respond(reply);
     } catch (error) {
-      return mapError(error, log);
+      return mapError(error, log, event.routeKey);
     }
   };
 }
@@ -96,7 +97,8 @@ function digest(value: string): Buffer {
 /** Header `X-Handover-Key` or query `?key=` (the Router's event endpoint cannot send headers); constant time. */
 function authenticate(event: APIGatewayProxyEventV2, expected: Buffer) {
   const presented = event.headers?.["x-handover-key"] ?? event.queryStringParameters?.key;
-  if (presented === undefined || !timingSafeEqual(digest(presented), expected)) throw new UnauthorizedError();
+  if (presented === undefined) throw new UnauthorizedError("no key");
+  if (!timingSafeEqual(digest(presented), expected)) throw new UnauthorizedError("wrong key");
 }
 
 /** The first chat id a place gives; an unset variable (missing, JSON null, blank) gives none. */
@@ -238,14 +240,35 @@ function respond(reply: Reply): APIGatewayProxyStructuredResultV2 {
   return { statusCode: reply.status ?? 200, headers: JSON_HEADERS, body: JSON.stringify(reply.json) };
 }
 
+/** Where a route wants its key, in the words a 401 uses (from the route table). */
+function expectedKeyText(routeKeyOfEvent: string): string {
+  const route = ROUTES.find((candidate) => routeKey(candidate) === routeKeyOfEvent);
+  const placement = route ? keyPlacement(route) : "the X-Handover-Key header";
+  return `send the key in ${placement}`;
+}
+
+/**
+ * One log line per refused request: its route, status and the rule it broke (our own text),
+ * never the key or the body, so a wrong key or a malformed callout on a real tenant shows in the logs.
+ */
+function refused(log: Logger, status: number, rule: string) {
+  log.warn("request refused", { status, rule });
+}
+
 /** The single error-to-status mapping. A 5xx says nothing about internals. */
-function mapError(error: unknown, log: Logger): APIGatewayProxyStructuredResultV2 {
-  if (error instanceof BadRequestError)
+function mapError(error: unknown, log: Logger, routeKeyOfEvent: string): APIGatewayProxyStructuredResultV2 {
+  if (error instanceof BadRequestError) {
+    refused(log, 400, error.problem);
     return respond({ status: 400, json: { error: "bad_request", message: error.problem } });
-  if (error instanceof UnauthorizedError) return respond({ status: 401, json: { error: "unauthorized" } });
+  }
+  if (error instanceof UnauthorizedError) {
+    refused(log, 401, error.rule);
+    return respond({ status: 401, json: { error: "unauthorized", message: expectedKeyText(routeKeyOfEvent) } });
+  }
   if (error instanceof NotFoundError)
     return respond({ status: 404, json: { error: "not_found", message: error.message } });
   if (error instanceof PayloadTooLargeError) {
+    refused(log, 413, error.message);
     return respond({ status: 413, json: { error: "payload_too_large", message: error.message } });
   }
   if (error instanceof StoreUnavailableError) {

@@ -227,3 +227,24 @@ export const ROUTES: readonly RouteSpec[] = [
 
 export const routeKey = (route: RouteSpec) => `${route.method} ${route.path}`;
 export const handlerPath = (fn: FunctionName) => `packages/functions/src/${fn}.handler`;
+
+/**
+ * The one place that says which key a route's caller presents: today every route takes
+ * HANDOVER_WEBHOOK_KEY. `npm run check`, `npm run chat`, the 401 text and the setup guide's
+ * hand-back section read it from here.
+ */
+export function routeKeyName(_route: RouteSpec): SecretName {
+  return KEY;
+}
+
+/** Where the caller of a route puts its key, in prose: the X-Handover-Key header or the `key` query parameter. */
+export function keyPlacement(route: RouteSpec): string {
+  return route.keyIn === "query" ? "the query parameter ?key=" : "the X-Handover-Key header";
+}
+
+/** The route with this method and path. */
+export function findRoute(method: RouteSpec["method"], path: string): RouteSpec {
+  const route = ROUTES.find((candidate) => candidate.method === method && candidate.path === path);
+  if (route === undefined) throw new Error(`no route ${method} ${path}`);
+  return route;
+}

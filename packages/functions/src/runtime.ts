@@ -1,10 +1,13 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDbChatStore } from "@caic-handover/core/chat-store-dynamodb";
-import { type ConfigWith, loadConfig } from "@caic-handover/core/config";
+import { type ConfigWith, loadConfig, misspeltSettings } from "@caic-handover/core/config";
 import { FUNCTIONS, type FunctionName } from "./routes";
 import { fetchBoundSecrets } from "./secrets";
 import { createLogger, createMetrics } from "./telemetry";
+
+/** A misspelt setting is warned about once per process. */
+let misspeltWarned = false;
 
 /**
  * Everything a handler needs, built once per cold start from the environment (and SSM for bound secrets).
@@ -18,6 +21,9 @@ export async function createRuntime<F extends FunctionName>(fn: F) {
   try {
     const env = { ...process.env, ...(await fetchBoundSecrets(process.env, secrets)) };
     config = loadConfig(env, secrets);
+    // Once per process: each cold start in AWS; once for all of npm start's functions.
+    if (!misspeltWarned) for (const warning of misspeltSettings(process.env)) log.warn(`configuration: ${warning}`);
+    misspeltWarned = true;
   } catch (error) {
     log.critical(`cannot start, serving nobody: ${error instanceof Error ? error.message : String(error)}`);
     throw new StartupError(fn);

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ConfigError } from "@caic-handover/core/config";
+import { LANGUAGES, type Language } from "@caic-handover/core/culture";
 import { loadLocalEnv, PROJECT_ROOT } from "./local-defaults";
 import { SetupGuideError } from "./setup-guide/document";
 import { buildGuide } from "./setup-guide/guide";
@@ -27,7 +28,9 @@ const USAGE = `npm run setup-guide -- [options]
   --local              for npm start (http://127.0.0.1:$PORT, default 3000)
   --format <format>    text (default) or markdown
   --out <file>         write to a file instead of the terminal
-  --show-key           print the webhook key itself instead of a placeholder`;
+  --show-key           print the webhook key itself instead of a placeholder
+  --culture <cultures> the bot texts' culture(s): nl, en, de, fr or es, with or without a region,
+                       several separated by commas (default DEFAULT_CULTURE, else en)`;
 
 const parseGuideArgs = (args: readonly string[]) =>
   parseArgs({
@@ -41,6 +44,7 @@ const parseGuideArgs = (args: readonly string[]) =>
       format: { type: "string" },
       out: { type: "string" },
       "show-key": { type: "boolean" },
+      culture: { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -78,8 +82,23 @@ export function setupGuide(
         env,
         options.apiUrl ? undefined : readFile(options.outputs ?? resolve(PROJECT_ROOT, ".sst/outputs.json")),
       );
-  const guide = buildGuide(target);
+  const guide = buildGuide(target, guideLanguages(values.culture ?? env.DEFAULT_CULTURE ?? "en"));
   return { text: format === "markdown" ? renderMarkdown(guide) : renderText(guide), out: values.out };
+}
+
+/** The languages of `--culture nl-NL,en`: each one the catalogue has texts in, once, in the order given. */
+export function guideLanguages(cultures: string): Language[] {
+  const languages: Language[] = [];
+  for (const culture of cultures.split(",")) {
+    const language = culture.trim().split(/[-_]/)[0]!.toLowerCase();
+    if (!(LANGUAGES as readonly string[]).includes(language)) {
+      throw new SetupGuideError(
+        `--culture takes ${LANGUAGES.join(", ")} (with or without a region, such as nl-NL), separated by commas; not "${culture.trim()}"`,
+      );
+    }
+    if (!languages.includes(language as Language)) languages.push(language as Language);
+  }
+  return languages;
 }
 
 const readIfPresent = (path: string) => {

@@ -1,6 +1,13 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { type Config, ConfigError, loadConfig, SECRET_NAMES } from "@caic-handover/core/config";
+import {
+  type Config,
+  ConfigError,
+  loadConfig,
+  misspeltSettings,
+  nonDefaultSettings,
+  SECRET_NAMES,
+} from "@caic-handover/core/config";
 import { ROUTES } from "@caic-handover/functions/routes";
 import { CM_RATE_LIMITS, CmSimulator } from "./cm-simulator";
 import { businessHoursIn, switchesFromSettings } from "./cm-switches";
@@ -40,6 +47,7 @@ async function start() {
   process.env.POWERTOOLS_METRICS_DISABLED = "false";
   process.env.POWERTOOLS_LOG_LEVEL ??= "INFO";
   const config = loadConfig(process.env, SECRET_NAMES);
+  for (const warning of misspeltSettings(process.env)) console.warn(`npm start: warning: ${warning}`);
   const gatewayPort = port(env.PORT);
   const switches = switchesFromSettings(env);
 
@@ -136,6 +144,9 @@ async function startSimulator(config: Config, rateLimited: boolean) {
   return simulator.start();
 }
 
+/** Settings the banner has a line of its own for. */
+const SHOWN_ABOVE = ["BUSINESS_HOURS", "OFFLINE_HANDOVER", "TABLE_NAME", "DYNAMODB_ENDPOINT", ...CM_URLS];
+
 function banner(
   gateway: Gateway,
   config: Config,
@@ -162,6 +173,10 @@ function banner(
       "OFFLINE_HANDOVER",
       `${config.OFFLINE_HANDOVER}  (message: a visitor may leave a message while nobody is online)`,
     ),
+    line("BUSINESS_HOURS", process.env.BUSINESS_HOURS?.trim() || "none (always open)"),
+    ...nonDefaultSettings(config)
+      .filter((setting) => !SHOWN_ABOVE.some((name) => setting.startsWith(`${name}=`)))
+      .map((setting) => line("Changed from its default", setting)),
     ...CM_URLS.map((name) =>
       line(name, `${(simulated.includes(name) ? "simulated" : "configured").padEnd(12)}${process.env[name]}`),
     ),

@@ -1,4 +1,4 @@
-import { ROUTES } from "@caic-handover/functions/routes";
+import { keyPlacement, ROUTES } from "@caic-handover/functions/routes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KEY } from "../../support/harness";
 import { person, type Reliability, startReliability } from "../../support/reliability-harness";
@@ -54,6 +54,7 @@ describe.each(ROUTES.map((route) => [`${route.method} ${route.path}`, route] as 
     const query: Record<string, string> =
       route.method === "GET" && route.path === "/availability" ? { chatId: CHAT } : {};
     if (presentation.query !== undefined) query.key = presentation.query;
+    const linesBefore = r.logs.lines.length;
     const answer = await r.call(route.method, path, {
       key: presentation.header ?? null,
       query,
@@ -64,10 +65,47 @@ describe.each(ROUTES.map((route) => [`${route.method} ${route.path}`, route] as 
       expect(answer.status).toBeLessThan(500);
     } else {
       expect(answer.status).toBe(401);
-      expect(answer.json).toEqual({ error: "unauthorized" });
+      expect(answer.json).toEqual({ error: "unauthorized", message: `send the key in ${keyPlacement(route)}` });
+      // One log line per refusal: route, status and rule; never the key presented.
+      const refusals = r.logs.lines
+        .slice(linesBefore)
+        .filter((line) => line.includes('"request refused"'))
+        .map((line) => JSON.parse(line));
+      expect(refusals).toHaveLength(1);
+      expect(refusals[0]).toMatchObject({
+        level: "WARN",
+        route: `${route.method} ${route.path}`,
+        status: 401,
+        rule: presentation.header === undefined && presentation.query === undefined ? "no key" : "wrong key",
+      });
+      for (const line of r.logs.lines.slice(linesBefore)) {
+        for (const presented of [presentation.header, presentation.query]) {
+          if (presented && presented.trim().length >= 10) expect(line).not.toContain(presented.trim());
+        }
+        expect(line).not.toContain(KEY.slice(0, 10));
+      }
       expect(answer.headers["content-type"]).toMatch(/^application\/json/);
       expect(await r.h.scan(), "a refused request changed the table").toEqual(before);
       expect(r.h.cm.routing.calls).toHaveLength(routingCalls);
     }
+  });
+});
+
+describe("a malformed callout", () => {
+  it("is refused with 400 and one log line naming route, status and rule, never the body", async () => {
+    const linesBefore = r.logs.lines.length;
+    const body = `{"chatId":"${CHAT}","value":"${name} <${email}>"`;
+    const answer = await r.call("POST", "/handover", { body, headers: { "content-type": "application/json" } });
+    expect(answer.status).toBe(400);
+    const lines = r.logs.lines.slice(linesBefore);
+    const refusals = lines.filter((line) => line.includes('"request refused"')).map((line) => JSON.parse(line));
+    expect(refusals).toEqual([
+      expect.objectContaining({
+        route: "POST /handover",
+        status: 400,
+        rule: "body must be a JSON object or form-encoded",
+      }),
+    ]);
+    for (const line of lines) expect(line).not.toContain(email);
   });
 });

@@ -1,4 +1,7 @@
 import { HANDOVER_ACTIVE } from "@caic-handover/core/chat";
+import type { Language } from "@caic-handover/core/culture";
+import { type BotTextKey, botText } from "@caic-handover/core/messages";
+import { findRoute, keyPlacement, routeKeyName } from "@caic-handover/functions/routes";
 import { cmValueSteps, rulesetStep } from "./cm-values";
 import { code, type Guide, numberGuide, ref, SetupGuideError, type StepDraft, set } from "./document";
 import { guideDrift, KEY_PLACEHOLDER, ROUTE_GUIDE, routeStep, variable } from "./route-steps";
@@ -11,8 +14,22 @@ import type { Target } from "./targets";
  * stops at `exhausted`.
  */
 
-const GIVE_UP = "Sorry, that did not work. Please try again later.";
-const CANNOT_CHECK = "Sorry, I cannot check that right now. Please try again later.";
+/**
+ * A bot text of the catalogue (`BOT_TEXTS` in core/messages.ts) in the guide's languages: one
+ * language gives `"text"`, several `nl "…" | en "…"`. Placeholders become CAIC variables.
+ */
+export type Say = (key: BotTextKey) => string;
+const sayIn =
+  (languages: readonly Language[]): Say =>
+  (key) => {
+    const params = { opensAtText: variable("opensAtText") };
+    if (languages.length === 1) return `"${botText(key, languages[0]!, params)}"`;
+    return languages.map((language) => `${language} "${botText(key, language, params)}"`).join(" | ");
+  };
+
+/** Said on a Logical Step whose branches must be tested in the order given. */
+const orderMatters = (why: string, otherwise: string) =>
+  `Order matters: ${why}. CAIC is assumed to test conditions top-down and take the first that holds (unknown, docs/cm-interfaces.md); if your tenant does not, make them exclusive: ${otherwise}.`;
 
 /** A Logical Step: each condition and where it leads, in the order CAIC should test them. */
 const logicalStep = (
@@ -29,7 +46,8 @@ const logicalStep = (
 });
 
 export const continueTo = (id: string) => `continue to ${ref(id)}`;
-export const output = (message: string) => `Output: "${message}" (end)`;
+/** An Output node that ends the dialog, its text as `say` gives it. */
+export const output = (said: string) => `Output: ${said} (end)`;
 /** The failure branch of every API Callout: no answer (a network fault, a timeout, a non-2xx) ends the dialog. */
 export const CALLOUT_FAILED = "Fallback (the API Callout failed: no answer)";
 
@@ -39,9 +57,10 @@ export interface IntakeQuestion {
   /** Dialog variable the Capture Input stores the answer in (also the step's id: `capture-<field>`). */
   field: string;
   title: string;
-  question: string;
   /** The step after a valid answer. */
   next: string;
+  /** The question's text in the catalogue. */
+  question: BotTextKey;
   /** The step of CM.com's guide this Capture Input stands for, if any. */
   cmGuideStep?: number;
 }
@@ -51,7 +70,7 @@ export interface IntakeQuestion {
  * answer goes on; an invalid one is shown and asked again, which this backend counts until
  * `exhausted`; an exhausted field or a failed callout ends the dialog.
  */
-export function intakeSteps(target: Target, intake: IntakeQuestion): StepDraft[] {
+export function intakeSteps(target: Target, intake: IntakeQuestion, say: Say): StepDraft[] {
   const answer = ROUTE_GUIDE[intake.output]?.responses ?? {};
   const { valid, message, exhausted } = answer;
   if (!valid || !message || !exhausted) {
@@ -62,26 +81,77 @@ export function intakeSteps(target: Target, intake: IntakeQuestion): StepDraft[]
     {
       id: capture,
       title: `Capture Input "${intake.title}"${intake.cmGuideStep ? ` (CM.com guide, step ${intake.cmGuideStep})` : ""}`,
-      settings: [
-        set("Question", `"${intake.question}"`),
-        set("Store the answer in dialog variable", code(intake.field)),
-      ],
+      settings: [set("Question", say(intake.question)), set("Store the answer in dialog variable", code(intake.field))],
       notes: [],
     },
     routeStep(target, intake.output),
-    logicalStep(`${intake.field}-accepted`, `${intake.title} accepted?`, [
-      [`${valid} equals true`, continueTo(intake.next)],
-      [`${exhausted} equals true`, output(GIVE_UP)],
+    logicalStep(
+      `${intake.field}-accepted`,
+      `${intake.title} accepted?`,
       [
-        `${valid} equals false`,
-        `Output ${variable(message)}, then back to ${ref(capture)} (ask again; this backend counts the attempt and answers exhausted after 3)`,
+        [`${valid} equals true`, continueTo(intake.next)],
+        [`${exhausted} equals true`, output(say("give-up"))],
+        [
+          `${valid} equals false`,
+          `Output ${variable(message)}, then back to ${ref(capture)} (ask again; this backend counts the attempt and answers exhausted after 3)`,
+        ],
+        [CALLOUT_FAILED, output(say("cannot-check"))],
       ],
-      [CALLOUT_FAILED, output(CANNOT_CHECK)],
-    ]),
+      [
+        orderMatters(
+          `an exhausted answer is invalid too, so \`${exhausted} equals true\` comes before \`${valid} equals false\``,
+          `write the third condition as \`${valid} equals false and ${exhausted} equals false\``,
+        ),
+        `Unknown: whether \`equals true\` matches a JSON boolean (the answers send \`true\`/\`false\`, not text). If it never matches, compare with the text "true", or branch on ${variable(message)}: an invalid answer always has one, a valid answer never.`,
+        `Unknown: whether an Output node may lead back to a Capture Input. If yours cannot, add a Capture Input "${intake.title}, again" whose question is ${variable(message)}, storing into \`${intake.field}\` and leading to step ${ref(intake.output)}.`,
+      ],
+    ),
   ];
 }
 
-export function buildGuide(target: Target): Guide {
+/** One known value, sent alone as plain text to the start route (`?known=<field>`): never a JSON template. */
+function knownValueStep(target: Target, field: "email" | "name", botVariable: string, into: string): StepDraft {
+  return routeStep(target, "CaicEventUrl", {
+    id: `known-${field}`,
+    entry: {
+      title: `API Callout "Known ${field === "email" ? "e-mail" : "name"}" (${ref("CaicEventUrl")}, with a known value)`,
+      query: { chatId: variable("chatId"), known: field },
+      textBody: variable(botVariable),
+      responses: { known: into },
+      notes: [
+        `\`${botVariable}\` stands for your bot's own conversation variable. Empty, \`null\` or an unreplaced variable count as not known.`,
+        "`known` is true when the value passed the checks and is stored; the answer also says `complete` and `missing`.",
+      ],
+    },
+  });
+}
+
+/** How an agent, or a tool on the agent's side, hands a chat back: where the chat id is, which key, the call. */
+function handbackFromAgentSide(target: Target): StepDraft {
+  const route = findRoute("POST", "/chats/{chatId}/handback");
+  const keyName = routeKeyName(route);
+  const url = target.urls[route.output]!.replace("{chatId}", "<chatId>");
+  return {
+    id: "handback-agent-side",
+    title: "Hand a chat back from the agent's side",
+    settings: [
+      set(
+        "Key",
+        `the operator key (${keyName}), in ${keyPlacement(route)}; keep it in the tool, never in a page a visitor loads`,
+      ),
+      set("Call", code(`curl -X POST -H "X-Handover-Key: <${keyName}>" ${url}`)),
+    ],
+    notes: [
+      "The chat id is the conversation's Conversational Router chat id: CAIC's `chatId` variable, a GUID. A tool on the agent's side finds it in the Router's handover notification (`chatId`), which this backend receives and passes on to WEB_CONVERSATIONS_HANDOVER_URL; operators find it in the log lines of the chat (`chatId`, see docs/operations.md) and check it with `npm run chat -- <chatId> --stage <stage>`.",
+      "Unknown (docs/cm-interfaces.md): whether Mobile Service Cloud shows the Router chat id to an agent. If it does not, let the tool that opens the conversation for the agent keep the id from the notification, or ask CM.com support where MSC shows it.",
+      `Answers {"handback":"requested"} once the routing mutation is accepted: the visitor is talking to the bot again. {"handback":"failed","reason":"not-handed-over"} means the chat was not (or no longer) with an agent; see step ${ref("ChatHandbackUrl")} for the other reasons.`,
+    ],
+  };
+}
+
+export function buildGuide(target: Target, languages: readonly Language[] = ["en"]): Guide {
+  if (languages.length === 0) throw new SetupGuideError("setup guide: at least one culture");
+  const say = sayIn(languages);
   const { missing, stale } = guideDrift();
   if (missing.length > 0 || stale.length > 0) {
     throw new SetupGuideError(
@@ -103,6 +173,8 @@ export function buildGuide(target: Target): Guide {
       `\`${variable("name")}\` stands for the CAIC variable of that name: insert it with the node's variable picker.`,
       `\`${KEY_PLACEHOLDER}\` stands for the webhook key: enter the key itself, never this text.`,
       "Every answer is flat JSON: map each response field named below into the dialog variable named beside it.",
+      `Bot texts are in ${languages.join(", ")} (\`npm run setup-guide -- --culture nl-NL\`, several separated by commas), from the same catalogue as the backend's answers; in a project with several cultures, enter each culture's text in that culture's version of the node.`,
+      "Where a node relies on something CM.com does not document, its notes say so and give the alternative to use if your tenant behaves otherwise; a Logical Step whose conditions must be tested in order says so.",
       "Every branch of a dialog ends in an Output node (CAIC requires it); no branch loops without a limit.",
       "What CM.com documents, and what it does not, about the interfaces used here: docs/cm-interfaces.md.",
     ],
@@ -156,9 +228,9 @@ export function buildGuide(target: Target): Guide {
             ["handoverStatus equals started", continueTo("AvailabilityUrl")],
             ...HANDOVER_ACTIVE.map((status): [string, string] => [
               `handoverStatus equals ${status}`,
-              output("You are already being connected to a colleague."),
+              output(say("already-connecting")),
             ]),
-            [CALLOUT_FAILED, output("Sorry, I cannot connect you right now. Please try again later.")],
+            [CALLOUT_FAILED, output(say("cannot-connect"))],
           ]),
           route("AvailabilityUrl"),
           logicalStep(
@@ -182,16 +254,18 @@ export function buildGuide(target: Target): Guide {
                   // Presence failing says nothing about agents: the handover is tried (it is never blocked by it).
                   ["availabilityReason equals presence-error", continueTo("capture-email")],
                   ["availabilityReason equals presence-timeout", continueTo("capture-email")],
-                  [
-                    "availabilityReason equals closed",
-                    output(`We are closed now and open again on ${variable("opensAtText")}.`),
-                  ],
-                  [
-                    "Fallback (offline, or the API Callout failed)",
-                    output("No agent is available right now. Please try again later."),
-                  ],
+                  ["availabilityReason equals closed", output(say("closed"))],
+                  ["Fallback (offline, or the API Callout failed)", output(say("no-agent"))],
                 ],
             [
+              ...(leaveMessage
+                ? [
+                    orderMatters(
+                      "an online answer's reason is `presence` too, so `agentStatus equals online` comes first",
+                      "write the third condition as `availabilityReason equals presence and agentStatus equals offline`",
+                    ),
+                  ]
+                : []),
               "CM.com guide, step 2.",
               "`opensAt` is ISO 8601 in the desk's own time zone, e.g. 2026-12-28T09:00:00+01:00: its date and time read as the desk's clock.",
               '`opensAtText` is that moment written for the visitor\'s culture, in the desk\'s time zone: "Monday, December 28 at 9:00 AM", "maandag 28 december om 09:00".',
@@ -202,45 +276,52 @@ export function buildGuide(target: Target): Guide {
                 : []),
             ],
           ),
-          ...intakeSteps(target, {
-            output: "IntakeEmailUrl",
-            field: "email",
-            title: "E-mail",
-            question: "What is your e-mail address?",
-            next: "capture-name",
-            cmGuideStep: 3,
-          }),
-          ...intakeSteps(target, {
-            output: "IntakeNameUrl",
-            field: "name",
-            title: "Name",
-            question: "What is your name?",
-            next: "HandoverUrl",
-          }),
+          ...intakeSteps(
+            target,
+            {
+              output: "IntakeEmailUrl",
+              field: "email",
+              title: "E-mail",
+              question: "ask.email",
+              next: "capture-name",
+              cmGuideStep: 3,
+            },
+            say,
+          ),
+          ...intakeSteps(
+            target,
+            {
+              output: "IntakeNameUrl",
+              field: "name",
+              title: "Name",
+              question: "ask.name",
+              next: "HandoverUrl",
+            },
+            say,
+          ),
           route("HandoverUrl"),
-          logicalStep("handed-over", "Handed over?", [
-            ...(leaveMessage
-              ? [
-                  [
-                    "handoverMode equals message",
-                    output("Thank you. Nobody is online right now: a colleague will answer your question by e-mail."),
-                  ] as [string, string],
-                ]
-              : []),
-            ["handoverResult equals requested", output("One moment, I am connecting you to a colleague.")],
-            ...(leaveMessage
-              ? []
-              : [
-                  [
-                    "handoverReason equals agents-offline",
-                    output("No agent is available right now. Please try again later."),
-                  ] as [string, string],
-                ]),
+          logicalStep(
+            "handed-over",
+            "Handed over?",
             [
-              "Fallback (failed, or the API Callout failed)",
-              output("Sorry, I could not connect you. Please try again in a moment."),
+              ...(leaveMessage
+                ? [["handoverMode equals message", output(say("message-taken"))] as [string, string]]
+                : []),
+              ["handoverResult equals requested", output(say("connecting"))],
+              ...(leaveMessage
+                ? []
+                : [["handoverReason equals agents-offline", output(say("no-agent"))] as [string, string]]),
+              ["Fallback (failed, or the API Callout failed)", output(say("could-not-connect"))],
             ],
-          ]),
+            leaveMessage
+              ? [
+                  orderMatters(
+                    "a message handover is requested too, so `handoverMode equals message` comes before `handoverResult equals requested`",
+                    "write the second condition as `handoverResult equals requested and handoverMode is empty`",
+                  ),
+                ]
+              : [],
+          ),
         ],
       },
       {
@@ -313,7 +394,7 @@ export function buildGuide(target: Target): Guide {
         id: "operators",
         title: "Operators",
         intro: ["Not entered in CM.com: for people and pages that look after chats."],
-        steps: [route("ChatStatusUrl"), route("ChatEraseUrl"), route("ChatHandbackUrl")],
+        steps: [route("ChatStatusUrl"), route("ChatEraseUrl"), handbackFromAgentSide(target), route("ChatHandbackUrl")],
       },
       {
         id: "question",
@@ -327,53 +408,43 @@ export function buildGuide(target: Target): Guide {
               `OFFLINE_HANDOVER is off: while the chat's last availability was offline, step ${ref("HandoverUrl")} answers \`agents-offline\`. To let visitors leave a message instead, set OFFLINE_HANDOVER=message (${target.setParameter("OFFLINE_HANDOVER")}) and print this guide again.`,
               "These nodes also let a visitor leave a question for a live agent: it travels in the handover's Context.",
             ],
-        steps: intakeSteps(target, {
-          output: "IntakeMessageUrl",
-          field: "question",
-          title: "Question",
-          question: "Nobody is online right now. What is your question? A colleague will answer by e-mail.",
-          next: "capture-email",
-        }),
+        steps: intakeSteps(
+          target,
+          {
+            output: "IntakeMessageUrl",
+            field: "question",
+            title: "Question",
+            question: "ask.question",
+            next: "capture-email",
+          },
+          say,
+        ),
       },
       {
         id: "known-values",
         title: "Conversational AI Cloud: skip what the bot already knows (optional)",
         intro: [
-          `When the bot already has a visitor's e-mail address or name (conversation variables of a logged-in visitor), pass them to step ${ref("CaicEventUrl")} and ask only for what is missing.`,
-          "A known value gets the same checks as the Capture Input; one that fails them is not stored, and the visitor is asked.",
+          `When the bot already has a visitor's e-mail address or name (conversation variables of a logged-in visitor), send each to the backend on its own, then ask only for what is missing. They go between ${ref("agents-available")} and ${ref("capture-email")}: let ${ref("agents-available")}'s branches to ${ref("capture-email")} lead to ${ref("known-email")} instead.`,
+          'Each value travels alone as a plain-text body, like a visitor\'s answer: no value can break it (a JSON template breaks on a name such as Johannes "Jan" Jansen). A known value gets the same checks as the Capture Input; one that fails them, or is empty, is simply not known and the visitor is asked, with all three attempts. A failed callout here leads on to the Capture Input too.',
         ],
         steps: [
-          {
-            id: "known-values-event",
-            title: `API Callout "Start handover" (${ref("CaicEventUrl")}) with known values`,
-            settings: [
-              set(
-                "Body",
-                code(
-                  JSON.stringify({
-                    chatId: variable("chatId"),
-                    email: variable("customerEmail"),
-                    name: variable("customerName"),
-                  }),
-                ),
-              ),
-            ],
-            notes: [
-              "`customerEmail` and `customerName` stand for your bot's own conversation variables. Empty, `null` or unreplaced variables count as not known.",
-              `Every intake API Callout (${ref("IntakeEmailUrl")}, ${ref("IntakeNameUrl")}, ${ref("IntakeMessageUrl")}) accepts known values for the other fields the same way, in its URL's query.`,
-            ],
-          },
+          knownValueStep(target, "email", "customerEmail", "emailKnown"),
+          knownValueStep(target, "name", "customerName", "nameKnown"),
           logicalStep(
             "known-already",
             "Known already?",
             [
               ["emailKnown equals true and nameKnown equals true", continueTo("HandoverUrl")],
               ["emailKnown equals true", continueTo("capture-name")],
-              ["Fallback", continueTo("capture-email")],
+              ["Fallback (not known, or a callout failed)", continueTo("capture-email")],
             ],
             [
-              `Between ${ref("agents-available")} and ${ref("capture-email")}: let ${ref("agents-available")}'s branch to ${ref("capture-email")} lead here instead.`,
+              orderMatters(
+                "both known must be tested before the e-mail alone",
+                "write the second condition as `emailKnown equals true and nameKnown equals false`",
+              ),
               "If a Logical Step cannot combine two conditions, test nameKnown in a second Logical Step after the first.",
+              `A failed callout maps nothing: the variable keeps what step ${ref("CaicEventUrl")} answered (false), so the Fallback asks.`,
             ],
           ),
           logicalStep(

@@ -1,5 +1,5 @@
 import { HANDOVER_ACTIVE } from "@caic-handover/core/chat";
-import { ROUTES, type RouteSpec, routeKey } from "@caic-handover/functions/routes";
+import { ROUTES, type RouteSpec, routeKey, routeKeyName } from "@caic-handover/functions/routes";
 import { code, ref, SetupGuideError, type StepDraft, set } from "./document";
 import type { Target } from "./targets";
 
@@ -142,12 +142,27 @@ export function guideDrift(routes: readonly RouteSpec[] = ROUTES) {
   };
 }
 
+/** Said next to every plain-text body: CM.com does not document that an API Callout sends one as typed. */
+export const TEXT_BODY_HEDGE =
+  "Unknown (docs/cm-interfaces.md, CAIC dialog nodes): whether an API Callout sends a text/plain body exactly as typed. If yours does not, send `Content-Type: application/x-www-form-urlencoded` with the body `value=` followed by the variable (for a known value: the field's name, `email=` or `name=`, instead of `?known=`): a `&` or `%` in the value then shortens it, which is checked like any answer; never a JSON body, which a `\"` or `\\` breaks.";
+
+/** Said next to every callout whose answer the dialog reads. */
+export const RESPONSES_HEDGE =
+  "Unknown: how the node maps a response field into a variable (by name, by a path such as `$.valid`, or the whole body). Every answer here is flat JSON: map the top-level field named above, in whichever form your tenant uses.";
+
+/** A route's step with another id, title, query, body or answers: the same route entered a second time. */
+export interface RouteStepVariant {
+  id: string;
+  entry: RouteEntry;
+}
+
 /** The step that enters one route in CM.com; its id is the route's output name. */
-export function routeStep(target: Target, output: string): StepDraft {
+export function routeStep(target: Target, output: string, variant?: RouteStepVariant): StepDraft {
   const route = ROUTES.find((candidate) => candidate.output === output);
-  const entry = ROUTE_GUIDE[output];
+  const entry = variant?.entry ?? ROUTE_GUIDE[output];
   if (!route || !entry) throw new SetupGuideError(`the route table and the setup guide disagree about ${output}`);
-  const key = target.key ?? KEY_PLACEHOLDER;
+  // Which key a route's caller presents comes from the route table (routeKeyName), in one place.
+  const key = target.key ?? `<${routeKeyName(route)}>`;
   const query = {
     ...entry.query,
     ...(route.keyIn === "query" ? { key: target.key ? encodeURIComponent(key) : key } : {}),
@@ -167,11 +182,15 @@ export function routeStep(target: Target, output: string): StepDraft {
   for (const [field, name] of Object.entries(entry.responses ?? {})) {
     settings.push(set(`Response field ${field} → dialog variable`, code(name)));
   }
+  const hedges = [
+    ...(entry.textBody ? [TEXT_BODY_HEDGE] : []),
+    ...(entry.responses && Object.keys(entry.responses).length > 0 ? [RESPONSES_HEDGE] : []),
+  ];
   return {
-    id: output,
+    id: variant?.id ?? output,
     title: entry.title,
     settings,
-    notes: [...entry.notes, `Route ${routeKey(route)}: ${route.calledBy}.`],
+    notes: [...entry.notes, ...hedges, `Route ${routeKey(route)}: ${route.calledBy}.`],
     route,
   };
 }

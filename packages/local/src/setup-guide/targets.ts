@@ -3,7 +3,7 @@ import { ROUTES, type RouteSpec } from "@caic-handover/functions/routes";
 import { LOCAL_DEFAULTS, localBaseUrl } from "../local-defaults";
 import { SetupGuideError } from "./document";
 
-const APP = "caic-handover";
+export const APP = "caic-handover";
 
 // Where the guide points: a deployed stage (outputs or --api-url) or `npm start`.
 
@@ -119,7 +119,7 @@ export function deployedTarget(
   };
 }
 
-function parseOutputs(outputsText: string | undefined, file: string): Record<string, Record<string, string>> {
+export function parseOutputs(outputsText: string | undefined, file: string): Record<string, Record<string, string>> {
   if (outputsText === undefined) {
     throw new SetupGuideError(
       `${file} not found: deploy first (npx sst deploy --stage <stage>), or give --api-url <url>, or --local for npm start`,
@@ -133,7 +133,7 @@ function parseOutputs(outputsText: string | undefined, file: string): Record<str
 }
 
 /** SST v2 names each entry `<stage>-<app>-<Stack>`; a stage's stacks are merged into one set of outputs. */
-function stageOutputs(all: Record<string, Record<string, string>>, wanted: string | undefined, file: string) {
+export function stageOutputs(all: Record<string, Record<string, string>>, wanted: string | undefined, file: string) {
   const byStage = new Map<string, Record<string, string>>();
   for (const [name, outputs] of Object.entries(all)) {
     const match = new RegExp(`^(.+)-${APP}-[^-]+$`).exec(name);
@@ -154,7 +154,7 @@ function stageOutputs(all: Record<string, Record<string, string>>, wanted: strin
 }
 
 /** A route's own output (its query, such as the key placeholder, is the guide's to add), else ApiUrl + path. */
-function outputUrl(outputs: Record<string, string>, route: RouteSpec, file: string): string {
+export function outputUrl(outputs: Record<string, string>, route: RouteSpec, file: string): string {
   const own = outputs[route.output];
   if (own) return own.split("?")[0]!;
   if (outputs.ApiUrl) return `${outputs.ApiUrl.replace(/\/+$/, "")}${route.path}`;
