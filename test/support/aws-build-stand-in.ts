@@ -58,7 +58,11 @@ export class AwsBuildStandIn {
     const target = req.headers["x-amz-target"] as string | undefined;
     const form = new URLSearchParams(target ? "" : body);
     const action = target?.split(".").at(-1) ?? form.get("Action") ?? "";
-    const service = target?.startsWith("AmazonSSM.") ? "ssm" : action === "GetCallerIdentity" ? "sts" : "cloudformation";
+    const service = target?.startsWith("AmazonSSM.")
+      ? "ssm"
+      : action === "GetCallerIdentity"
+        ? "sts"
+        : "cloudformation";
     const json = target ? (JSON.parse(body || "{}") as { Names?: string[] }) : {};
     const detail = action === "DescribeStacks" ? [form.get("StackName") ?? ""] : (json.Names ?? []);
     const refused = this.#refusal(req, service);
@@ -123,9 +127,10 @@ export class AwsBuildStandIn {
   }
 
   #refusal(req: IncomingMessage, service: string): string | undefined {
-    const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=[^,]+, Signature=[0-9a-f]{64}$/.exec(
-      req.headers.authorization ?? "",
-    );
+    const match =
+      /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=[^,]+, Signature=[0-9a-f]{64}$/.exec(
+        req.headers.authorization ?? "",
+      );
     if (!match) return "no SigV4 authorization header";
     const [, accessKeyId, region, scope] = match;
     if (accessKeyId !== STAND_IN_CREDENTIALS.accessKeyId) return "unknown access key";
