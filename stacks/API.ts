@@ -7,13 +7,14 @@ import {
   type RouteSpec,
   routeKey,
 } from "@caic-handover/functions/routes";
+import { Token } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Api, Config, Function as SstFunction, type StackContext, use } from "sst/constructs";
 import { useAWSCredentials } from "sst/credentials.js";
 import { Database } from "./Database";
 import { monitor } from "./monitoring";
 import { ACCEPTED, accept, acceptFrameworkFunctions } from "./nag";
-import { deploySettings } from "./settings";
+import { deploySettings, environmentRefusal } from "./settings";
 import { requireStageSecrets } from "./stage-secrets";
 
 /** Every request logged without its query string: callers that cannot send headers put the key there. */
@@ -63,6 +64,14 @@ export async function API({ stack, app }: StackContext) {
       permissions: [new PolicyStatement({ actions: [...spec.dynamodb], resources: [chats.tableArn] })],
     });
     accept(functions[name], ACCEPTED.basicExecutionRole, ACCEPTED.runtime);
+    // What CDK will write into the template (SST's own variables included), checked before anything is deployed.
+    const environment = (functions[name] as unknown as { environment: Record<string, { value: string }> }).environment;
+    const refusal = environmentRefusal(
+      name,
+      Object.fromEntries(Object.entries(environment).map(([key, { value }]) => [key, value])),
+      (value) => Token.isUnresolved(value),
+    );
+    if (refusal) throw new Error(refusal);
   }
 
   const api = new Api(stack, "Api", {

@@ -81,3 +81,27 @@ export function deploySettings(env: Record<string, string | undefined>): DeployS
     },
   };
 }
+
+/** Lambda's limit on a function's environment: every name and value together, in bytes. */
+export const LAMBDA_ENVIRONMENT_LIMIT = 4096;
+/** What a value CloudFormation resolves at deploy (the table name) may take: DynamoDB allows 255. */
+const UNRESOLVED_VALUE_BYTES = 255;
+
+/**
+ * Why Lambda would refuse this function's environment, naming the variable that takes most of it, as one
+ * line; undefined when it fits. CloudFormation would otherwise fail half-way through the deploy with
+ * "Lambda was unable to configure your environment variables because they exceeded the 4KB limit".
+ */
+export function environmentRefusal(
+  fn: string,
+  environment: Record<string, string>,
+  isUnresolved: (value: string) => boolean,
+): string | undefined {
+  const bytes = (name: string, value: string) =>
+    Buffer.byteLength(name) + (isUnresolved(value) ? UNRESOLVED_VALUE_BYTES : Buffer.byteLength(value));
+  const sizes = Object.entries(environment).map(([name, value]) => [name, bytes(name, value)] as const);
+  const total = sizes.reduce((sum, [, size]) => sum + size, 0);
+  if (total <= LAMBDA_ENVIRONMENT_LIMIT) return undefined;
+  const [largest, size] = sizes.reduce((a, b) => (b[1] > a[1] ? b : a));
+  return `${largest} is too long: function ${fn}'s environment would be ${total} bytes (${largest} ${size}), over Lambda's ${LAMBDA_ENVIRONMENT_LIMIT}-byte limit; shorten ${largest}`;
+}
