@@ -30,9 +30,6 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
   userAgent: "$context.identity.userAgent",
 });
 
-/** A handover is a handful of calls per chat; this caps a runaway caller well below Lambda's concurrency. */
-const THROTTLE = { burst: 100, rate: 50 };
-
 /** The secrets, one function per route of the route table, the HTTP API, its outputs and its monitoring. */
 export async function API({ stack, app }: StackContext) {
   const { chats } = use(Database);
@@ -54,6 +51,7 @@ export async function API({ stack, app }: StackContext) {
     functions[name] = new SstFunction(stack, name, {
       handler: handlerPath(name),
       timeout: spec.timeoutSeconds,
+      reservedConcurrentExecutions: settings.reservedConcurrency,
       environment: {
         ...settings.parameters,
         // A plain name instead of binding the table: binding would grant dynamodb:* on it.
@@ -78,7 +76,7 @@ export async function API({ stack, app }: StackContext) {
     // Server-to-server webhooks only: no browser may call this API.
     cors: false,
     accessLog: { format: ACCESS_LOG_FORMAT, retention: "one_month" },
-    defaults: { throttle: THROTTLE },
+    defaults: { throttle: settings.throttle },
     routes: Object.fromEntries(ROUTES.map((route) => [routeKey(route), { function: functions[route.function] }])),
   });
   accept(api, ACCEPTED.noAuthorizer);
