@@ -1,4 +1,10 @@
-import { AWAITING_CONFIRMATION, METRIC_NAMES, METRICS_NAMESPACE, Metric, type MetricName } from "@caic-handover/core/metrics";
+import {
+  AWAITING_CONFIRMATION,
+  METRIC_NAMES,
+  METRICS_NAMESPACE,
+  Metric,
+  type MetricName,
+} from "@caic-handover/core/metrics";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Harness, KEY, newChatId, startHarness, TECHNICAL_LINK } from "../support/harness";
 
