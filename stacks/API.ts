@@ -7,13 +7,14 @@ import {
   type RouteSpec,
   routeKey,
 } from "@caic-handover/functions/routes";
+import { Token } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Api, Config, Function as SstFunction, type StackContext, use } from "sst/constructs";
 import { useAWSCredentials } from "sst/credentials.js";
 import { Database } from "./Database";
 import { monitor } from "./monitoring";
 import { ACCEPTED, accept, acceptFrameworkFunctions } from "./nag";
-import { deploySettings } from "./settings";
+import { deploySettings, environmentRefusal } from "./settings";
 import { requireStageSecrets } from "./stage-secrets";
 
 /** Every request logged without its query string: callers that cannot send headers put the key there. */
@@ -28,9 +29,6 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
   ip: "$context.identity.sourceIp",
   userAgent: "$context.identity.userAgent",
 });
-
-/** A handover is a handful of calls per chat; this caps a runaway caller well below Lambda's concurrency. */
-const THROTTLE = { burst: 100, rate: 50 };
 
 /** The secrets, one function per route of the route table, the HTTP API, its outputs and its monitoring. */
 export async function API({ stack, app }: StackContext) {
@@ -53,6 +51,7 @@ export async function API({ stack, app }: StackContext) {
     functions[name] = new SstFunction(stack, name, {
       handler: handlerPath(name),
       timeout: spec.timeoutSeconds,
+      reservedConcurrentExecutions: settings.reservedConcurrency,
       environment: {
         ...settings.parameters,
         // A plain name instead of binding the table: binding would grant dynamodb:* on it.
@@ -63,13 +62,21 @@ export async function API({ stack, app }: StackContext) {
       permissions: [new PolicyStatement({ actions: [...spec.dynamodb], resources: [chats.tableArn] })],
     });
     accept(functions[name], ACCEPTED.basicExecutionRole, ACCEPTED.runtime);
+    // What CDK will write into the template (SST's own variables included), checked before anything is deployed.
+    const environment = (functions[name] as unknown as { environment: Record<string, { value: string }> }).environment;
+    const refusal = environmentRefusal(
+      name,
+      Object.fromEntries(Object.entries(environment).map(([key, { value }]) => [key, value])),
+      (value) => Token.isUnresolved(value),
+    );
+    if (refusal) throw new Error(refusal);
   }
 
   const api = new Api(stack, "Api", {
     // Server-to-server webhooks only: no browser may call this API.
     cors: false,
     accessLog: { format: ACCESS_LOG_FORMAT, retention: "one_month" },
-    defaults: { throttle: THROTTLE },
+    defaults: { throttle: settings.throttle },
     routes: Object.fromEntries(ROUTES.map((route) => [routeKey(route), { function: functions[route.function] }])),
   });
   accept(api, ACCEPTED.noAuthorizer);

@@ -24,6 +24,7 @@ import {
   TreatMissingData,
 } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import { Effect, PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { Api, App, Function as SstFunction, Stack, Table } from "sst/constructs";
@@ -46,16 +47,29 @@ function emfMetrics(name: MetricName): Metric[] {
   return DIMENSION_VALUES[dimension].map((value) => line({ [dimension]: value }, `${name} ${value}`));
 }
 
-/** A dimensioned metric summed over all its values (but those that are no fault), for an alarm on any of them. */
-function total(name: MetricName): IMetric {
+/** CloudWatch allows 10 metrics per alarm; we stay at 8 (expression included) so new dimension values fit. */
+export const MAX_METRICS_PER_ALARM = 8;
+
+/**
+ * A dimensioned metric summed over all its values (but those that are no fault), for alarms on any of
+ * them: one sum per group of at most 7 lines, so no alarm references more than 8 metrics.
+ */
+function totals(name: MetricName): IMetric[] {
   const lines = emfMetrics(name).filter((line) => !NOT_A_FAULT.includes(line.dimensions?.reason as string));
-  if (lines.length === 1) return lines[0]!;
-  return new MathExpression({
-    expression: "SUM(METRICS())",
-    usingMetrics: Object.fromEntries(lines.map((line, index) => [`m${index}`, line])),
-    period: PERIOD,
-    label: `${name} (all)`,
-  });
+  if (lines.length === 1) return lines;
+  const size = MAX_METRICS_PER_ALARM - 1;
+  const groups = Array.from({ length: Math.ceil(lines.length / size) }, (_, i) =>
+    lines.slice(i * size, (i + 1) * size),
+  );
+  return groups.map(
+    (group, g) =>
+      new MathExpression({
+        expression: "SUM(METRICS())",
+        usingMetrics: Object.fromEntries(group.map((line, index) => [`m${index}`, line])),
+        period: PERIOD,
+        label: groups.length === 1 ? `${name} (all)` : `${name} (part ${g + 1} of ${groups.length})`,
+      }),
+  );
 }
 
 const graph = (title: string, metrics: IMetric[], width = 8) =>
@@ -94,6 +108,22 @@ export function monitor(stack: Stack, { app, api, functions, table, alarmEmail, 
   const httpApi = api.cdk.httpApi;
 
   const topic = new Topic(stack, "Alarms", { displayName: `${prefix} alarms`, enforceSSL: true });
+  // The topic's policy (enforceSSL's Deny) must also let CloudWatch publish, and only for this stage's alarms.
+  topic.addToResourcePolicy(
+    new PolicyStatement({
+      sid: "CloudWatchAlarmsOfThisStage",
+      effect: Effect.ALLOW,
+      principals: [new ServicePrincipal("cloudwatch.amazonaws.com")],
+      actions: ["sns:Publish"],
+      resources: [topic.topicArn],
+      conditions: {
+        ArnLike: {
+          "aws:SourceArn": `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${prefix}-*`,
+        },
+        StringEquals: { "aws:SourceAccount": stack.account },
+      },
+    }),
+  );
   if (alarmEmail) topic.addSubscription(new EmailSubscription(alarmEmail));
   const notify = new SnsAction(topic);
   const alarm = (id: string, metric: IMetric, description: string) => {
@@ -111,16 +141,17 @@ export function monitor(stack: Stack, { app, api, functions, table, alarmEmail, 
     created.addOkAction(notify);
     return created;
   };
+  const perTotal = (name: MetricName, description: string) =>
+    totals(name).map((metric, i) => alarm(i === 0 ? name : `${name}-${i + 1}`, metric, description));
   const alarms = [
-    alarm("HandoverFailed", total("HandoverFailed"), "A handover failed (any reason; see the dashboard for which)."),
-    alarm(
+    ...perTotal("HandoverFailed", "A handover failed (any reason; see the dashboard for which)."),
+    ...perTotal(
       "PresenceError",
-      total("PresenceError"),
       "The MSC presence API failed, timed out or refused (429): chats got the last real answer (presence-stale) or were told agents are offline.",
     ),
     alarm(
       "CmHistoryEraseFailed",
-      total("CmHistoryEraseFailed"),
+      totals("CmHistoryEraseFailed")[0]!,
       "CM's copy of a conversation could not be erased (ERASE_CM_HISTORY): GET /chats/{chatId} shows cmHistoryErased false; DELETE /chats/{chatId} again tries again.",
     ),
     alarm("Api5xx", httpApi.metricServerError({ period: PERIOD, statistic: "Sum" }), "The API answered 5xx."),

@@ -26,6 +26,21 @@ const StackSettingsSchema = z.object({
   UNCONFIRMED_HANDOVER_THRESHOLD: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(10_000)), 3),
   /** The alarm's window: longer than the Router takes to confirm, short enough to hear of it soon. */
   UNCONFIRMED_HANDOVER_WINDOW_MINUTES: z._default(z.coerce.number().check(z.int(), z.gte(5), z.lte(1440)), 15),
+  /**
+   * Each route's steady limit (requests/s) and burst. HTTP APIs count every request against them, with
+   * or without a key, so they sit well above a cheap flood from one machine; the account's API Gateway
+   * quota (10,000/s per region) bounds them all together.
+   */
+  API_THROTTLE_RATE: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(10_000)), 1000),
+  API_THROTTLE_BURST: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(5000)), 2000),
+  /**
+   * Concurrent executions reserved for (and capping) each function, so a flood on one route neither
+   * runs up an unbounded bill nor takes the concurrency the others need; `off` reserves none.
+   */
+  FUNCTION_RESERVED_CONCURRENCY: z._default(
+    z.union([z.literal("off"), z.coerce.number().check(z.int(), z.gte(1), z.lte(1000))]),
+    20,
+  ),
 });
 
 export interface DeploySettings {
@@ -38,6 +53,10 @@ export interface DeploySettings {
   recoveryDays: number;
   /** The unconfirmed-handover alarm: requested minus confirmed over the window, at or above the threshold. */
   unconfirmedHandovers: { threshold: number; windowMinutes: number };
+  /** Per-route throttle of the HTTP API. */
+  throttle: { rate: number; burst: number };
+  /** Reserved concurrency of each function; undefined reserves none. */
+  reservedConcurrency: number | undefined;
 }
 
 /**
@@ -65,6 +84,9 @@ export function deploySettings(env: Record<string, string | undefined>): DeployS
     POINT_IN_TIME_RECOVERY_DAYS: env.POINT_IN_TIME_RECOVERY_DAYS || undefined,
     UNCONFIRMED_HANDOVER_THRESHOLD: env.UNCONFIRMED_HANDOVER_THRESHOLD || undefined,
     UNCONFIRMED_HANDOVER_WINDOW_MINUTES: env.UNCONFIRMED_HANDOVER_WINDOW_MINUTES || undefined,
+    API_THROTTLE_RATE: env.API_THROTTLE_RATE || undefined,
+    API_THROTTLE_BURST: env.API_THROTTLE_BURST || undefined,
+    FUNCTION_RESERVED_CONCURRENCY: env.FUNCTION_RESERVED_CONCURRENCY || undefined,
   });
   if (!settings.success) {
     const names = settings.error.issues.map((issue) => `${String(issue.path[0])} is invalid (${issue.message})`);
@@ -79,5 +101,32 @@ export function deploySettings(env: Record<string, string | undefined>): DeployS
       threshold: settings.data.UNCONFIRMED_HANDOVER_THRESHOLD,
       windowMinutes: settings.data.UNCONFIRMED_HANDOVER_WINDOW_MINUTES,
     },
+    throttle: { rate: settings.data.API_THROTTLE_RATE, burst: settings.data.API_THROTTLE_BURST },
+    reservedConcurrency:
+      settings.data.FUNCTION_RESERVED_CONCURRENCY === "off" ? undefined : settings.data.FUNCTION_RESERVED_CONCURRENCY,
   };
+}
+
+/** Lambda's limit on a function's environment: every name and value together, in bytes. */
+export const LAMBDA_ENVIRONMENT_LIMIT = 4096;
+/** What a value CloudFormation resolves at deploy (the table name) may take: DynamoDB allows 255. */
+const UNRESOLVED_VALUE_BYTES = 255;
+
+/**
+ * Why Lambda would refuse this function's environment, naming the variable that takes most of it, as one
+ * line; undefined when it fits. CloudFormation would otherwise fail half-way through the deploy with
+ * "Lambda was unable to configure your environment variables because they exceeded the 4KB limit".
+ */
+export function environmentRefusal(
+  fn: string,
+  environment: Record<string, string>,
+  isUnresolved: (value: string) => boolean,
+): string | undefined {
+  const bytes = (name: string, value: string) =>
+    Buffer.byteLength(name) + (isUnresolved(value) ? UNRESOLVED_VALUE_BYTES : Buffer.byteLength(value));
+  const sizes = Object.entries(environment).map(([name, value]) => [name, bytes(name, value)] as const);
+  const total = sizes.reduce((sum, [, size]) => sum + size, 0);
+  if (total <= LAMBDA_ENVIRONMENT_LIMIT) return undefined;
+  const [largest, size] = sizes.reduce((a, b) => (b[1] > a[1] ? b : a));
+  return `${largest} is too long: function ${fn}'s environment would be ${total} bytes (${largest} ${size}), over Lambda's ${LAMBDA_ENVIRONMENT_LIMIT}-byte limit; shorten ${largest}`;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { SECRET_NAMES, type SecretName, SST_SSM_PLACEHOLDER } from "@caic-handover/core/config";
 import { FUNCTIONS, type FunctionName, handlerPath, ROUTES, routeKey } from "@caic-handover/functions/routes";
 import { toApiEvent } from "@caic-handover/local/api-event";
@@ -7,21 +8,22 @@ import { CmSimulator } from "@caic-handover/local/cm-simulator";
 import { findRoute } from "@caic-handover/local/dispatch";
 import { createChatTable } from "@caic-handover/local/dynamodb-local";
 import { SIMULATED_CM } from "@caic-handover/local/local-defaults";
-import type { CfnElement } from "aws-cdk-lib";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { getStack, use } from "sst/constructs";
-import { useProject } from "sst/project.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { API } from "../../stacks/API";
-import { REQUIRED_PARAMETERS, secretPath, synthesise } from "../stacks/synth";
+import { REQUIRED_PARAMETERS, secretPath } from "../stacks/synth";
 import { DeployedFunction, LAMBDA_ERROR, type Outcome } from "../support/deployed-function";
 import { type LambdaNode, lambdaNode } from "../support/lambda-node";
+import { ricLoader } from "../support/lambda-ric";
 import { SsmStandIn, STAND_IN_CREDENTIALS } from "../support/ssm-stand-in";
+import { type SstBuild, sstBuild } from "../support/sst-build";
 import { startTlsFront, type TlsFront } from "../support/tls-front";
 
 /**
- * What is deployed, run as Lambda runs it: every function's bundle exactly as SST built it while
- * synthesising the app, imported by Node.js 22 in a process of its own, with exactly the environment
+ * What is deployed, run as Lambda runs it: `npx sst build`, the real CLI, as a child process on
+ * Node.js 22 from a clean copy of the repository (its pre-synthesis AWS calls answered by a loopback
+ * stand-in that checks them), then every function's bundle from the asset folder that build wrote,
+ * resolved and imported by the `nodejs22.x` runtime's own handler loader (aws-lambda-ric) from the
+ * function's Handler setting, in a process of its own on Node.js 22, with exactly the environment
  * variables the template gives that function (only the table name, a CloudFormation import, resolved),
  * plus what Lambda itself sets (region, role credentials, function name). Around it: DynamoDB Local,
  * the simulated CM behind TLS (deploy refuses http://), and a stand-in SSM that checks every request's
@@ -45,7 +47,10 @@ let ssm: SsmStandIn;
 let ssmUrl: string;
 let tableName: string;
 /** Per function: its bundle and the environment the template gives it. */
-const deployed = {} as Record<FunctionName, { bundle: string; variables: Record<string, unknown> }>;
+const deployed = {} as Record<FunctionName, { taskRoot: string; variables: Record<string, unknown> }>;
+const API_STACK = "test-caic-handover-API";
+let build: SstBuild;
+let loader: string;
 const running: DeployedFunction[] = [];
 
 beforeAll(async () => {
@@ -63,8 +68,11 @@ beforeAll(async () => {
   ssm = new SsmStandIn(new Map());
   ssmUrl = await ssm.start();
 
-  const template = await synthesise(
-    {
+  loader = ricLoader();
+  build = await sstBuild({
+    node: node.path,
+    stage: "test",
+    parameters: {
       ...REQUIRED_PARAMETERS,
       CM_TECHNICAL_LINK_ID: SIMULATED_CM.technicalLinkId,
       // The simulated CM refuses mutations naming adapters outside its ruleset, as CM would.
@@ -76,21 +84,20 @@ beforeAll(async () => {
       WEB_CONVERSATIONS_HANDOVER_URL: front.url + new URL(cm.webConversationsUrl).pathname,
       POWERTOOLS_LOG_LEVEL: "INFO",
     },
-    SECRETS,
+    secrets: new Map(SECRET_NAMES.map((name) => [secretPath("test", name), SECRETS[name]])),
+  });
+  if (build.exitCode !== 0) throw new Error(`npx sst build failed:\n${build.output}`);
+  const functions = Object.values(build.templates[API_STACK]?.Resources ?? {}).filter(
+    (resource) => resource.Type === "AWS::Lambda::Function",
   );
-  const api = template(API);
-  const stack = getStack(API);
-  const { functions } = use(API);
-  const resources = api.findResources("AWS::Lambda::Function");
+  const assets = JSON.parse(readFileSync(join(build.dist, `${API_STACK}.assets.json`), "utf8"));
   for (const fn of FUNCTION_NAMES) {
-    const logicalId = stack.getLogicalId(functions[fn].node.defaultChild as CfnElement);
+    const resource = functions.find((r) => r.Properties.Handler === handlerPath(fn));
+    if (!resource) continue;
     deployed[fn] = {
-      bundle: join(
-        useProject().paths.artifacts,
-        functions[fn].node.addr,
-        handlerPath(fn).replace(/\.handler$/, ".mjs"),
-      ),
-      variables: resources[logicalId]!.Properties.Environment.Variables,
+      // The folder `sst deploy` zips and uploads as the function's S3Key, per the stack's asset manifest.
+      taskRoot: join(build.dist, assets.files[resource.Properties.Code.S3Key.replace(/\.zip$/, "")].source.path),
+      variables: resource.Properties.Environment.Variables,
     };
   }
 }, 300_000);
@@ -100,6 +107,7 @@ afterAll(async () => {
   await ssm?.stop();
   await front?.stop();
   await cm?.stop();
+  build?.remove();
 });
 
 beforeEach(() => {
@@ -130,7 +138,8 @@ function environment(fn: FunctionName): Record<string, string> {
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "512",
     AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
     AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
-    LAMBDA_TASK_ROOT: dirname(deployed[fn].bundle),
+    LAMBDA_TASK_ROOT: deployed[fn].taskRoot,
+    _HANDLER: handlerPath(fn),
     TZ: ":UTC",
     AWS_ENDPOINT_URL_SSM: ssmUrl,
     AWS_ENDPOINT_URL_DYNAMODB: inject("ddbEndpoint"),
@@ -142,8 +151,9 @@ function environment(fn: FunctionName): Record<string, string> {
 function start(fn: FunctionName): DeployedFunction {
   const started = new DeployedFunction({
     node: node.path,
-    bundle: deployed[fn].bundle,
-    exportName: "handler",
+    loader,
+    taskRoot: deployed[fn].taskRoot,
+    handler: handlerPath(fn),
     env: environment(fn),
     timeoutSeconds: FUNCTIONS[fn].timeoutSeconds,
   });
@@ -199,6 +209,34 @@ function typicalRequest(fn: FunctionName, chatId: string): Request {
     ? { method: route.method, url: `${path}?chatId=${chatId}` }
     : { method: route.method, url: path, body: { chatId } };
 }
+
+describe("npx sst build, the real CLI, from a clean copy of the repository", () => {
+  it("asks AWS only who the deployer is, where the bootstrap buckets are and whether the stage's secrets exist, all signed", () => {
+    expect(build.output).toContain("Built: 2 stacks to .sst/dist");
+    expect(build.calls.map((c) => c.refused)).toEqual(build.calls.map(() => undefined));
+    expect(
+      build.calls.map(({ service, action, detail }) => `${service} ${action} ${[...detail].sort().join(",")}`).sort(),
+    ).toEqual(
+      [
+        "cloudformation DescribeStacks CDKToolkit",
+        "cloudformation DescribeStacks SSTBootstrap",
+        // The stage's secrets check: each secret for the stage and for SST's fallback stage.
+        `ssm GetParameters ${SECRET_NAMES.flatMap((name) => [secretPath("test", name), secretPath(".fallback", name)])
+          .sort()
+          .join(",")}`,
+        "sts GetCallerIdentity ",
+      ].sort(),
+    );
+  });
+
+  it("writes both stacks' templates and every function's bundle, loadable by the runtime's own loader", () => {
+    expect(Object.keys(build.templates).sort()).toEqual([API_STACK, "test-caic-handover-Database"]);
+    for (const fn of FUNCTION_NAMES) {
+      expect(deployed[fn], `${fn} has a Lambda function with Handler ${handlerPath(fn)}`).toBeDefined();
+      expect(existsSync(join(deployed[fn].taskRoot, handlerPath(fn).replace(/\.handler$/, ".mjs"))), fn).toBe(true);
+    }
+  });
+});
 
 it("runs the bundles on Lambda's Node.js 22", (context) => {
   if (node.fallback)

@@ -1,4 +1,10 @@
-import { METRIC_NAMES, METRICS_NAMESPACE, Metric, type MetricName } from "@caic-handover/core/metrics";
+import {
+  AWAITING_CONFIRMATION,
+  METRIC_NAMES,
+  METRICS_NAMESPACE,
+  Metric,
+  type MetricName,
+} from "@caic-handover/core/metrics";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Harness, KEY, newChatId, startHarness, TECHNICAL_LINK } from "../support/harness";
 
@@ -113,8 +119,12 @@ describe("telemetry across a whole conversation", () => {
     const emitted = emfLines().map((line) => {
       const [declaration] = line._aws.CloudWatchMetrics;
       expect(declaration!.Namespace).toBe(METRICS_NAMESPACE);
-      expect(declaration!.Metrics).toHaveLength(1);
       const name = declaration!.Metrics[0]!.Name as MetricName;
+      // A request the Router should confirm publishes HandoverConfirmed as 0 beside it, so the
+      // unconfirmed alarm sees a confirmed count of 0, not a metric without data, when none comes.
+      const zeros = AWAITING_CONFIRMATION.includes(name) ? ["HandoverConfirmed"] : [];
+      expect(declaration!.Metrics).toEqual([name, ...zeros].map((Name) => ({ Name, Unit: "Count" })));
+      for (const zero of zeros) expect(line[zero], `${zero} beside ${name}`).toBe(0);
       expect(METRIC_NAMES).toContain(name);
       const dimension = Metric[name].dimension;
       expect(declaration!.Dimensions).toEqual([dimension === undefined ? ["service"] : ["service", dimension]]);

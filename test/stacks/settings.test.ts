@@ -43,9 +43,36 @@ describe("deploy settings", () => {
       alarmEmail: undefined,
       recoveryDays: 7,
       unconfirmedHandovers: { threshold: 3, windowMinutes: 15 },
+      throttle: { rate: 1000, burst: 2000 },
+      reservedConcurrency: 20,
     });
     expect(PARAMETER_NAMES).not.toContain("HANDOVER_WEBHOOK_KEY");
     expect(PARAMETER_NAMES).toContain("WEB_CONVERSATIONS_HANDOVER_URL");
+  });
+
+  it("take the route throttle and each function's reserved concurrency, or refuse them naming the setting", () => {
+    const settings = deploySettings({
+      ...REQUIRED_PARAMETERS,
+      API_THROTTLE_RATE: "3000",
+      API_THROTTLE_BURST: "4000",
+      FUNCTION_RESERVED_CONCURRENCY: "off",
+    });
+    expect(settings.throttle).toEqual({ rate: 3000, burst: 4000 });
+    expect(settings.reservedConcurrency).toBeUndefined();
+    expect(deploySettings({ ...REQUIRED_PARAMETERS, FUNCTION_RESERVED_CONCURRENCY: "50" }).reservedConcurrency).toBe(
+      50,
+    );
+    for (const [name, value] of [
+      ["API_THROTTLE_RATE", "0"],
+      ["API_THROTTLE_RATE", "fast"],
+      ["API_THROTTLE_BURST", "5001"],
+      ["FUNCTION_RESERVED_CONCURRENCY", "0"],
+      ["FUNCTION_RESERVED_CONCURRENCY", "2.5"],
+    ]) {
+      expect(() => deploySettings({ ...REQUIRED_PARAMETERS, [name!]: value })).toThrow(
+        new RegExp(`${name} is invalid`),
+      );
+    }
   });
 
   it("refuse a cleartext CM or Web Conversations URL, naming each", () => {

@@ -19,8 +19,12 @@ export type Outcome =
 
 export interface DeployedFunctionOptions {
   node: string;
-  bundle: string;
-  exportName: string;
+  /** The runtime's handler loader (see lambda-ric.ts). */
+  loader: string;
+  /** The function's code as deployed (LAMBDA_TASK_ROOT): the asset folder the build wrote. */
+  taskRoot: string;
+  /** The function's Handler setting, e.g. `packages/functions/src/handover.handler`. */
+  handler: string;
   env: Record<string, string>;
   timeoutSeconds: number;
 }
@@ -83,7 +87,7 @@ export class DeployedFunction {
 
   #start(): Promise<{ ok: true } | { ok: false; why: string }> {
     this.coldStarts++;
-    const child = spawn(this.options.node, [RUNNER, this.options.bundle, this.options.exportName], {
+    const child = spawn(this.options.node, [RUNNER, this.options.loader, this.options.taskRoot, this.options.handler], {
       env: this.options.env,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
     });

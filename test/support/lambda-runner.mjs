@@ -1,18 +1,18 @@
-// One Lambda execution environment, as the Node.js runtime runs a function: the handler module is
-// imported once (the init phase, top-level await included), then each invocation sent over IPC runs
+// One Lambda execution environment, as the Node.js runtime runs a function: the handler is resolved
+// and its module imported by the runtime's own loader (aws-lambda-ric's UserFunctionLoader, from
+// LAMBDA_TASK_ROOT and the function's Handler setting) once (the init phase, top-level await included), then each invocation sent over IPC runs
 // in this warm process. An init failure is reported and ends the process, as Lambda discards the
 // environment and initialises a fresh one for the next request. Plain JavaScript: it runs on Node 22
 // without the project's TypeScript tooling.
 import { pathToFileURL } from "node:url";
 
-const [bundle, exportName] = process.argv.slice(2);
+const [loader, taskRoot, handlerString] = process.argv.slice(2);
 const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME ?? "function";
 
 let handler;
 try {
-  const module = await import(pathToFileURL(bundle).href);
-  handler = module[exportName];
-  if (typeof handler !== "function") throw new TypeError(`${exportName} is not a function of ${bundle}`);
+  const { UserFunctionLoader } = await import(pathToFileURL(loader).href);
+  ({ handler } = await UserFunctionLoader.load(taskRoot, handlerString));
 } catch (error) {
   const failure = { errorType: error?.name ?? "Error", errorMessage: String(error?.message ?? error) };
   // What Lambda's runtime prints for a failed init.

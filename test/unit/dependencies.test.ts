@@ -58,14 +58,32 @@ function importedPackages(dir: keyof typeof PACKAGES): Set<string> {
 }
 
 const declared = (m: Manifest) => new Set(Object.keys({ ...m.dependencies, ...m.devDependencies }));
+/**
+ * The root uses its own workspaces without naming them: SST's config loader keeps every package the
+ * root package.json names external, and the workspaces export TypeScript that plain Node cannot import
+ * (see docs/deploy.md), so naming them there breaks `sst build|deploy|diff|remove`.
+ */
+const WORKSPACES = new Set(
+  (readJson<{ workspaces: string[] }>("package.json").workspaces ?? [])
+    .flatMap((glob) =>
+      readdirSync(join(PROJECT_ROOT, glob.replace(/\/\*$/, ""))).map((d) => join(glob.replace(/\/\*$/, ""), d)),
+    )
+    .map((dir) => readJson<{ name: string }>(join(dir, "package.json")).name),
+);
 /** `aws-lambda` is types only: `@types/aws-lambda` is what declares it. */
 const satisfies = (names: Set<string>, name: string) => names.has(name) || names.has(`@types/${name}`);
 
 describe("every package", () => {
   it.each(Object.keys(PACKAGES) as (keyof typeof PACKAGES)[])("%s declares every package it imports", (dir) => {
     const names = declared(manifest(dir));
+    if (dir === ".") for (const name of WORKSPACES) names.add(name);
     const undeclared = [...importedPackages(dir)].filter((name) => !satisfies(names, name));
     expect(undeclared).toEqual([]);
+  });
+
+  it("the root names none of its workspaces, so SST's config loader bundles them instead of importing their TypeScript", () => {
+    expect(WORKSPACES.size).toBe(3);
+    expect([...declared(manifest("."))].filter((name) => WORKSPACES.has(name))).toEqual([]);
   });
 
   it.each(Object.keys(PACKAGES) as (keyof typeof PACKAGES)[])("%s declares nothing it does not use", (dir) => {

@@ -1,6 +1,13 @@
 import { LogFormatter, Logger, LogItem } from "@aws-lambda-powertools/logger";
 import type { LogAttributes, UnformattedAttributes } from "@aws-lambda-powertools/logger/types";
-import { METRICS_NAMESPACE, METRICS_SERVICE, Metric, type MetricName, type Metrics } from "@caic-handover/core/metrics";
+import {
+  AWAITING_CONFIRMATION,
+  METRICS_NAMESPACE,
+  METRICS_SERVICE,
+  Metric,
+  type MetricName,
+  type Metrics,
+} from "@caic-handover/core/metrics";
 
 /**
  * The only attributes a log line carries: each holds ids, counts, outcomes or our own error text,
@@ -122,6 +129,9 @@ export function createMetrics(write: (line: string) => void = (line) => process.
       if (process.env.POWERTOOLS_METRICS_DISABLED === "true") return;
       const dimension = Metric[metric].dimension;
       const own = dimension !== undefined && dimensionValue !== undefined ? { [dimension]: dimensionValue } : {};
+      // A request the Router should confirm also publishes HandoverConfirmed as 0 (same dimensions), so
+      // the unconfirmed alarm's FILL never meets a metric that has no data at all.
+      const zeros = AWAITING_CONFIRMATION.includes(metric) ? { HandoverConfirmed: 0 } : {};
       const line = {
         _aws: {
           Timestamp: Date.now(),
@@ -129,13 +139,14 @@ export function createMetrics(write: (line: string) => void = (line) => process.
             {
               Namespace: METRICS_NAMESPACE,
               Dimensions: [["service", ...Object.keys(own)]],
-              Metrics: [{ Name: metric, Unit: "Count" }],
+              Metrics: [metric, ...Object.keys(zeros)].map((Name) => ({ Name, Unit: "Count" })),
             },
           ],
         },
         service: METRICS_SERVICE,
         ...own,
         [metric]: 1,
+        ...zeros,
       };
       write(`${JSON.stringify(line)}\n`);
     },
