@@ -284,17 +284,20 @@ describe("a visitor's answer cannot break the step, loop the dialog or pick the 
     ["/intake/email", {}, "jane@example.com", undefined, `chatId is required: ${NONE}`],
     ["/intake/name?chatId=", { chatId: "" }, "{hi}", "application/json", `chatId is empty: ${NONE}`],
     ["/intake/name?chatId=", { chatId: "" }, "42", "application/json", `chatId is empty: ${NONE}`],
-  ])("an answer to %s with body %s names no chat id: a 400 naming chatId, not the body", async (path, query, body, type, message) => {
-    const before = await h.scan();
-    const answer = await h.call("POST", path.split("?")[0]!, {
-      query,
-      body,
-      headers: type === undefined ? {} : { "content-type": type },
-    });
-    expect(answer.status).toBe(400);
-    expect(answer.json.message).toBe(message);
-    expect(await h.scan()).toEqual(before);
-  });
+  ])(
+    "an answer to %s with body %s names no chat id: a 400 naming chatId, not the body",
+    async (path, query, body, type, message) => {
+      const before = await h.scan();
+      const answer = await h.call("POST", path.split("?")[0]!, {
+        query,
+        body,
+        headers: type === undefined ? {} : { "content-type": type },
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.json.message).toBe(message);
+      expect(await h.scan()).toEqual(before);
+    },
+  );
 
   it("a long answer is a too-long answer, not a malformed request", async () => {
     const chatId = newChatId();

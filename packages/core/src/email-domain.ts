@@ -26,7 +26,9 @@ const NOT_ALLOWED = /[\u0250-\u02ff\u1d00-\u1dbf\ua700-\ua721\uab30-\uab6f]/u;
 /** Letters only Turkish and Azerbaijani spell with beside `ı`: a label with one of them (or under `.tr`, `.az`) may hold a dotless `ı`. */
 const TURKIC = /[çğöşüə]/u;
 /** A top-level label: ASCII letters, or letters and marks of a script other than Latin (an IDN TLD: `.рф`, `.भारत`), never an accented Latin one. */
-const TOP_LEVEL_LABEL = lazyRegExp(String.raw`^(?:[a-z]{2,63}|(?!\p{scx=Latn})\p{L}(?:(?!\p{scx=Latn})[\p{L}\p{M}])+)$`);
+const TOP_LEVEL_LABEL = lazyRegExp(
+  String.raw`^(?:[a-z]{2,63}|(?!\p{scx=Latn})\p{L}(?:(?!\p{scx=Latn})[\p{L}\p{M}])+)$`,
+);
 const MARK_FIRST = lazyRegExp(String.raw`^\p{M}`);
 const CATALAN_DOT = lazyRegExp(String.raw`^(?:[^\u00b7]|(?<=l)\u00b7(?=l))+$`);
 const JAPANESE = lazyRegExp(String.raw`[\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Han}]`);

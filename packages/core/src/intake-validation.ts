@@ -109,8 +109,8 @@ export function validateName(raw: string): Validation {
 
 // E-mail addresses.
 
-/** What one character of an address's local part may be: RFC 5322 atext, and letters/digits/marks of any script (RFC 6531). */
-const LOCAL_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\p{L}\p{M}\p{N}\u200c\u200d-]+$/u;
+/** What one character of an address's local part may be: RFC 5322 atext, and letters/digits/marks of any script (RFC 6531), and the joiners a script spells with. */
+const LOCAL_ATOM = /^(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~\p{L}\p{M}\p{N}-]|\u200c|\u200d)+$/u;
 const MAX_LOCAL_OCTETS = 64;
 /** Pairs people copy around an address: `<…>`, `(…)`, `[…]` and quotation marks. */
 const WRAPPING_PAIRS: ReadonlyArray<[string, string]> = [
