@@ -84,7 +84,7 @@ const REFUSED_BY_CHOICE: Array<[string, (address: string) => boolean]> = [
   ],
   [
     "an accented or marked Latin letter in the top-level label",
-    (a) => /[^\x00-\x7f]/u.test(tldOf(a)) && /\p{sc=Latin}|\p{M}/u.test(tldOf(a)),
+    (a) => /[^a-z]/.test(tldOf(a)) && /[\p{sc=Latin}\p{M}]/u.test(tldOf(a)),
   ],
   ["a local part starting with a combining mark", (a) => /^\p{M}/u.test(a)],
 ];
