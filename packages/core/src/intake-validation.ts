@@ -3,6 +3,7 @@ import { checkDomain } from "./email-domain";
 import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from "./intake-limits";
 import { validateMessage } from "./intake-message";
 import { DIRECTION_CONTROLS, type InvisibleMode, MVS, removeFormatCharacters, ZWJ, ZWNJ } from "./invisible";
+import { lazyRegExp } from "./lazy-regexp";
 import type { VisitorMessage } from "./messages";
 
 /**
@@ -49,6 +50,10 @@ const NAME_CHARACTERS = new RegExp(
   `^[\\p{L}\\p{M}${ZWNJ}${ZWJ}${MVS}\\u180b-\\u180d\\u180f ${NAME_PUNCTUATION}]+$`,
   "u",
 );
+/** A letter other than a modifier letter. */
+const NAME_LETTER = lazyRegExp(String.raw`(?!\p{Lm})\p{L}`);
+/** A part of a local part starting with a combining mark, which draws on whatever precedes it. */
+const MARK_FIRST = lazyRegExp(String.raw`^\p{M}`);
 /** More combining marks on one letter than any script spells with ("Zalgo" text). */
 const STACKED_MARKS = /\p{M}{7,}/u;
 const EMAIL_LIKE = /[^\s@]+@[^\s@]+/;
@@ -98,7 +103,7 @@ export function validateName(raw: string): Validation {
     DIRECTION_CONTROLS.test(raw) ||
     !NAME_CHARACTERS.test(value) ||
     // A letter other than a modifier letter (`ʹʺ` alone are marks of stress, not a name).
-    !/(?!\p{Lm})\p{L}/u.test(value) ||
+    !NAME_LETTER().test(value) ||
     STACKED_MARKS.test(value) ||
     LONE_MARK.test(value)
   ) {
@@ -247,7 +252,7 @@ export function validateEmail(raw: string): Validation {
   const local = removeFormatCharacters(address.slice(0, at), "script");
   const domain = address.slice(at + 1);
   if (local === "" || utf8Length(local) > MAX_LOCAL_OCTETS) return invalid("email.invalid");
-  if (!local.split(".").every((atom) => LOCAL_ATOM.test(atom) && !/^\p{M}/u.test(atom))) {
+  if (!local.split(".").every((atom) => LOCAL_ATOM.test(atom) && !MARK_FIRST().test(atom))) {
     return invalid("email.invalid");
   }
   if (STACKED_MARKS.test(local)) return invalid("email.invalid");
