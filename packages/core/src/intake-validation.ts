@@ -218,7 +218,7 @@ function utf8Length(text: string): number {
   return Buffer.byteLength(text, "utf8");
 }
 
-/** The address as the visitor meant it: invisible characters removed, compatibility forms folded, NFC, trimmed. */
+/** The address as the visitor meant it: invisible characters removed but the joiners (IDNA spells with them), compatibility forms folded, NFC, `ʼ` as `'`, trimmed. */
 export function normaliseEmailInput(raw: string): string {
   return typedText(raw, "joiners")
     .replace(/\u3002/g, ".")
