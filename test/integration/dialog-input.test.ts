@@ -271,21 +271,33 @@ describe("a visitor's answer cannot break the step, loop the dialog or pick the 
     expect(await h.scan()).toEqual(before);
   });
 
+  const PLAIN = "with a text/plain answer the chat id goes in the URL";
+  const NONE = "the body names none, so the chat id goes in the URL";
   it.each([
-    ["/intake/name?chatId=", { chatId: "" }, "chatId is empty"],
-    ["/intake/email?chatId=%20", { chatId: " " }, "chatId is empty"],
-    ["/intake/message", {}, "chatId is required"],
-  ])("a plain-text answer to %s answers a 400 naming chatId, not the body", async (path, query, start) => {
-    const before = await h.scan();
-    const answer = await h.call("POST", path.split("?")[0]!, {
-      query,
-      body: "Jane Doe",
-      headers: { "content-type": "text/plain; charset=utf-8" },
-    });
-    expect(answer.status).toBe(400);
-    expect(answer.json.message).toBe(`${start}: with a text/plain answer the chat id goes in the URL`);
-    expect(await h.scan()).toEqual(before);
-  });
+    ["/intake/name?chatId=", { chatId: "" }, "Jane Doe", "text/plain; charset=utf-8", `chatId is empty: ${PLAIN}`],
+    ["/intake/email?chatId=%20", { chatId: " " }, "Jane Doe", "text/plain", `chatId is empty: ${PLAIN}`],
+    ["/intake/message", {}, "Jane Doe", "text/plain", `chatId is required: ${PLAIN}`],
+    // An answer that starts like a JSON template, or a body with no content type at all, names no chat id either.
+    ["/intake/name?chatId=", { chatId: "" }, "{hi}", "text/plain", `chatId is empty: ${PLAIN}`],
+    ["/intake/message?chatId=", { chatId: "" }, '{"chatId":"","message":"x', "text/plain", `chatId is empty: ${PLAIN}`],
+    ["/intake/email?chatId=", { chatId: "" }, "jane@example.com", undefined, `chatId is empty: ${NONE}`],
+    ["/intake/email", {}, "jane@example.com", undefined, `chatId is required: ${NONE}`],
+    ["/intake/name?chatId=", { chatId: "" }, "{hi}", "application/json", `chatId is empty: ${NONE}`],
+    ["/intake/name?chatId=", { chatId: "" }, "42", "application/json", `chatId is empty: ${NONE}`],
+  ])(
+    "an answer to %s with body %s names no chat id: a 400 naming chatId, not the body",
+    async (path, query, body, type, message) => {
+      const before = await h.scan();
+      const answer = await h.call("POST", path.split("?")[0]!, {
+        query,
+        body,
+        headers: type === undefined ? {} : { "content-type": type },
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.json.message).toBe(message);
+      expect(await h.scan()).toEqual(before);
+    },
+  );
 
   it("a long answer is a too-long answer, not a malformed request", async () => {
     const chatId = newChatId();

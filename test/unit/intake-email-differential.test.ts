@@ -48,6 +48,18 @@ function corpus(): string[] {
         `${local}@-${domain}`,
         `${local}..x@${domain}`,
         `${local}\u202e@${domain}`,
+        // The second review's kinds.
+        `${local}@${domain.replace(/[ago]/, (c) => ({ a: "\u0251", g: "\u0261", o: "\u1d0f" })[c]!)}`,
+        `${local}@${domain.replace(".", "\u200d.")}`,
+        `${local}@نامه\u200cنگار.ir`,
+        `${email}\u0301`,
+        `${email}\u02bc`,
+        `${email}\u02bcs`,
+        `[${email}](mailto:x${email})`,
+        `"${email}" <x${email}>`,
+        `mailto:${email}%20`,
+        `mailto:${local}@${domain.replace("e", "%65")}`,
+        `\u0301${email}`,
       );
     }
   }
@@ -66,7 +78,18 @@ const REFUSED_BY_CHOICE: Array<[string, (address: string) => boolean]> = [
     (a) => /[^\p{L}\p{M}\p{Nd}.-]/u.test(domainOf(a)),
   ],
   ["hyphens in the third and fourth place: an `xn--` label that is no A-label", (a) => /(^|\.)..--/.test(domainOf(a))],
+  [
+    "a letter UTS #39 does not allow (IPA, modifier letters, `ı` outside Turkish)",
+    (a) => /[\u0250-\u02ff\u1d00-\u1dbf\u0131]/u.test(domainOf(a)),
+  ],
+  [
+    "an accented or marked Latin letter in the top-level label",
+    (a) => /[^a-z]/.test(tldOf(a)) && /[\p{sc=Latin}\p{M}]/u.test(tldOf(a)),
+  ],
+  ["a local part starting with a combining mark", (a) => /^\p{M}/u.test(a)],
 ];
+
+const tldOf = (address: string) => domainOf(address).split(".").at(-1)!;
 
 const domainOf = (address: string) => address.slice(address.lastIndexOf("@") + 1).toLowerCase();
 const mixesScripts = (label: string) =>

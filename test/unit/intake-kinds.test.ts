@@ -1,3 +1,4 @@
+import { domainToASCII } from "node:url";
 import { validateMessage } from "@caic-handover/core/intake-message";
 import { validateEmail, validateName } from "@caic-handover/core/intake-validation";
 import { MESSAGES } from "@caic-handover/core/messages";
@@ -311,6 +312,335 @@ describe("kind 4: initials joined by a dot are names", () => {
   });
 });
 
+// The second review's kinds (issue 26, round 2): each a fixed-seed property over generated input.
+
+const TAGS = fc.integer({ min: 0xe0020, max: 0xe007f }).map((point) => String.fromCodePoint(point));
+const TAG_CHAR = /[\u{e0000}-\u{e007f}]/u;
+const FLAG_SEQUENCE = /\u{1f3f4}[\u{e0020}-\u{e007e}]+\u{e007f}/gu;
+
+describe("review kind 1: tag characters survive only as an emoji tag sequence", () => {
+  it("runs of tag characters anywhere in a question or a name are removed, however many and wherever", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...NAMES),
+        fc.array(fc.tuple(fc.array(TAGS, { minLength: 1, maxLength: 8 }), fc.nat()), { minLength: 1, maxLength: 3 }),
+        (name, runs) => {
+          const question = `Ignore this ${name}, where is my order?`;
+          const typed = runs.reduce((text, [tags, at]) => insertAt(text, at, tags.join("")), question);
+          const answer = validateMessage(typed);
+          expect(answer).toEqual(validateMessage(question));
+          const typedName = runs.reduce((text, [tags, at]) => insertAt(text, at, tags.join("")), name);
+          expect(validateName(typedName)).toEqual(validateName(name));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("a subdivision flag keeps its tags; tags after a flag without CANCEL TAG, or around it, go", () => {
+    const flag = fc
+      .array(fc.integer({ min: 0xe0061, max: 0xe007a }), { minLength: 2, maxLength: 6 })
+      .map((points) => `\u{1f3f4}${String.fromCodePoint(...points)}\u{e007f}`);
+    fc.assert(
+      fc.property(flag, fc.array(TAGS, { minLength: 1, maxLength: 5 }), (sequence, stray) => {
+        const loose = stray.filter((tag) => tag !== "\u{e007f}").join("");
+        expect(validateMessage(`Flag ${sequence} ok`)).toEqual({ ok: true, value: `Flag ${sequence} ok` });
+        const answer = validateMessage(`${stray.join("")}Flag ${sequence}${stray.join("")} and \u{1f3f4}${loose} ok`);
+        expect(answer.ok).toBe(true);
+        if (answer.ok) expect(TAG_CHAR.test(answer.value.replace(FLAG_SEQUENCE, ""))).toBe(false);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+/** Labels of scripts that spell with joiners, and where a joiner goes in them. */
+const JOINER_LABELS = fc.oneof(
+  fc.constantFrom("نامه\u200cنگار", "می\u200cخواهم", "ශ්\u200dරී", "ක්\u200dෂ", "क्\u200dष", "ന്\u200d", "کتاب\u200cها"),
+  fc
+    .array(fc.constantFrom(..."بپتثجچحخدذرزسشصضطظعغفقکگلمنوهی"), { minLength: 2, maxLength: 6 })
+    .map((chars) => chars.join("")),
+  fc.array(fc.constantFrom("क", "ष", "र", "्", "ि", "ा"), { minLength: 2, maxLength: 6 }).map((chars) => chars.join("")),
+  fc.array(fc.constantFrom("ශ", "ර", "ක", "්", "ී"), { minLength: 2, maxLength: 6 }).map((chars) => chars.join("")),
+  latinLabel,
+);
+
+describe("review kind 2: an accepted address maps by IDNA to the domain typed (joiners are never dropped)", () => {
+  it("for every accepted address, domainToASCII(stored domain) equals domainToASCII(typed domain)", () => {
+    let withJoiner = 0;
+    fc.assert(
+      fc.property(
+        local,
+        JOINER_LABELS,
+        fc.array(fc.tuple(fc.constantFrom("\u200c", "\u200d"), fc.nat()), { maxLength: 2 }),
+        fc.constantFrom("ir", "lk", "in", "com", "ایران"),
+        (l, label, joiners, top) => {
+          const typedDomain = `${joiners.reduce((text, [joiner, at]) => insertAt(text, at, joiner), label)}.${top}`;
+          const answer = validateEmail(`${l}@${typedDomain}`);
+          if (!answer.ok) return;
+          const stored = answer.value.slice(answer.value.indexOf("@") + 1);
+          const typedAscii = domainToASCII(typedDomain.toLowerCase().normalize("NFC"));
+          expect(typedAscii).not.toBe("");
+          expect(domainToASCII(stored)).toBe(typedAscii);
+          if (/[\u200c\u200d]/u.test(typedDomain)) withJoiner++;
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    expect(withJoiner).toBeGreaterThan(10);
+  });
+
+  it.each([
+    ["a@نامه\u200cنگار.ir", "a@نامه\u200cنگار.ir"],
+    ["a@ශ්\u200dරී.lk", "a@ශ්\u200dරී.lk"],
+  ])("%s is stored with its joiner", (typed, stored) => {
+    expect(validateEmail(typed)).toEqual({ ok: true, value: stored });
+  });
+
+  it("a joiner in a Latin label (no joining context, RFC 5892 CONTEXTJ) refuses the address", () => {
+    fc.assert(
+      fc.property(address, fc.constantFrom("\u200c", "\u200d"), fc.nat(), ({ local, domain }, joiner, at) => {
+        const [label, ...rest] = domain.split(".");
+        const joined = [insertAt(label!, at, joiner), ...rest].join(".");
+        expect(validateEmail(`${local}@${joined}`)).toEqual({ ok: false, key: "email.domain" });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+/** Invisible characters only a script or an emoji spells with: joiners, variation selectors, Mongolian selectors. */
+const SCRIPT_INVISIBLES = fc.constantFrom(
+  "\u200c",
+  "\u200d",
+  "\ufe00",
+  "\ufe0e",
+  "\ufe0f",
+  "\u{e0101}",
+  "\u180b",
+  "\u180c",
+  "\u180e",
+  "\u180f",
+);
+const LATIN_NAMES = NAMES.filter((name) => /^[\p{sc=Latin}\p{sc=Cyrillic}\p{M} .'-]+$/u.test(name));
+
+describe("review kind 3: joiners and selectors stay only where a script needs them", () => {
+  it("in a Latin or Cyrillic name or question, every joiner and selector is removed, and nothing else changes", () => {
+    expect(LATIN_NAMES.length).toBeGreaterThan(50);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...LATIN_NAMES),
+        fc.array(fc.tuple(SCRIPT_INVISIBLES, fc.nat()), { minLength: 1, maxLength: 4 }),
+        (name, insertions) => {
+          const typed = insertions.reduce((text, [char, at]) => insertAt(text, at, char), name);
+          const answer = validateName(typed);
+          expect(answer).toEqual(validateName(name));
+          if (answer.ok) expect(answer.value).not.toMatch(/[\p{Cf}\p{DI}]/u);
+          expect(validateMessage(`Hi, ${typed} here`)).toEqual(validateMessage(`Hi, ${name} here`));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("where the script spells with them they are kept: Persian and Indic joiners, Mongolian selectors, emoji, Han variants", () => {
+    for (const text of ["علی\u200cرضا", "ශ්\u200dරී", "क्\u200dष", "ᠮᠣᠩ\u180bᠭ"]) {
+      expect(validateName(text)).toEqual({ ok: true, value: text });
+    }
+    for (const text of ["Family 👨\u200d👩\u200d👧", "Love it ❤\ufe0f", "Press 1\ufe0f\u20e3", "葛\u{e0100}城"]) {
+      expect(validateMessage(text)).toEqual({ ok: true, value: text });
+    }
+  });
+});
+
+/** Letters UTS #39 does not allow in an identifier that copy Latin ones; `ı` outside Turkish and Azerbaijani. */
+const NOT_ALLOWED_LOOKALIKES: Record<string, string[]> = {
+  a: ["\u0251", "\u1d00"],
+  g: ["\u0261", "\u0262"],
+  i: ["\u0131", "\u026a", "\u0269"],
+  o: ["\u1d0f"],
+  h: ["\u02b0"],
+  r: ["\u0280", "\u027e"],
+  e: ["\u0259"],
+};
+
+describe("review kind 4: same-script look-alikes and non-ASCII letters in a Latin top-level label are refused", () => {
+  it("a letter of a Latin label swapped for an IPA, modifier or small-capital look-alike (or `ı`) is refused", () => {
+    let tried = 0;
+    fc.assert(
+      fc.property(address, fc.nat(), fc.nat(), ({ local, domain }, at, which) => {
+        const [label, ...rest] = domain.split(".");
+        const positions = [...label!].flatMap((char, i) => (NOT_ALLOWED_LOOKALIKES[char] ? [i] : []));
+        if (positions.length === 0) return;
+        tried++;
+        const i = positions[at % positions.length]!;
+        const options = NOT_ALLOWED_LOOKALIKES[label![i]!]!;
+        const spoofed = `${label!.slice(0, i)}${options[which % options.length]}${label!.slice(i + 1)}`;
+        expect(validateEmail(`${local}@${[spoofed, ...rest].join(".")}`)).toEqual({ ok: false, key: "email.domain" });
+      }),
+      { numRuns: RUNS },
+    );
+    expect(tried).toBeGreaterThan(50);
+  });
+
+  it("an accented letter, a combining mark or a modifier letter in a Latin top-level label is refused", () => {
+    const top = fc.tuple(
+      fc.stringMatching(/^[a-z]{2,4}$/),
+      fc.nat(),
+      fc.constantFrom("\u0301", "\u0308", "é", "ı", "ʼ", "ʹ", "\u0327"),
+    );
+    fc.assert(
+      fc.property(address, top, ({ local, domain }, [tld, at, inserted]) => {
+        const label = domain.split(".")[0];
+        const i = 1 + (at % (tld.length - 1));
+        const spoofed = `${tld.slice(0, i)}${inserted}${tld.slice(i)}`;
+        expect(validateEmail(`${local}@${label}.${spoofed}`)).toEqual({ ok: false, key: "email.domain" });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("`ʼ` or `’` after the domain is sentence punctuation, never part of the top-level label", () => {
+    fc.assert(
+      fc.property(address, fc.constantFrom("\u02bc", "\u2019"), ({ local, domain }, apostrophe) => {
+        expect(validateEmail(`${local}@${domain}${apostrophe}`)).toEqual({ ok: true, value: `${local}@${domain}` });
+        expect(validateEmail(`${local}@${domain}${apostrophe}s`)).toEqual({ ok: false, key: "email.domain" });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it.each(["ısparta.com.tr", "gölcük.com", "ağrı.com", "bücher.de", "yandex.ru"])("%s is accepted", (domain) => {
+    expect(validateEmail(`info@${domain}`)).toEqual({ ok: true, value: `info@${domain}` });
+  });
+});
+
+describe("review kind 5: shown text naming another address than the link's target is two addresses", () => {
+  it("a Markdown link, a Slack link or a display name whose text is another address is refused; the same address is taken", () => {
+    fc.assert(
+      fc.property(address, address, (a, b) => {
+        const shown = `${a.local}@${a.domain}`;
+        const target = `${b.local}@${b.domain}`;
+        const forms = [
+          `[${shown}](mailto:${target})`,
+          `"${shown}" <${target}>`,
+          `<mailto:${target}|${shown}>`,
+          `${shown} <${target}>`,
+        ];
+        for (const form of forms) {
+          if (shown.toLowerCase() === target.toLowerCase()) continue;
+          expect(validateEmail(form), form).toEqual({ ok: false, key: "email.several" });
+        }
+        for (const form of [
+          `[${target}](mailto:${target})`,
+          `"${target}" <${target}>`,
+          `<mailto:${target}|${target}>`,
+        ]) {
+          expect(validateEmail(form), form).toEqual({ ok: true, value: target });
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe("review kind 6: inside mailto:, the address meets the rules of a bare address", () => {
+  it("mailto: before any typed address changes nothing but the wrapper: the same verdict, the same stored value", () => {
+    const percent = fc.constantFrom("%20", "%3Fx", "%41", "%2e", "%3F", "%25", "%2F", "");
+    fc.assert(
+      fc.property(address, percent, fc.nat(), fc.boolean(), ({ local, domain }, escaped, at, inDomain) => {
+        const typed = `${local}@${domain}`;
+        const i = inDomain ? local.length + 1 + (at % (domain.length + 1)) : at % (local.length + 1);
+        const bare = `${typed.slice(0, i)}${escaped}${typed.slice(i)}`;
+        expect(validateEmail(`mailto:${bare}`), bare).toEqual(validateEmail(bare));
+        if (inDomain && escaped !== "") expect(validateEmail(`mailto:${bare}`).ok, bare).toBe(false);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("only an encoded `@` is a link's encoding, and a literal `?` after the domain starts its headers", () => {
+    expect(validateEmail("mailto:jane%40example.com")).toEqual({ ok: true, value: "jane@example.com" });
+    expect(validateEmail("mailto:jane@example.com?subject=Hi")).toEqual({ ok: true, value: "jane@example.com" });
+    expect(validateEmail("mailto:jane@example.com%3Fsubject=Hi")).toEqual({ ok: false, key: "email.domain" });
+  });
+});
+
+describe("review kind 7: a web address anywhere in a name; a name needs a letter that is not a modifier", () => {
+  const word = fc.stringMatching(/^[A-Z][a-z]{1,8}$/);
+  it("any word of the name that is a host under .com, .net, .org, .info or .biz refuses it", () => {
+    fc.assert(
+      fc.property(
+        word,
+        word,
+        fc.constantFrom("com", "net", "org", "info", "biz", "COM"),
+        fc.boolean(),
+        (given, host, top, first) => {
+          const typed = first ? `${host}.${top} ${given}` : `${given} ${host}.${top}`;
+          expect(validateName(typed)).toEqual({ ok: false, key: "name.web-address" });
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("a name of modifier letters and marks only is refused; a modifier letter in a name is kept", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom("\u02b9", "\u02ba", "\u02bb", "\u02bc", "\u02c8", "\u0301"), {
+          minLength: 1,
+          maxLength: 5,
+        }),
+        (chars) => {
+          expect(validateName(chars.join("")).ok).toBe(false);
+        },
+      ),
+      { numRuns: 100 },
+    );
+    expect(validateName("ʻIolani")).toEqual({ ok: true, value: "ʻIolani" });
+  });
+});
+
+describe("review kind 9: marks in a local part; private-use and unassigned characters in a question", () => {
+  it("a local part starting with a combining mark, or a letter with more than six marks, is refused", () => {
+    fc.assert(
+      fc.property(
+        address,
+        fc.constantFrom("\u0301", "\u0308", "\u0327", "\u20dd"),
+        fc.integer({ min: 7, max: 12 }),
+        ({ local, domain }, mark, stack) => {
+          expect(validateEmail(`${mark}${local}@${domain}`)).toEqual({ ok: false, key: "email.invalid" });
+          expect(validateEmail(`${local}.${mark}x@${domain}`)).toEqual({ ok: false, key: "email.invalid" });
+          expect(validateEmail(`${local}q${mark.repeat(stack)}@${domain}`)).toEqual({
+            ok: false,
+            key: "email.invalid",
+          });
+          expect(validateEmail(`${local}e\u0301@${domain}`).ok).toBe(true);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("a private-use or unassigned code point refuses a question, as it refuses a name", () => {
+    const odd = fc.oneof(
+      fc.integer({ min: 0xe000, max: 0xf8ff }),
+      fc.constantFrom(0x0378, 0x0379, 0x0380, 0x2fffe, 0x10fffd, 0xf0000),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...NAMES), odd, fc.nat(), (name, point, at) => {
+        const typed = insertAt(`Where is my order, ${name}?`, at, String.fromCodePoint(point));
+        expect(validateMessage(typed)).toEqual({ ok: false, key: "message.control-characters" });
+        expect(validateName(insertAt(name, at, String.fromCodePoint(point)))).toEqual({
+          ok: false,
+          key: "name.invalid-characters",
+        });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
 it("every refusal these kinds add has its text in every culture", () => {
   for (const key of [
     "email.domain",
@@ -319,6 +649,8 @@ it("every refusal these kinds add has its text in every culture", () => {
     "name.web-address",
     "message.empty",
     "message.direction-characters",
+    "message.control-characters",
+    "email.several",
   ] as const) {
     expect(Object.keys(MESSAGES[key]).sort()).toEqual(["de", "en", "es", "fr", "nl"]);
   }

@@ -16,8 +16,19 @@ const MAX_LABEL_OCTETS = 63;
 /** An ASCII label: letters, digits, hyphens; no hyphen first or last. */
 const ASCII_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 /** A label of letters, marks and digits of any script, and hyphens (IDNA 2008 PVALID, roughly); Catalan `l·l` and the katakana middle dot are checked apart. */
-const UNICODE_LABEL = lazyRegExp(String.raw`^[\p{L}\p{M}\p{Nd}\u00b7\u30fb-]+$`);
-const TOP_LEVEL_LABEL = lazyRegExp(String.raw`^\p{L}[\p{L}\p{M}]+$`);
+const UNICODE_LABEL = lazyRegExp(String.raw`^[\p{L}\p{M}\p{Nd}\u00b7\u30fb\u200c\u200d-]+$`);
+/**
+ * Letters UTS #39 does not mark Identifier_Status=Allowed and that copy ordinary Latin letters: IPA
+ * Extensions (`ɡ`), spacing modifier letters (`ʼ` `ʹ` `ˋ`), phonetic extensions and small capitals
+ * (`ᴀ`), modifier tone letters and Latin Extended-E (phonetic).
+ */
+const NOT_ALLOWED = /[\u0250-\u02ff\u1d00-\u1dbf\ua700-\ua721\uab30-\uab6f]/u;
+/** Letters only Turkish and Azerbaijani spell with beside `ı`: a label with one of them (or under `.tr`, `.az`) may hold a dotless `ı`. */
+const TURKIC = /[çğöşüə]/u;
+/** A top-level label: ASCII letters, or letters and marks of a script other than Latin (an IDN TLD: `.рф`, `.भारत`), never an accented Latin one. */
+const TOP_LEVEL_LABEL = lazyRegExp(
+  String.raw`^(?:[a-z]{2,63}|(?!\p{scx=Latn})\p{L}(?:(?!\p{scx=Latn})[\p{L}\p{M}])+)$`,
+);
 const MARK_FIRST = lazyRegExp(String.raw`^\p{M}`);
 const CATALAN_DOT = lazyRegExp(String.raw`^(?:[^\u00b7]|(?<=l)\u00b7(?=l))+$`);
 const JAPANESE = lazyRegExp(String.raw`[\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Han}]`);
@@ -37,6 +48,8 @@ export function checkDomain(typed: string): string | undefined {
     unicodeLabels.push(unicode);
   }
   const topLevel = unicodeLabels.at(-1)!;
+  const turkicTld = topLevel === "tr" || topLevel === "az";
+  if (unicodeLabels.some((label) => label.includes("\u0131") && !turkicTld && !TURKIC.test(label))) return undefined;
   if (unicodeLabels.slice(0, -1).some((label) => wholeScriptConfusable(label, topLevel))) return undefined;
   // A top-level domain is two or more letters: no digit or hyphen (`example.c0m`, `example.co-m`).
   if (!TOP_LEVEL_LABEL().test(topLevel)) return undefined;
@@ -68,7 +81,7 @@ function checkUnicodeLabel(label: string): string | undefined {
   if (!UNICODE_LABEL().test(label) || label.startsWith("-") || label.endsWith("-")) return undefined;
   if (label.slice(2, 4) === "--") return undefined;
   // A mark needs a letter to sit on; compatibility characters (`ſ`, `ǆ`, `ª`) are not IDNA 2008.
-  if (MARK_FIRST().test(label) || label.normalize("NFKC") !== label) return undefined;
+  if (MARK_FIRST().test(label) || label.normalize("NFKC") !== label || NOT_ALLOWED.test(label)) return undefined;
   if (!contextRulesHold(label)) return undefined;
   if (!oneNumberSystem(label) || !bidiRuleHolds(label)) return undefined;
   return isHighlyRestrictive(label) ? label : undefined;

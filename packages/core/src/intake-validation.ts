@@ -2,7 +2,8 @@ import type { IntakeField } from "./config";
 import { checkDomain } from "./email-domain";
 import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from "./intake-limits";
 import { validateMessage } from "./intake-message";
-import { DIRECTION_CONTROLS, MVS, removeFormatCharacters, ZWJ, ZWNJ } from "./invisible";
+import { DIRECTION_CONTROLS, type InvisibleMode, MVS, removeFormatCharacters, ZWJ, ZWNJ } from "./invisible";
+import { lazyRegExp } from "./lazy-regexp";
 import type { VisitorMessage } from "./messages";
 
 /**
@@ -37,8 +38,8 @@ const NAME_APOSTROPHES = /[\u00b4`]/g;
 const QUOTATION_MARKS = /[\u201c\u201d\u201e\u201f\u00ab\u00bb\u2039\u203a\u2033\u301d\u301e]/g;
 const DASHES = /[\u2010-\u2015\u2212\ufe58\ufe63]/g;
 
-function typedText(raw: string, keepJoiners: boolean): string {
-  return foldCompatibilityForms(removeFormatCharacters(raw, keepJoiners)).normalize("NFC").replace(APOSTROPHES, "'");
+function typedText(raw: string, invisible: InvisibleMode): string {
+  return foldCompatibilityForms(removeFormatCharacters(raw, invisible)).normalize("NFC").replace(APOSTROPHES, "'");
 }
 
 // Names.
@@ -49,6 +50,10 @@ const NAME_CHARACTERS = new RegExp(
   `^[\\p{L}\\p{M}${ZWNJ}${ZWJ}${MVS}\\u180b-\\u180d\\u180f ${NAME_PUNCTUATION}]+$`,
   "u",
 );
+/** A letter other than a modifier letter. */
+const NAME_LETTER = lazyRegExp(String.raw`(?!\p{Lm})\p{L}`);
+/** A part of a local part starting with a combining mark, which draws on whatever precedes it. */
+const MARK_FIRST = lazyRegExp(String.raw`^\p{M}`);
 /** More combining marks on one letter than any script spells with ("Zalgo" text). */
 const STACKED_MARKS = /\p{M}{7,}/u;
 const EMAIL_LIKE = /[^\s@]+@[^\s@]+/;
@@ -59,13 +64,13 @@ const HOST_WITH_PATH = /(^|\s)[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+\/\S*/u;
  * The generic top-level domains nobody's name ends in. Country codes are not among them: `a.ng`,
  * `j.li`, `K.de`, `Ly.ly` are initials and a surname (docs/intake.md §1).
  */
-const WEB_ONLY_ENDINGS = /^[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.(?:com|net|org|info|biz)$/iu;
+const WEB_ONLY_ENDINGS = /(?:^|\s)[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.(?:com|net|org|info|biz)(?=\s|$)/iu;
 /** A combining mark that sits on no letter: at the start, after a space or punctuation. */
 const LONE_MARK = /(^|[^\p{L}\p{M}\u200c\u200d])\p{M}/u;
 
 /**
- * A web address typed as the name: a scheme, `www.`, a host with a path, or the whole answer a
- * host under `.com`, `.net`, `.org`, `.info` or `.biz`. Anything else with dots can be initials
+ * A web address typed as the name: a scheme, `www.`, a host with a path, or any word of the answer a
+ * host under `.com`, `.net`, `.org`, `.info` or `.biz` (`Jan spam.com`). Anything else with dots can be initials
  * joined to a name (`Th.Jansen`, `Wei.lu`, `Anne-Marie.de`).
  */
 function looksLikeWebAddress(value: string): boolean {
@@ -74,7 +79,7 @@ function looksLikeWebAddress(value: string): boolean {
 
 /** The name as the visitor meant it, before it is checked: NFC, one space between words, `'` for `’`. */
 export function normaliseName(raw: string): string {
-  return typedText(raw, true)
+  return typedText(raw, "script")
     .replace(NAME_APOSTROPHES, "'")
     .replace(QUOTATION_MARKS, '"')
     .replace(DASHES, "-")
@@ -97,7 +102,8 @@ export function validateName(raw: string): Validation {
   if (
     DIRECTION_CONTROLS.test(raw) ||
     !NAME_CHARACTERS.test(value) ||
-    !/\p{L}/u.test(value) ||
+    // A letter other than a modifier letter (`ʹʺ` alone are marks of stress, not a name).
+    !NAME_LETTER().test(value) ||
     STACKED_MARKS.test(value) ||
     LONE_MARK.test(value)
   ) {
@@ -108,8 +114,8 @@ export function validateName(raw: string): Validation {
 
 // E-mail addresses.
 
-/** What one character of an address's local part may be: RFC 5322 atext, and letters/digits/marks of any script (RFC 6531). */
-const LOCAL_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\p{L}\p{M}\p{N}-]+$/u;
+/** What one character of an address's local part may be: RFC 5322 atext, and letters/digits/marks of any script (RFC 6531), and the joiners a script spells with. */
+const LOCAL_ATOM = /^(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~\p{L}\p{M}\p{N}-]|\u200c|\u200d)+$/u;
 const MAX_LOCAL_OCTETS = 64;
 /** Pairs people copy around an address: `<…>`, `(…)`, `[…]` and quotation marks. */
 const WRAPPING_PAIRS: ReadonlyArray<[string, string]> = [
@@ -148,21 +154,20 @@ type Unwrapped = { address: string } | { problem: PlainKey };
  * Slack link, surrounding brackets or quotes, and a full stop or comma after it.
  */
 function unwrapOnce(text: string): Unwrapped | undefined {
-  const markdown = /^\[[^\]]*\]\(([^()]*)\)$/su.exec(text);
-  if (markdown) return { address: markdown[1]!.trim() };
+  const markdown = /^\[([^\]]*)\]\(([^()]*)\)$/su.exec(text);
+  if (markdown) return shownAndTarget(markdown[1]!, markdown[2]!);
 
   const mailto = /^mailto:(?:\/\/)?(.*)$/isu.exec(text);
   if (mailto) {
-    let link = mailto[1]!;
-    try {
-      link = decodeURIComponent(link);
-    } catch {}
+    // Only an encoded `@` is decoded: any other escape stays as typed and meets the rules of a bare address.
+    const link = mailto[1]!.replace(/%40/gi, "@");
     const at = link.indexOf("@");
-    // After the domain, `?` starts the link's headers and `|` a chat app's label: neither can be in a domain.
+    // After the `@`, a literal `?` starts the link's headers and `|` a chat app's label: neither can be in a domain.
     const end = at < 0 ? -1 : link.slice(at).search(/[?|]/);
     const address = (end < 0 ? link : link.slice(0, at + end)).trim();
     if (address === "" || address.startsWith("?")) return { problem: "email.mailto-without-address" };
-    return { address };
+    const label = end >= 0 && link[at + end] === "|" ? link.slice(at + end + 1) : "";
+    return shownAndTarget(label, address);
   }
 
   const trailing = trailingPunctuation(text);
@@ -170,9 +175,8 @@ function unwrapOnce(text: string): Unwrapped | undefined {
 
   const named = /^(.*?)<([^<>]*)>$/su.exec(text);
   if (named && named[1]!.trim() !== "") {
-    const displayName = named[1]!.replace(/"(?:[^"\\]|\\.)*"/gu, "");
-    if (/[@<>]/.test(displayName)) return { problem: "email.several" };
-    return { address: named[2]!.trim() };
+    if (/[<>]/.test(named[1]!.replace(/"(?:[^"\\]|\\.)*"/gu, ""))) return { problem: "email.several" };
+    return shownAndTarget(named[1]!, named[2]!);
   }
 
   for (const [open, close] of WRAPPING_PAIRS) {
@@ -181,6 +185,21 @@ function unwrapOnce(text: string): Unwrapped | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * A link or a display name shows one text and points at another: the target is the address, unless
+ * the shown text is itself an address and another one (`[jane@x.com](mailto:bob@evil.com)`,
+ * `"jane@x.com" <bob@evil.com>`): which one the visitor means is a guess, as with two addresses.
+ */
+function shownAndTarget(shown: string, target: string): Unwrapped {
+  const resolved = unwrapAddress(target.trim());
+  if ("problem" in resolved || !shown.includes("@")) return resolved;
+  const named = unwrapAddress(shown.trim());
+  if ("problem" in named || named.address.toLowerCase() !== resolved.address.toLowerCase()) {
+    return { problem: "email.several" };
+  }
+  return resolved;
 }
 
 /** The one address inside what a visitor pasted, or why there is not exactly one. */
@@ -199,11 +218,12 @@ function utf8Length(text: string): number {
   return Buffer.byteLength(text, "utf8");
 }
 
-/** The address as the visitor meant it: invisible characters removed, compatibility forms folded, NFC, trimmed. */
+/** The address as the visitor meant it: invisible characters removed but the joiners (IDNA spells with them), compatibility forms folded, NFC, `ʼ` as `'`, trimmed. */
 export function normaliseEmailInput(raw: string): string {
-  return typedText(raw, false)
+  return typedText(raw, "joiners")
     .replace(/\u3002/g, ".")
-    .replace(/^\s+|\s+$/gu, "");
+    .replace(/\u02bc/g, "'")
+    .replace(/^[\s\u200c\u200d]+|[\s\u200c\u200d]+$/gu, "");
 }
 
 /**
@@ -228,10 +248,14 @@ export function validateEmail(raw: string): Validation {
   if (Array.from(address).length > MAX_EMAIL_LENGTH) return invalid("email.too-long");
 
   const at = address.indexOf("@");
-  const local = address.slice(0, at);
+  // In the local part a joiner stays only where its script spells with it, as in a name; the domain keeps every one for IDNA to judge.
+  const local = removeFormatCharacters(address.slice(0, at), "script");
   const domain = address.slice(at + 1);
   if (local === "" || utf8Length(local) > MAX_LOCAL_OCTETS) return invalid("email.invalid");
-  if (!local.split(".").every((atom) => LOCAL_ATOM.test(atom))) return invalid("email.invalid");
+  if (!local.split(".").every((atom) => LOCAL_ATOM.test(atom) && !MARK_FIRST().test(atom))) {
+    return invalid("email.invalid");
+  }
+  if (STACKED_MARKS.test(local)) return invalid("email.invalid");
 
   const storedDomain = checkDomain(domain);
   if (storedDomain === undefined) return invalid("email.domain");

@@ -111,22 +111,27 @@ function readRequest(event: APIGatewayProxyEventV2, body: string, options: Route
   const query: Record<string, string> = { ...(event.queryStringParameters ?? {}) } as Record<string, string>;
   delete query.key;
   const inUrl = firstGiven([event.pathParameters?.chatId, query.chatId, query.ChatId]);
-  // A plain-text answer (not a JSON template) carries no chat id: the URL's is what is missing, not the body.
+  // An answer body that names no chat id (plain text, or anything but a JSON object or form that does):
+  // the URL's is what is missing, not the body, and the 400 says so first.
+  const noChatId = () =>
+    new BadRequestError(
+      `${[event.pathParameters?.chatId, query.chatId, query.ChatId].some((given) => given !== undefined) ? "chatId is empty" : "chatId is required"}: ${
+        contentType.startsWith("text/plain")
+          ? "with a text/plain answer the chat id goes in the URL"
+          : "the body names none, so the chat id goes in the URL"
+      }`,
+    );
   if (
     options.answerBody &&
     inUrl === undefined &&
     contentType.startsWith("text/plain") &&
     !body.trimStart().startsWith("{")
   ) {
-    throw new BadRequestError(
-      [event.pathParameters?.chatId, query.chatId, query.ChatId].some((given) => given !== undefined)
-        ? "chatId is empty: with a text/plain answer the chat id goes in the URL"
-        : "chatId is required: with a text/plain answer the chat id goes in the URL",
-    );
+    throw noChatId();
   }
   const read: ReadBody = options.rawBody
     ? { form: "fields", fields: {} }
-    : readBody(body, contentType, options.answerBody === true, inUrl !== undefined);
+    : readBody(body, contentType, options.answerBody === true, inUrl !== undefined, noChatId);
   const rawChatId =
     inUrl ?? (read.form === "fields" ? firstGiven([read.fields.chatId, read.fields.ChatId]) : read.chatId);
   let chatId: string | undefined;
@@ -177,7 +182,13 @@ const TWICE = "chatId is given more than once in the body";
  * JSON or form fields. A body naming the chat id twice is refused: with duplicate keys the last
  * would win, so a visitor's answer pasted into a template could pick another chat.
  */
-function readBody(body: string, contentType: string, answerBody: boolean, chatIdInUrl: boolean): ReadBody {
+function readBody(
+  body: string,
+  contentType: string,
+  answerBody: boolean,
+  chatIdInUrl: boolean,
+  noChatId: () => BadRequestError,
+): ReadBody {
   if (answerBody && chatIdInUrl && contentType.startsWith("text/plain")) return { form: "text" };
   if (body.trim() === "") return { form: "fields", fields: {} };
   if (contentType.includes("application/x-www-form-urlencoded")) {
@@ -192,17 +203,17 @@ function readBody(body: string, contentType: string, answerBody: boolean, chatId
     if (!answerBody) throw new BadRequestError(NOT_JSON);
     if (!body.trimStart().startsWith("{")) {
       if (chatIdInUrl) return { form: "text" };
-      throw new BadRequestError(NOT_JSON);
+      throw noChatId();
     }
     const named = [...body.matchAll(/"(?:chatId|ChatId)"\s*:\s*("([^"]*)")?/g)];
     if (named.length > 1) throw new BadRequestError(TWICE);
     const chatId = named[0]?.[2];
-    if (!chatIdInUrl && chatId === undefined) throw new BadRequestError(NOT_JSON);
+    if (!chatIdInUrl && (chatId === undefined || chatId.trim() === "")) throw noChatId();
     return { form: "unreadable", chatId };
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     if (answerBody && chatIdInUrl) return { form: "text" };
-    throw new BadRequestError("body must be a JSON object");
+    throw answerBody ? noChatId() : new BadRequestError("body must be a JSON object");
   }
   if (topLevelKeys(body).filter((key) => CHAT_ID_KEYS.has(key)).length > 1) throw new BadRequestError(TWICE);
   return { form: "fields", fields: parsed as Record<string, unknown> };
