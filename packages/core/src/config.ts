@@ -43,6 +43,8 @@ export const ConfigSchema = z.object({
   PRESENCE_CACHE_SECONDS: wholeNumber(0, 3600, 10),
   PRESENCE_MAX_STALE_SECONDS: wholeNumber(0, 3600, 60),
   INTAKE_TTL_HOURS: wholeNumber(1, 24 * 365, 24),
+  /** A `POST /caic/events` this soon after a run began, while it is in flight or unconfirmed, is a retry of that run (docs/design.md#runs). */
+  HANDOVER_RETRY_WINDOW_SECONDS: wholeNumber(0, 3600, 120),
   INTAKE_REQUIRED_FIELDS: z._default(
     z.pipe(
       z.pipe(

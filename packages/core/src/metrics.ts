@@ -16,6 +16,8 @@ export const Metric = {
   MessageLeft: { dimension: undefined },
   HandoverFailed: { dimension: "reason" },
   HandoverConfirmed: { dimension: undefined },
+  /** CM may have acted on a handover request whose answer was lost (timeout, reset, 5xx): never re-sent (docs/design.md#never-resend). */
+  HandoverUnconfirmed: { dimension: undefined },
   NotificationForwardFailed: { dimension: undefined },
   HandedBack: { dimension: undefined },
   HandbackFailed: { dimension: "reason" },
@@ -47,6 +49,8 @@ export const DIMENSION_VALUES = {
     "routing-unavailable",
     "agents-offline",
     "not-handed-over",
+    "run-closed",
+    "routing-unconfirmed",
   ],
   field: ["email", "name", "message"],
 } as const;

@@ -5,7 +5,11 @@ import { httpRoute } from "./http";
 import { createRuntime } from "./runtime";
 
 const runtime = await createRuntime("caic-event");
-const deps = { ...runtime, required: runtime.config.INTAKE_REQUIRED_FIELDS };
+const deps = {
+  ...runtime,
+  required: runtime.config.INTAKE_REQUIRED_FIELDS,
+  retryWindowSeconds: runtime.config.HANDOVER_RETRY_WINDOW_SECONDS,
+};
 
 export const handler = httpRoute(
   { log: runtime.log, key: runtime.config.HANDOVER_WEBHOOK_KEY, chatId: "required" },
