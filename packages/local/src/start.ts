@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Config, ConfigError, loadConfig, SECRET_NAMES } from "@caic-handover/core/config";
 import { ROUTES } from "@caic-handover/functions/routes";
-import { CM_RATE_LIMITS, CmSimulator } from "./cm-simulator";
+import { CM_RATE_LIMITS, CmSimulator, parseRoutingFaults } from "./cm-simulator";
 import { loadHandlers } from "./dispatch";
 import { createChatTable, JavaMissingError, LOCAL_AWS_ENV, startDynamoDbLocal } from "./dynamodb-local";
 import { type Gateway, startGateway } from "./gateway";
@@ -57,6 +57,7 @@ async function start() {
       WEB_CONVERSATIONS_HANDOVER_URL: simulator.webConversationsUrl,
     };
     for (const name of simulated) process.env[name] = urls[name];
+    simulateRoutingFaults(simulator, process.env.SIMULATE_CM_ROUTING_FAULTS);
   }
 
   const handlers = await loadHandlers();
@@ -109,6 +110,19 @@ async function startSimulator(config: Config, rateLimited: boolean) {
   });
   running.push(simulator);
   return simulator.start();
+}
+
+/** `SIMULATE_CM_ROUTING_FAULTS=apply-late` (a comma list: one per request, the last standing; docs/local.md). */
+function simulateRoutingFaults(simulator: CmSimulator, setting: string | undefined) {
+  if (!setting) return;
+  let faults: ReturnType<typeof parseRoutingFaults>;
+  try {
+    faults = parseRoutingFaults(setting);
+  } catch (error) {
+    throw new ConfigError(`SIMULATE_CM_ROUTING_FAULTS: ${(error as Error).message}`);
+  }
+  simulator.routing.behaviour.next(...faults.slice(0, -1));
+  simulator.routing.behaviour.standing = faults.at(-1);
 }
 
 function banner(
