@@ -306,9 +306,8 @@ export class DynamoDbChatStore implements ChatStore {
   async confirmHandover(chatId: string, now: Date) {
     const outcome = await this.#change(chatId, now, {
       create: false,
-      // Only a handover of this run in flight, requested or unconfirmed: a late notification never
-      // turns a hand-back, an end or a new run into handed_over.
-      condition: (e) => e.statusIn(["requesting", "requested", "unconfirmed"]),
+      // A late notification never turns a hand-back (or one under way) or an end into handed_over.
+      condition: (e) => `NOT ${e.statusIn(["handed_over", "handing_back", "handed_back", "ended"])}`,
       set: (e) => [
         `${e.name("status")} = ${e.value("handed_over")}`,
         `${e.name("handedOverAt")} = ${e.value(now.toISOString())}`,

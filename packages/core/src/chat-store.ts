@@ -72,8 +72,8 @@ export interface ChatStore {
   /** Records the outcome of the claimed request; false when the claim was no longer ours. */
   settleHandover(chatId: string, claimId: string, outcome: SettleOutcome, now: Date): Promise<boolean>;
   /**
-   * The Router's confirmation: `confirmed` from requesting/requested/unconfirmed, `already` when handed over,
-   * `stale` when the run has moved on (handed back, ended, a new run): not to be forwarded.
+   * The Router's confirmation: `confirmed`, `already` when handed over, `stale` when the chat is being or was
+   * handed back, or the session ended: such a late notification is not forwarded.
    */
   confirmHandover(chatId: string, now: Date): Promise<"confirmed" | "already" | "stale" | "unknown">;
   /** Claims a handed-over chat for its hand-back to the bot (docs/no-dead-ends.md). */
