@@ -307,7 +307,11 @@ export class DynamoDbChatStore implements ChatStore {
     const outcome = await this.#change(chatId, now, {
       create: false,
       // A late notification never turns a hand-back (or one under way) or an end into handed_over.
-      condition: (e) => `NOT ${e.statusIn(["handed_over", "handing_back", "handed_back", "ended"])}`,
+      // An erased chat's run is closed: only a handover already asked for is confirmed.
+      condition: (e) =>
+        `NOT ${e.statusIn(["handed_over", "handing_back", "handed_back", "ended"])} AND (attribute_not_exists(${e.name(
+          "erasedAt",
+        )}) OR ${e.statusIn(["requesting", "requested", "unconfirmed"])})`,
       set: (e) => [
         `${e.name("status")} = ${e.value("handed_over")}`,
         `${e.name("handedOverAt")} = ${e.value(now.toISOString())}`,

@@ -405,8 +405,7 @@ export function mutationKind(body: unknown, adapters?: SimulatorOptions["adapter
 }
 
 /** A fault that only delays a normal answer: CM acts as usual. */
-const isNoop = (fault: Fault) =>
-  !fault.reset && !fault.hang && fault.status === undefined && fault.body === undefined;
+const isNoop = (fault: Fault) => !fault.reset && !fault.hang && fault.status === undefined && fault.body === undefined;
 
 async function applyFault(fault: Fault | undefined, res: ServerResponse, call: { status: number }): Promise<boolean> {
   if (!fault) return false;
