@@ -20,7 +20,9 @@ export interface FaultFigures {
 export function addFigures(total: Figures, figures: Figures) {
   for (const key of COUNTS) total[key] += figures[key] ?? 0;
   for (const [kind, f] of Object.entries(figures.byFault ?? {})) {
-    const t = ((total.byFault ??= {})[kind] ??= { mostAppliedPerRun: 0, stuck: 0 });
+    total.byFault ??= {};
+    total.byFault[kind] ??= { mostAppliedPerRun: 0, stuck: 0 };
+    const t = total.byFault[kind];
     t.mostAppliedPerRun = Math.max(t.mostAppliedPerRun, f.mostAppliedPerRun);
     t.stuck += f.stuck;
   }

@@ -69,8 +69,9 @@ async function stuck(chatIds: string[]): Promise<number> {
 /** Records a scenario's figures under its fault kind: the most CM applied for one chat in one run, and the stuck. */
 async function figure(kind: string, appliedPerRun: number[], chatIds: string[]) {
   r.figures.faults += 1;
-  const byFault = (r.figures.byFault ??= {});
-  const f = (byFault[kind] ??= { mostAppliedPerRun: 0, stuck: 0 });
+  r.figures.byFault ??= {};
+  r.figures.byFault[kind] ??= { mostAppliedPerRun: 0, stuck: 0 };
+  const f = r.figures.byFault[kind];
   f.mostAppliedPerRun = Math.max(f.mostAppliedPerRun, ...appliedPerRun);
   f.stuck += await stuck(chatIds);
 }
@@ -84,6 +85,12 @@ function branchable(answers: Answer[]) {
     expect(json.reason).not.toBe("in-progress");
   }
 }
+
+/** One call after another, the result dropped. */
+const then = async (first: Promise<unknown>, next: () => Promise<unknown>) => {
+  await first;
+  await next();
+};
 
 /** Moves the run's start back past the retry window, as if the visitor came back minutes later. */
 async function ageRun(chatId: string, seconds = 121) {
@@ -290,9 +297,9 @@ describe("the issue's table, row by row", () => {
 describe("runs", () => {
   it("a returning visitor after handed_over, handed_back, ended, failed and unconfirmed gets a new run; a CAIC retry does not", async () => {
     const setups: [string, (chatId: string) => Promise<void>, boolean][] = [
-      ["handed_over", async (id) => void (await handover(id), await notify(id)), false],
-      ["handed_back", async (id) => void (await handover(id), await handback(id)), false],
-      ["ended", async (id) => void (await handover(id), await sessionEnd(id)), false],
+      ["handed_over", (id) => then(handover(id), () => notify(id)), false],
+      ["handed_back", (id) => then(handover(id), () => handback(id)), false],
+      ["ended", (id) => then(handover(id), () => sessionEnd(id)), false],
       [
         "failed",
         async (id) => {
