@@ -1,4 +1,4 @@
-import { HANDOVER_ACTIVE } from "@caic-handover/core/chat";
+import { IN_FLIGHT } from "@caic-handover/core/chat";
 import { cmValueSteps, rulesetStep } from "./cm-values";
 import { code, type Guide, numberGuide, ref, SetupGuideError, type StepDraft, set } from "./document";
 import { guideDrift, KEY_PLACEHOLDER, ROUTE_GUIDE, routeStep, variable } from "./route-steps";
@@ -154,7 +154,7 @@ export function buildGuide(target: Target): Guide {
           route("CaicEventUrl"),
           logicalStep("handover-started", "Handover started?", [
             ["handoverStatus equals started", continueTo("AvailabilityUrl")],
-            ...HANDOVER_ACTIVE.map((status): [string, string] => [
+            ...IN_FLIGHT.map((status): [string, string] => [
               `handoverStatus equals ${status}`,
               output("You are already being connected to a colleague."),
             ]),
