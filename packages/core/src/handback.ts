@@ -88,7 +88,7 @@ async function send(
     return { handback: "requested" };
   }
   if (result.reason === "routing-unconfirmed") {
-    deps.metrics.count("HandbackFailed", "routing-unconfirmed");
+    deps.metrics.count("HandbackUnconfirmed");
     deps.log.warn("hand-back unconfirmed: CM's answer was lost, not re-sent", { detail: result.detail });
     return { handback: "requested", unconfirmed: true };
   }

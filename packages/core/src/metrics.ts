@@ -20,6 +20,8 @@ export const Metric = {
   HandoverUnconfirmed: { dimension: undefined },
   NotificationForwardFailed: { dimension: undefined },
   HandedBack: { dimension: undefined },
+  /** A hand-back request whose answer from CM was lost: never re-sent. */
+  HandbackUnconfirmed: { dimension: undefined },
   HandbackFailed: { dimension: "reason" },
   SessionEnded: { dimension: undefined },
 } as const satisfies Record<string, { dimension: string | undefined }>;
@@ -50,13 +52,12 @@ export const DIMENSION_VALUES = {
     "agents-offline",
     "not-handed-over",
     "run-closed",
-    "routing-unconfirmed",
   ],
   field: ["email", "name", "message"],
 } as const;
 
 /** Answers the dialog is meant to branch on rather than faults: drawn, but they do not raise the failure alarm. */
-export const NOT_A_FAULT: readonly string[] = ["agents-offline"];
+export const NOT_A_FAULT: readonly string[] = ["agents-offline", "run-closed"];
 
 /** Accepted mutation requests the Router should confirm by calling the Handover Endpoint (HandoverConfirmed). */
 export const AWAITING_CONFIRMATION: readonly MetricName[] = ["HandoverRequested", "MessageLeft"];
