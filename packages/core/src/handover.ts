@@ -29,9 +29,9 @@ export const OUTCOME_POLL_MS = 200;
 /** A failed handover is not claimed again sooner: at most one round of attempts per chat per back-off period. */
 export const FAILED_BACKOFF_SECONDS = 10;
 /** Left of the lease for the settle write after the routing request's budget. */
-const SETTLE_RESERVE_MS = 1000;
+export const SETTLE_RESERVE_MS = 1000;
 /** How long a settle that fails is retried (within the handover function's 25 s). */
-const SETTLE_RETRY_MS = 6000;
+export const SETTLE_RETRY_MS = 6000;
 
 export interface HandoverDeps {
   store: Pick<ChatStore, "claimHandover" | "settleHandover" | "get">;

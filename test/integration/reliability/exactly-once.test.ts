@@ -294,6 +294,70 @@ describe("the issue's table, row by row", () => {
   });
 });
 
+describe("concurrent and repeated calls in every phase of a run", () => {
+  /** Five handovers, a CAIC retry, an intake step and a hand-back at once, then the same again. */
+  const burst = (chatId: string) =>
+    Promise.all([
+      ...Array.from({ length: 5 }, () => handover(chatId)),
+      r.call("POST", "/caic/events", { body: { chatId } }),
+      r.call("POST", "/intake/name", { body: { chatId, value: "Burst Caller" } }),
+      handback(chatId),
+    ]);
+
+  it.each([
+    ["intake (ready)", async (_chatId: string) => {}],
+    [
+      "requesting (CM answering in 1 s)",
+      async (chatId: string) => {
+        r.h.cm.routing.behaviour.next({ delayMs: 1_000 });
+        void handover(chatId);
+        await sleep(200);
+      },
+    ],
+    [
+      "unconfirmed",
+      async (chatId: string) => {
+        r.h.cm.routing.behaviour.next({ ...ROUTING_FAULTS["apply-500"] });
+        await handover(chatId);
+      },
+    ],
+    [
+      "handing_back (CM answering in 1 s)",
+      async (chatId: string) => {
+        await handover(chatId);
+        await notify(chatId);
+        r.h.cm.routing.behaviour.next({ delayMs: 1_000 });
+        void handback(chatId);
+        await sleep(200);
+      },
+    ],
+  ])(
+    "%s: at most one hand-over and one hand-back CM applied per run, every answer branchable",
+    async (label, phase) => {
+      r.logs.personal("Burst Caller");
+      const chatId = await readyChat();
+      await phase(chatId);
+      // A `caic/events` after a hand-back is a new run (the bot holds the chat again): each may hand over once.
+      let runs = 1;
+      for (let round = 0; round < 2; round++) {
+        const answers = await burst(chatId);
+        for (const answer of answers) expect(answer.status, label).toBe(200);
+        branchable(answers.filter((a) => "handover" in (a.json ?? {}) || "handback" in (a.json ?? {})));
+        if (answers.some((a) => a.json?.status === "started")) runs += 1;
+      }
+      await sleep(1_200);
+      expect(applied(chatId), label).toBeLessThanOrEqual(runs);
+      expect(applied(chatId, "handback"), label).toBeLessThanOrEqual(runs);
+      await figure(
+        `every-phase-${label.split(" ")[0]}`,
+        [Math.ceil(applied(chatId) / runs), Math.ceil(applied(chatId, "handback") / runs)],
+        [chatId],
+      );
+    },
+    60_000,
+  );
+});
+
 describe("runs", () => {
   it("a returning visitor after handed_over, handed_back, ended, failed and unconfirmed gets a new run; a CAIC retry does not", async () => {
     const setups: [string, (chatId: string) => Promise<void>, boolean][] = [
