@@ -80,7 +80,7 @@ describe("the DynamoDB chat store (DynamoDB Local)", () => {
     }
   });
 
-  it("grants one claim at a time; a lapsed claim can be taken over and the stale one no longer settles", async () => {
+  it("grants one claim at a time; a lapsed claim is never taken over (it counts as unconfirmed) and may still settle", async () => {
     const chatId = randomUUID();
     await store.recordValue(chatId, "email", "a@b.co", at(0));
     await store.recordValue(chatId, "name", "Ann", at(0));
@@ -90,19 +90,33 @@ describe("the DynamoDB chat store (DynamoDB Local)", () => {
     expect(outcomes.filter((o) => o.outcome === "claimed")).toHaveLength(1);
     expect(outcomes.filter((o) => o.outcome === "busy")).toHaveLength(4);
     const winner = outcomes.find((o) => o.outcome === "claimed")!;
+    const winnerId = (winner as { record: { claimId: string } }).record.claimId;
 
-    const takeover = await store.claimHandover(chatId, claim("late"), at(14));
-    expect(takeover.outcome).toBe("claimed");
-    expect(
-      await store.settleHandover(
-        chatId,
-        (winner as { record: { claimId: string } }).record.claimId,
-        { ok: true },
-        at(15),
-      ),
-    ).toBe(false);
-    expect(await store.settleHandover(chatId, "late", { ok: true }, at(15))).toBe(true);
+    expect(await store.claimHandover(chatId, claim("late"), at(14))).toMatchObject({
+      outcome: "done",
+      record: { status: "requesting", claimId: winnerId },
+    });
+    expect(await store.settleHandover(chatId, "late", { ok: true }, at(15))).toBe(false);
+    expect(await store.settleHandover(chatId, winnerId, { ok: true }, at(15))).toBe(true);
+    // A repeat of the same settle (its answer lost) recognises itself.
+    expect(await store.settleHandover(chatId, winnerId, { ok: true }, at(15))).toBe(true);
     expect(await store.claimHandover(chatId, claim("again"), at(16))).toMatchObject({ outcome: "done" });
+  });
+
+  it("recognises its own claim by its claim id whatever other writes landed in between", async () => {
+    const chatId = randomUUID();
+    await store.recordValue(chatId, "email", "a@b.co", at(0));
+    await store.recordValue(chatId, "name", "Ann", at(0));
+    expect((await store.claimHandover(chatId, claim("mine"), at(1))).outcome).toBe("claimed");
+    await store.recordPresence(
+      chatId,
+      { agentStatus: "online", reason: "presence", at: at(1).toISOString() },
+      undefined,
+      at(1),
+    );
+    // The SDK re-sends the claim after another write landed: it is still ours.
+    expect(await store.claimHandover(chatId, claim("mine"), at(2))).toMatchObject({ outcome: "claimed" });
+    expect((await store.claimHandover(chatId, claim("other"), at(2))).outcome).toBe("busy");
   });
 
   it("a notification before the claim settles wins: the chat stays handed over", async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ADAPTERS, type Harness, KEY, newChatId, startHarness, TECHNICAL_LINK } from "../support/harness";
+import { putItem } from "../support/reliability-harness";
 
 let h: Harness;
 beforeAll(async () => {
@@ -149,34 +150,47 @@ describe("exactly once", () => {
 });
 
 describe("routing faults", () => {
-  it("503, 503, 200 gives requested after 3 attempts", async () => {
+  it("a 503 is unconfirmed after one attempt: the dialog hears requested, CM is never asked again in the run", async () => {
     const chatId = await readyChat();
-    h.cm.routing.behaviour.next({ status: 503 }, { status: 503 });
+    h.cm.routing.behaviour.next({ status: 503 });
     const answer = await h.call("POST", "/handover", { body: { chatId } });
-    expect(answer.json).toEqual({ handover: "requested" });
-    expect(h.cm.routing.calls.map((c) => c.status)).toEqual([503, 503, 200]);
+    expect(answer.json).toEqual({ handover: "requested", unconfirmed: true });
+    expect(h.cm.routing.calls.map((c) => c.status)).toEqual([503]);
+    const status = await h.call("GET", `/chats/${chatId}`);
+    expect(status.json).toMatchObject({ status: "unconfirmed", unconfirmed: true, unconfirmedReason: "status-503" });
+    const repeat = await h.call("POST", "/handover", { body: { chatId } });
+    expect(repeat.json).toEqual({ handover: "requested", unconfirmed: true });
+    expect(h.cm.routing.calls).toHaveLength(1);
   });
 
-  it("400 is final after one attempt: failed / routing-rejected, and may be tried again", async () => {
+  it("400 is final after one attempt: failed / routing-rejected, and may be tried again after its back-off", async () => {
     const chatId = await readyChat();
     h.cm.routing.behaviour.next({ status: 400 });
     const answer = await h.call("POST", "/handover", { body: { chatId } });
     expect(answer.json).toEqual({ handover: "failed", reason: "routing-rejected" });
     expect(h.cm.routing.calls).toHaveLength(1);
-    expect((await h.item(chatId))!.status).toBe("failed");
+    const item = (await h.item(chatId))!;
+    expect(item.status).toBe("failed");
 
+    // A burst of retries inside the back-off period makes no second round of attempts.
+    const burst = await h.call("POST", "/handover", { body: { chatId } });
+    expect(burst.json).toEqual({ handover: "failed", reason: "routing-rejected" });
+    expect(h.cm.routing.calls).toHaveLength(1);
+
+    // The back-off over (its end moved into the past instead of waiting for it).
+    await putItem(h, { ...(await h.item(chatId))!, retryAt: 0 });
     const retry = await h.call("POST", "/handover", { body: { chatId } });
     expect(retry.json).toEqual({ handover: "requested" });
     expect(h.cm.acceptedMutations).toHaveLength(1);
   });
 
-  it("500 on every attempt gives routing-unavailable after 3 attempts", async () => {
+  it("500 on every attempt is unconfirmed after one attempt, answered at once", async () => {
     const chatId = await readyChat();
     h.cm.routing.behaviour.standing = { status: 500 };
     const started = Date.now();
     const answer = await h.call("POST", "/handover", { body: { chatId } });
-    expect(answer.json).toEqual({ handover: "failed", reason: "routing-unavailable" });
-    expect(h.cm.routing.calls).toHaveLength(3);
+    expect(answer.json).toEqual({ handover: "requested", unconfirmed: true });
+    expect(h.cm.routing.calls).toHaveLength(1);
     expect(Date.now() - started).toBeLessThan(8_000);
   });
 });

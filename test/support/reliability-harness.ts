@@ -131,11 +131,11 @@ export async function startReliability(file: string, env: Record<string, string>
     return tally(answerOf(result.statusCode ?? 200, result.headers, result.body));
   }
 
-  /** Mutation requests CM accepted that repeat the chat's previous one: a hand-over (or hand-back) sent twice in a row. */
+  /** Mutation requests CM applied (whatever the caller heard) that repeat the chat's previous one: a hand-over (or hand-back) twice in a row. */
   function duplicateMutations(): number {
     const last = new Map<string, string>();
     let duplicates = 0;
-    for (const call of h.cm.acceptedMutations) {
+    for (const call of h.cm.appliedMutations) {
       if (last.get(call.chatId) === call.kind) duplicates += 1;
       last.set(call.chatId, call.kind);
     }

@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { emptyFigures, type Figures, summaryLine } from "./reliability-figures";
+import { addFigures, brokenByFault, emptyFigures, type Figures, summaryLine } from "./reliability-figures";
 
 /**
  * Global setup for the reliability suite's one summary line: hands every test file a directory for
@@ -17,13 +17,17 @@ export default function setup(project: TestProject) {
     const files = readdirSync(dir).filter((name) => name.endsWith(".json"));
     const total = emptyFigures();
     for (const name of files) {
-      const figures = JSON.parse(readFileSync(join(dir, name), "utf8")) as Figures;
-      for (const key of Object.keys(total) as (keyof Figures)[]) total[key] += figures[key] ?? 0;
+      addFigures(total, JSON.parse(readFileSync(join(dir, name), "utf8")) as Figures);
     }
     rmSync(dir, { recursive: true, force: true });
     if (files.length === 0) return;
     console.log(summaryLine(total));
-    const broken = total.unexpected5xx + total.lostWrites + total.duplicateMutations + total.personalDataInLogs;
+    const broken =
+      total.unexpected5xx +
+      total.lostWrites +
+      total.duplicateMutations +
+      total.personalDataInLogs +
+      brokenByFault(total);
     if (broken > 0) throw new Error(`reliability promises broken: ${summaryLine(total)}`);
   };
 }

@@ -39,8 +39,17 @@ const status =
   (code: number, headers: Record<string, string> = {}) =>
   () =>
     new Response(code === 204 ? null : "{}", { status: code, headers });
-const networkError = () => {
-  throw new TypeError("fetch failed");
+/** A failure before the request was written (undici puts the socket error's code in `cause`). */
+const refused =
+  (code = "ECONNREFUSED") =>
+  () => {
+    throw new TypeError("fetch failed", { cause: Object.assign(new Error(code), { code }) });
+  };
+/** A failure after the request may have been written. */
+const reset = () => {
+  throw new TypeError("fetch failed", {
+    cause: Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET" }),
+  });
 };
 
 describe("routing client", () => {
@@ -55,8 +64,8 @@ describe("routing client", () => {
     expect(JSON.parse(seen[0]!.init.body as string)).toEqual(request);
   });
 
-  it("retries network errors, 429 and 5xx with growing jittered backoff", async () => {
-    const { routing, sleeps } = client([networkError, status(429), status(204)]);
+  it("retries what CM cannot have received (refused connection, DNS, 429) with growing jittered backoff", async () => {
+    const { routing, sleeps } = client([refused(), status(429), status(204)]);
     expect(await routing.requestMutation(request)).toEqual({ ok: true, status: 204, attempts: 3 });
     expect(sleeps).toEqual([250, 500]);
   });
@@ -79,13 +88,37 @@ describe("routing client", () => {
   });
 
   it("stops after 3 attempts", async () => {
-    const { routing } = client([status(500), status(502), status(503), status(200)]);
+    const { routing } = client([refused("ENOTFOUND"), refused("EAI_AGAIN"), status(429), status(200)]);
     expect(await routing.requestMutation(request)).toEqual({
       ok: false,
       reason: "routing-unavailable",
-      status: 503,
+      status: 429,
       attempts: 3,
     });
+  });
+
+  it.each([500, 502, 503])("never re-sends after %i: CM may have acted (unconfirmed)", async (code) => {
+    const { routing, seen } = client([status(code), status(200)]);
+    expect(await routing.requestMutation(request)).toEqual({
+      ok: false,
+      reason: "routing-unconfirmed",
+      status: code,
+      attempts: 1,
+      detail: `status-${code}`,
+    });
+    expect(seen).toHaveLength(1);
+  });
+
+  it("never re-sends after a reset: the request may have been written", async () => {
+    const { routing, seen } = client([reset, status(200)]);
+    expect(await routing.requestMutation(request)).toMatchObject({ ok: false, reason: "routing-unconfirmed" });
+    expect(seen).toHaveLength(1);
+  });
+
+  it("keeps a caller's smaller budget (what is left of a claim's lease)", async () => {
+    const { routing, sleeps } = client([status(429, { "retry-after": "2" }), status(200)]);
+    expect(await routing.requestMutation(request, { budgetMs: 1500 })).toMatchObject({ ok: false, attempts: 1 });
+    expect(sleeps).toEqual([]);
   });
 
   it.each([400, 401, 403, 404, 409])("treats %i as final", async (code) => {
@@ -99,7 +132,7 @@ describe("routing client", () => {
     expect(seen).toHaveLength(1);
   });
 
-  it("cuts hanging attempts at their timeout and stays inside the whole budget", async () => {
+  it("cuts a hanging attempt at its timeout and does not re-send it (unconfirmed)", async () => {
     let attempts = 0;
     const hang = (async (_url: string, init: RequestInit) => {
       attempts++;
@@ -120,9 +153,9 @@ describe("routing client", () => {
     const started = performance.now();
     const result = await routing.requestMutation(request);
     const elapsed = performance.now() - started;
-    expect(result).toEqual({ ok: false, reason: "routing-unavailable", attempts: 3 });
-    expect(attempts).toBe(3);
-    expect(elapsed).toBeGreaterThanOrEqual(600);
+    expect(result).toEqual({ ok: false, reason: "routing-unconfirmed", attempts: 1, detail: "timeout" });
+    expect(attempts).toBe(1);
+    expect(elapsed).toBeGreaterThanOrEqual(290);
     expect(elapsed).toBeLessThan(1000 + 250);
   });
 });

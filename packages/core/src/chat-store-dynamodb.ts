@@ -9,12 +9,20 @@ import {
   HANDOVER_ACTIVE,
   HISTORY_LIMIT,
   type HistoryEntry,
+  IN_FLIGHT,
   PERSONAL_FIELDS,
   type PresenceRecord,
   type StoredStatus,
   SUPPLIED_FIELDS,
 } from "./chat";
-import type { ChatStore, ClaimRequest, HandbackClaim, HandoverClaim, KnownFieldValues } from "./chat-store";
+import type {
+  ChatStore,
+  ClaimRequest,
+  HandbackClaim,
+  HandoverClaim,
+  KnownFieldValues,
+  SettleOutcome,
+} from "./chat-store";
 import type { IntakeField } from "./config";
 import { StoreUnavailableError } from "./errors";
 import type { HandoverDetails } from "./handover-details";
@@ -53,6 +61,10 @@ interface Change {
   create: boolean;
   /** Leave `expiresAt` as it is: removing data must not make the rest live longer. */
   keepExpiry?: true;
+  /** Refuse a closed run (ended or erased): such a write would store data or reopen the chat (rule 5). */
+  refuseClosed?: true;
+  /** Starts a new run: may clear an erasure's tombstone and renew the expiry. */
+  reopens?: true;
 }
 
 type Outcome = { ok: true; record: ChatRecord } | { ok: false; old: ChatRecord | undefined };
@@ -60,6 +72,11 @@ type Outcome = { ok: true; record: ChatRecord } | { ok: false; old: ChatRecord |
 /** Intake and offline presence never reset a handover under way or done (docs/design.md#write-conditions). */
 const ACTIVE_OR_ABSENT = (e: Expression) =>
   `(attribute_not_exists(${e.name("status")}) OR NOT ${e.statusIn(HANDOVER_ACTIVE)})`;
+
+/** The run is closed: the session ended, or the chat was erased (its tombstone `erasedAt` stays until a new run). */
+const OPEN = (e: Expression) =>
+  `(NOT ${e.name("status")} = ${e.value("ended")} AND attribute_not_exists(${e.name("erasedAt")}))`;
+const isClosed = (record: ChatRecord) => record.status === "ended" || record.erasedAt !== undefined;
 
 /** The chat's last availability was a real offline: presence said Offline, or the desk was closed. */
 const OFFLINE_REASONS = ["presence", "closed"];
@@ -69,6 +86,23 @@ const LAST_SEEN_OFFLINE = (e: Expression) =>
   )} IN (${OFFLINE_REASONS.map((reason) => e.value(reason)).join(", ")}))`;
 const seenOffline = (record: ChatRecord) =>
   record.presence?.agentStatus === "offline" && OFFLINE_REASONS.includes(record.presence.reason);
+
+/** A new run starts without the previous run's claim, outcome, timestamps and erasure tombstone. */
+const RUN_FIELDS = [
+  "failureReason",
+  "claimId",
+  "claimExpiresAt",
+  "retryAt",
+  "unconfirmedReason",
+  "handbackFrom",
+  "handbackFailureReason",
+  "handbackUnconfirmed",
+  "requestedAt",
+  "handedOverAt",
+  "handedBackAt",
+  "endedAt",
+  "erasedAt",
+] as const;
 
 /** Each known value set, with its attempt counter reset, as a valid answer to its step would. */
 const setKnown = (known: KnownFieldValues | undefined) => (e: Expression) =>
@@ -107,24 +141,40 @@ export class DynamoDbChatStore implements ChatStore {
     return record && record.expiresAt > epochSeconds(now) ? record : undefined;
   }
 
-  async startIntake(chatId: string, now: Date, known?: KnownFieldValues, details?: HandoverDetails) {
+  /** A new run (docs/design.md#runs) unless the run in flight began less than the retry window ago. */
+  async startIntake(
+    chatId: string,
+    now: Date,
+    known?: KnownFieldValues,
+    details?: HandoverDetails,
+    retryWindowSeconds = 120,
+  ) {
     const knownFields = Object.keys(known ?? {});
     const given = knownFields.length + Object.keys(details ?? {}).length;
+    const nowSec = epochSeconds(now);
     const outcome = await this.#change(chatId, now, {
       create: true,
-      condition: ACTIVE_OR_ABSENT,
-      set: (e) => [`${e.name("status")} = ${e.value("started")}`, ...setKnown(known)(e), ...setDetails(details)(e)],
+      reopens: true,
+      condition: (e) =>
+        `NOT (${e.statusIn(IN_FLIGHT)} AND ${e.name("runStart")} > ${e.value(nowSec - retryWindowSeconds)})`,
+      set: (e) => [
+        `${e.name("status")} = ${e.value("started")}`,
+        `${e.name("runStart")} = ${e.value(nowSec)}`,
+        ...setKnown(known)(e),
+        ...setDetails(details)(e),
+      ],
       remove: (e) => [
-        e.name("failureReason"),
+        ...RUN_FIELDS.map((field) => e.name(field)),
         ...PERSONAL_FIELDS.filter((field) => !knownFields.includes(field)).map((field) => e.name(`${field}Attempts`)),
       ],
       history: { status: "started", ...(knownFields.length > 0 ? { detail: `known ${knownFields.join(",")}` } : {}) },
     });
     if (outcome.ok) return { started: true, record: outcome.record };
-    // A handover is under way or done: its status stays, the known values are kept (latest wins).
+    // A retry of the run in flight: its status stays, the known values and details are kept (latest wins).
     if (given === 0) return { started: false, record: outcome.old! };
     const set = (e: Expression) => [...setKnown(known)(e), ...setDetails(details)(e)];
-    return { started: false, record: await this.#mustChange(chatId, now, { create: true, set }) };
+    const kept = await this.#change(chatId, now, { create: true, refuseClosed: true, set });
+    return { started: false, record: kept.ok ? kept.record : outcome.old! };
   }
 
   async recordPresence(chatId: string, presence: PresenceRecord, referrer: string | undefined, now: Date) {
@@ -135,95 +185,138 @@ export class DynamoDbChatStore implements ChatStore {
     if (presence.agentStatus === "offline") {
       const outcome = await this.#change(chatId, now, {
         create: true,
+        refuseClosed: true,
         condition: ACTIVE_OR_ABSENT,
         set: (e) => [...setPresence(e), `${e.name("status")} = ${e.value("unavailable")}`],
         history: { status: "unavailable", detail: presence.reason },
       });
-      if (outcome.ok) return;
+      if (outcome.ok || (outcome.old !== undefined && isClosed(outcome.old))) return;
     }
-    await this.#change(chatId, now, { create: true, initialStatus: "started", set: setPresence });
+    await this.#change(chatId, now, { create: true, refuseClosed: true, initialStatus: "started", set: setPresence });
   }
 
   async recordValue(chatId: string, field: IntakeField, value: string, now: Date, known?: KnownFieldValues) {
     const setValue = setKnown({ ...known, [field]: value });
     const outcome = await this.#change(chatId, now, {
       create: true,
+      refuseClosed: true,
       condition: ACTIVE_OR_ABSENT,
       set: (e) => [...setValue(e), `${e.name("status")} = ${e.value("collecting")}`],
       history: { status: "collecting", detail: field },
     });
     if (outcome.ok) return outcome.record;
+    // A closed run stores nothing (rule 5): the record is answered as it is.
+    if (outcome.old !== undefined && isClosed(outcome.old)) return outcome.old;
     // A handover is under way or done: keep the value (latest wins) without touching the status.
-    return this.#mustChange(chatId, now, { create: true, set: setValue });
+    const kept = await this.#change(chatId, now, { create: true, refuseClosed: true, set: setValue });
+    if (kept.ok) return kept.record;
+    if (kept.old !== undefined) return kept.old;
+    throw new StoreUnavailableError("unexpected condition failure for upsert");
   }
 
   async recordInvalidAttempt(chatId: string, field: IntakeField, now: Date, known?: KnownFieldValues) {
-    return this.#mustChange(chatId, now, {
+    const outcome = await this.#change(chatId, now, {
       create: true,
+      refuseClosed: true,
       initialStatus: "collecting",
       set: setKnown(known),
       add: (e) => [`${e.name(`${field}Attempts`)} ${e.value(1)}`],
     });
+    if (outcome.ok) return outcome.record;
+    if (outcome.old !== undefined) return outcome.old;
+    throw new StoreUnavailableError("unexpected condition failure for upsert");
   }
 
-  /** The claim of docs/design.md#exactly-once-handover: fields present, no live claim, no handover done. */
+  /** The claim of docs/design.md#runs: fields present, run open, nothing of this run under way or done, back-off over. */
   async claimHandover(chatId: string, claim: ClaimRequest, now: Date): Promise<HandoverClaim> {
     const mode = claim.mode ?? "live";
+    const nowSec = epochSeconds(now);
     const outcome = await this.#change(chatId, now, {
       create: false,
+      refuseClosed: true,
       condition: (e) =>
         [
           ...claim.required.map((field) => `attribute_exists(${e.name(field)})`),
-          `(NOT ${e.statusIn(HANDOVER_ACTIVE)} OR (${e.name("status")} = ${e.value("requesting")} AND ${e.name(
-            "claimExpiresAt",
-          )} < ${e.value(epochSeconds(now))}))`,
+          `NOT ${e.statusIn(HANDOVER_ACTIVE)}`,
+          `(NOT ${e.name("status")} = ${e.value("failed")} OR attribute_not_exists(${e.name("retryAt")}) OR ${e.name(
+            "retryAt",
+          )} <= ${e.value(nowSec)})`,
           ...(mode === "live" ? [`NOT ${LAST_SEEN_OFFLINE(e)}`] : []),
         ].join(" AND "),
       set: (e) => [
         `${e.name("status")} = ${e.value("requesting")}`,
         `${e.name("mode")} = ${e.value(mode)}`,
         `${e.name("claimId")} = ${e.value(claim.claimId)}`,
-        `${e.name("claimExpiresAt")} = ${e.value(epochSeconds(now) + claim.leaseSeconds)}`,
+        `${e.name("claimExpiresAt")} = ${e.value(nowSec + claim.leaseSeconds)}`,
+        `${e.name("runStart")} = if_not_exists(${e.name("runStart")}, ${e.value(nowSec)})`,
         ...(claim.referrer === undefined ? [] : [`${e.name("referrer")} = ${e.value(claim.referrer)}`]),
         ...(claim.keywords === undefined ? [] : [`${e.name("keywords")} = ${e.value(claim.keywords)}`]),
         ...setDetails(claim.details)(e),
       ],
-      remove: (e) => [e.name("failureReason")],
+      remove: (e) => [e.name("failureReason"), e.name("retryAt")],
       history: { status: "requesting" },
     });
     if (outcome.ok) return { outcome: "claimed", record: outcome.record };
-    const old = outcome.old;
+    return this.#claimRefused(outcome.old, claim, mode, nowSec);
+  }
+
+  /** Why a claim did not apply; our own claim (by its id) is recognised whatever landed in between. */
+  #claimRefused(old: ChatRecord | undefined, claim: ClaimRequest, mode: string, nowSec: number): HandoverClaim {
     if (old === undefined) return { outcome: "incomplete", missing: [...claim.required] };
-    if (old.status === "requested" || old.status === "handed_over") return { outcome: "done", record: old };
-    if (old.status === "handing_back") return { outcome: "busy", record: old };
-    if (old.status === "requesting" && (old.claimExpiresAt ?? 0) >= epochSeconds(now)) {
-      return { outcome: "busy", record: old };
+    if (old.status === "requesting" && old.claimId === claim.claimId) return { outcome: "claimed", record: old };
+    if (["requested", "handed_over", "unconfirmed"].includes(old.status)) return { outcome: "done", record: old };
+    if (old.status === "requesting") {
+      // A lapsed claim is not active: its claimer may have sent, so it counts as unconfirmed.
+      return (old.claimExpiresAt ?? 0) >= nowSec ? { outcome: "busy", record: old } : { outcome: "done", record: old };
     }
+    if (old.status === "handing_back") return { outcome: "busy", record: old };
+    if (old.status === "handed_back" || isClosed(old)) return { outcome: "closed", record: old };
+    if (old.status === "failed" && (old.retryAt ?? 0) > nowSec) return { outcome: "backoff", record: old };
     if (mode === "live" && seenOffline(old)) return { outcome: "offline", record: old };
     return { outcome: "incomplete", missing: claim.required.filter((field) => old[field] === undefined) };
   }
 
-  /** Applies only while the claim is still ours (docs/design.md#write-conditions). */
-  async settleHandover(
-    chatId: string,
-    claimId: string,
-    result: { ok: true } | { ok: false; reason: string },
-    now: Date,
-  ) {
+  /** Reads back a claim whose write's answer was lost: ours when it carries our claim id and is still in flight. */
+  async ownClaim(chatId: string, claimId: string, now: Date): Promise<ChatRecord | undefined> {
+    const record = await this.get(chatId, now);
+    return record?.status === "requesting" && record.claimId === claimId ? record : undefined;
+  }
+
+  /** Applies only while the claim is still ours (docs/design.md#write-conditions); a repeat of our own settle is true. */
+  async settleHandover(chatId: string, claimId: string, result: SettleOutcome, now: Date) {
+    const nowSec = epochSeconds(now);
+    const set = (e: Expression) => {
+      if (result.ok)
+        return [
+          `${e.name("status")} = ${e.value("requested")}`,
+          `${e.name("requestedAt")} = ${e.value(now.toISOString())}`,
+        ];
+      if (result.unconfirmed)
+        return [
+          `${e.name("status")} = ${e.value("unconfirmed")}`,
+          `${e.name("unconfirmedReason")} = ${e.value(result.reason)}`,
+          `${e.name("requestedAt")} = ${e.value(now.toISOString())}`,
+        ];
+      return [
+        `${e.name("status")} = ${e.value("failed")}`,
+        `${e.name("failureReason")} = ${e.value(result.reason)}`,
+        `${e.name("retryAt")} = ${e.value(nowSec + (result.retryAfterSeconds ?? 0))}`,
+      ];
+    };
     const outcome = await this.#change(chatId, now, {
       create: false,
       condition: (e) => `${e.name("claimId")} = ${e.value(claimId)} AND ${e.name("status")} = ${e.value("requesting")}`,
-      set: (e) =>
-        result.ok
-          ? [
-              `${e.name("status")} = ${e.value("requested")}`,
-              `${e.name("requestedAt")} = ${e.value(now.toISOString())}`,
-            ]
-          : [`${e.name("status")} = ${e.value("failed")}`, `${e.name("failureReason")} = ${e.value(result.reason)}`],
-      remove: (e) => [e.name("claimId"), e.name("claimExpiresAt")],
-      history: result.ok ? { status: "requested" } : { status: "failed", detail: result.reason },
+      set,
+      remove: (e) => [e.name("claimExpiresAt")],
+      history: result.ok
+        ? { status: "requested" }
+        : result.unconfirmed
+          ? { status: "unconfirmed", detail: result.reason }
+          : { status: "failed", detail: result.reason },
     });
-    return outcome.ok;
+    if (outcome.ok) return true;
+    const settledAs = result.ok ? "requested" : result.unconfirmed ? "unconfirmed" : "failed";
+    return outcome.old?.claimId === claimId && outcome.old.status === settledAs;
   }
 
   async confirmHandover(chatId: string, now: Date, routerSessionId?: string) {
@@ -231,18 +324,23 @@ export class DynamoDbChatStore implements ChatStore {
       routerSessionId === undefined ? [] : [`${e.name("routerSessionId")} = ${e.value(routerSessionId)}`];
     const outcome = await this.#change(chatId, now, {
       create: false,
-      // A chat handed back (or being handed back) is with the bot again: a late notification does not undo that.
-      condition: (e) => `NOT ${e.statusIn(["handed_over", "handing_back", "handed_back"])}`,
+      // A late notification never turns a hand-back (or one under way) or an end into handed_over.
+      // An erased chat's run is closed: only a handover already asked for is confirmed.
+      condition: (e) =>
+        `NOT ${e.statusIn(["handed_over", "handing_back", "handed_back", "ended"])} AND (attribute_not_exists(${e.name(
+          "erasedAt",
+        )}) OR ${e.statusIn(["requesting", "requested", "unconfirmed"])})`,
       set: (e) => [
         `${e.name("status")} = ${e.value("handed_over")}`,
         `${e.name("handedOverAt")} = ${e.value(now.toISOString())}`,
         ...setSession(e),
       ],
-      remove: (e) => [e.name("claimId"), e.name("claimExpiresAt")],
+      remove: (e) => [e.name("claimExpiresAt"), e.name("unconfirmedReason")],
       history: { status: "handed_over" },
     });
     if (outcome.ok) return "confirmed";
-    return outcome.old === undefined ? "unknown" : "already";
+    if (outcome.old === undefined) return "unknown";
+    return outcome.old.status === "handed_over" ? "already" : "stale";
   }
 
   async claimHandback(
@@ -253,13 +351,9 @@ export class DynamoDbChatStore implements ChatStore {
     const nowSec = epochSeconds(now);
     const outcome = await this.#change(chatId, now, {
       create: false,
-      condition: (e) =>
-        `(${e.statusIn(HANDED_OVER)} OR (${e.name("status")} = ${e.value("handing_back")} AND ${e.name(
-          "claimExpiresAt",
-        )} < ${e.value(nowSec)}))`,
+      condition: (e) => e.statusIn(HANDED_OVER),
       set: (e) => [
-        // A taken-over claim keeps the status the first hand-back came from.
-        `${e.name("handbackFrom")} = if_not_exists(${e.name("handbackFrom")}, ${e.name("status")})`,
+        `${e.name("handbackFrom")} = ${e.name("status")}`,
         `${e.name("status")} = ${e.value("handing_back")}`,
         `${e.name("claimId")} = ${e.value(claim.claimId)}`,
         `${e.name("claimExpiresAt")} = ${e.value(nowSec + claim.leaseSeconds)}`,
@@ -271,37 +365,46 @@ export class DynamoDbChatStore implements ChatStore {
       return { outcome: "claimed", record: outcome.record as ChatRecord & { handbackFrom: StoredStatus } };
     }
     const old = outcome.old;
+    if (old?.status === "handing_back" && old.claimId === claim.claimId) {
+      return { outcome: "claimed", record: old as ChatRecord & { handbackFrom: StoredStatus } };
+    }
     if (old?.status === "handed_back") return { outcome: "done", record: old };
-    if (old?.status === "handing_back") return { outcome: "busy", record: old };
+    // A lapsed hand-back claim is never taken over: its claimer may have sent (unconfirmed).
+    if (old?.status === "handing_back") {
+      return (old.claimExpiresAt ?? 0) >= nowSec ? { outcome: "busy", record: old } : { outcome: "done", record: old };
+    }
     return { outcome: "not-handed-over", record: old };
   }
 
   async settleHandback(
     chatId: string,
     claim: { claimId: string; from: StoredStatus },
-    result: { ok: true } | { ok: false; reason: string },
+    result: SettleOutcome,
     now: Date,
   ) {
+    const back = result.ok || result.unconfirmed === true;
     const outcome = await this.#change(chatId, now, {
       create: false,
       condition: (e) =>
         `${e.name("claimId")} = ${e.value(claim.claimId)} AND ${e.name("status")} = ${e.value("handing_back")}`,
       set: (e) =>
-        result.ok
+        back
           ? [
               `${e.name("status")} = ${e.value("handed_back")}`,
               `${e.name("handedBackAt")} = ${e.value(now.toISOString())}`,
+              ...(result.ok ? [] : [`${e.name("handbackUnconfirmed")} = ${e.value(true)}`]),
             ]
           : [
               `${e.name("status")} = ${e.value(claim.from)}`,
-              `${e.name("handbackFailureReason")} = ${e.value(result.reason)}`,
+              `${e.name("handbackFailureReason")} = ${e.value((result as { reason: string }).reason)}`,
             ],
-      remove: (e) => [e.name("claimId"), e.name("claimExpiresAt"), e.name("handbackFrom")],
-      history: result.ok
-        ? { status: "handed_back" }
-        : { status: claim.from, detail: `handback failed: ${result.reason}` },
+      remove: (e) => [e.name("claimExpiresAt"), e.name("handbackFrom")],
+      history: back
+        ? { status: "handed_back", ...(result.ok ? {} : { detail: "unconfirmed" }) }
+        : { status: claim.from, detail: `handback failed: ${(result as { reason: string }).reason}` },
     });
-    return outcome.ok;
+    if (outcome.ok) return true;
+    return outcome.old?.claimId === claim.claimId && outcome.old.status === (back ? "handed_back" : claim.from);
   }
 
   async endSession(chatId: string, now: Date) {
@@ -309,7 +412,7 @@ export class DynamoDbChatStore implements ChatStore {
       create: false,
       condition: (e) => `${e.name("status")} <> ${e.value("ended")}`,
       set: (e) => [`${e.name("status")} = ${e.value("ended")}`, `${e.name("endedAt")} = ${e.value(now.toISOString())}`],
-      remove: (e) => SUPPLIED_FIELDS.map((field) => e.name(field)),
+      remove: (e) => [...SUPPLIED_FIELDS.map((field) => e.name(field)), e.name("claimExpiresAt")],
       history: { status: "ended" },
       keepExpiry: true,
     });
@@ -317,6 +420,7 @@ export class DynamoDbChatStore implements ChatStore {
     return outcome.old === undefined ? "unknown" : "already";
   }
 
+  /** Closes the run too: `erasedAt` is the tombstone that refuses the run's later writes until a new run. */
   async erase(chatId: string, now: Date) {
     const outcome = await this.#change(chatId, now, {
       create: false,
@@ -335,15 +439,18 @@ export class DynamoDbChatStore implements ChatStore {
     });
   }
 
-  async #mustChange(chatId: string, now: Date, change: Change): Promise<ChatRecord> {
-    const outcome = await this.#change(chatId, now, change);
-    if (!outcome.ok)
-      throw new StoreUnavailableError(`unexpected condition failure for ${change.create ? "upsert" : "update"}`);
-    return outcome.record;
-  }
-
   /** One conditional UpdateItem; an expired record is deleted and the change applied as if it were absent. */
   async #change(chatId: string, now: Date, change: Change, retried = false): Promise<Outcome> {
+    const outcome = await this.#apply(chatId, now, change, retried);
+    // An erased chat's later writes of the same run (settle, confirm, hand-back) never renew its expiry.
+    const renews = !change.keepExpiry && !change.reopens && !change.refuseClosed;
+    if (!outcome.ok && renews && outcome.old?.erasedAt !== undefined) {
+      return this.#apply(chatId, now, { ...change, keepExpiry: true }, retried);
+    }
+    return outcome;
+  }
+
+  async #apply(chatId: string, now: Date, change: Change, retried: boolean): Promise<Outcome> {
     const e = new Expression();
     const nowIso = now.toISOString();
     const nowSec = epochSeconds(now);
@@ -374,7 +481,12 @@ export class DynamoDbChatStore implements ChatStore {
     const writeToken = e.name("writeId");
     set.push(`${writeToken} = ${e.value(writeId)}`);
     const once = `(attribute_not_exists(${writeToken}) OR ${writeToken} <> ${e.value(writeId)})`;
-    const condition = [exists, once, ...(change.condition ? [change.condition(e)] : [])].join(" AND ");
+    const renews = !change.keepExpiry && !change.reopens && !change.refuseClosed;
+    const guards = [
+      ...(change.refuseClosed ? [OPEN(e)] : []),
+      ...(renews ? [`attribute_not_exists(${e.name("erasedAt")})`] : []),
+    ];
+    const condition = [exists, once, ...guards, ...(change.condition ? [change.condition(e)] : [])].join(" AND ");
     const remove = change.remove?.(e) ?? [];
     const add = change.add?.(e) ?? [];
     const update = [
@@ -397,7 +509,8 @@ export class DynamoDbChatStore implements ChatStore {
         }),
       );
       const record = Attributes as ChatRecord;
-      if (record.history.length > HISTORY_LIMIT) await this.#trimHistory(chatId, record.history.length);
+      // The write succeeded: an auxiliary write after it never fails it (rule 3).
+      if (record.history.length > HISTORY_LIMIT) await this.#trimHistory(chatId, record.history.length).catch(() => {});
       return { ok: true, record };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw unavailable(error);
@@ -406,7 +519,7 @@ export class DynamoDbChatStore implements ChatStore {
       if (old && old.expiresAt <= nowSec) {
         if (retried) return { ok: false, old: undefined };
         await this.#deleteExpired(chatId, old.expiresAt);
-        return this.#change(chatId, now, change, true);
+        return this.#apply(chatId, now, change, true);
       }
       return { ok: false, old };
     }

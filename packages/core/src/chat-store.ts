@@ -6,8 +6,12 @@ export type HandoverClaim =
   | { outcome: "claimed"; record: ChatRecord }
   /** Another caller holds a live claim and is talking to CM right now. */
   | { outcome: "busy"; record: ChatRecord }
-  /** A handover was already requested or confirmed for this chat. */
+  /** A handover was already requested, confirmed or left unconfirmed in this run (`requested`, `handed_over`, `unconfirmed`, or a lapsed claim). */
   | { outcome: "done"; record: ChatRecord }
+  /** The run is over (handed back, ended or erased): only a new run (`POST /caic/events`) may claim again. */
+  | { outcome: "closed"; record: ChatRecord }
+  /** Failed less than a back-off period ago: no new round of attempts yet. */
+  | { outcome: "backoff"; record: ChatRecord }
   | { outcome: "incomplete"; missing: IntakeField[] }
   /** A live claim found the chat's last availability a real offline (presence or closed). */
   | { outcome: "offline"; record: ChatRecord };
@@ -28,10 +32,16 @@ export type HandbackClaim =
   | { outcome: "claimed"; record: ChatRecord & { handbackFrom: StoredStatus } }
   /** Another caller is handing this chat back right now. */
   | { outcome: "busy"; record: ChatRecord }
-  /** Already handed back. */
+  /** Already handed back, or a hand-back whose claim lapsed (it counts as unconfirmed, never re-sent). */
   | { outcome: "done"; record: ChatRecord }
   /** Never handed over (or ended): nothing to hand back. */
   | { outcome: "not-handed-over"; record: ChatRecord | undefined };
+
+/** What a claimer learnt from CM: accepted, refused or not reached (`failed`), or its answer lost (`unconfirmed`). */
+export type SettleOutcome =
+  | { ok: true }
+  | { ok: false; reason: string; unconfirmed?: false; retryAfterSeconds?: number }
+  | { ok: false; reason: string; unconfirmed: true };
 
 /** Values the bot already knew, validated: stored beside the write they came with. */
 export type KnownFieldValues = Partial<Record<IntakeField, string>>;
@@ -42,12 +52,16 @@ export type KnownFieldValues = Partial<Record<IntakeField, string>>;
  */
 export interface ChatStore {
   get(chatId: string, now: Date): Promise<ChatRecord | undefined>;
-  /** Starts intake unless a handover is under way or done; `started` says which. Known values are stored either way. */
+  /**
+   * Starts a new run (docs/design.md#runs) unless this is a retry: the run began less than `retryWindowSeconds`
+   * ago and is still in flight or unconfirmed. `started` says which. Known values are stored either way.
+   */
   startIntake(
     chatId: string,
     now: Date,
     known?: KnownFieldValues,
     details?: HandoverDetails,
+    retryWindowSeconds?: number,
   ): Promise<{ started: boolean; record: ChatRecord }>;
   recordPresence(chatId: string, presence: PresenceRecord, referrer: string | undefined, now: Date): Promise<void>;
   recordValue(
@@ -60,21 +74,24 @@ export interface ChatStore {
   recordInvalidAttempt(chatId: string, field: IntakeField, now: Date, known?: KnownFieldValues): Promise<ChatRecord>;
   claimHandover(chatId: string, claim: ClaimRequest, now: Date): Promise<HandoverClaim>;
   /** Records the outcome of the claimed request; false when the claim was no longer ours. */
-  settleHandover(
+  settleHandover(chatId: string, claimId: string, outcome: SettleOutcome, now: Date): Promise<boolean>;
+  /**
+   * The Router's confirmation, keeping the Router's session id when given: `confirmed`, `already` when
+   * handed over, `stale` when the chat is being or was handed back, or the session ended: such a late
+   * notification is not forwarded.
+   */
+  confirmHandover(
     chatId: string,
-    claimId: string,
-    outcome: { ok: true } | { ok: false; reason: string },
     now: Date,
-  ): Promise<boolean>;
-  /** Marks the chat handed over, keeping the Router's session id when given. */
-  confirmHandover(chatId: string, now: Date, routerSessionId?: string): Promise<"confirmed" | "already" | "unknown">;
+    routerSessionId?: string,
+  ): Promise<"confirmed" | "already" | "stale" | "unknown">;
   /** Claims a handed-over chat for its hand-back to the bot (docs/no-dead-ends.md). */
   claimHandback(chatId: string, claim: { claimId: string; leaseSeconds: number }, now: Date): Promise<HandbackClaim>;
   /** Records the hand-back's outcome: `handed_back`, or back to the status it came from; false when no longer ours. */
   settleHandback(
     chatId: string,
     claim: { claimId: string; from: StoredStatus },
-    outcome: { ok: true } | { ok: false; reason: string },
+    outcome: SettleOutcome,
     now: Date,
   ): Promise<boolean>;
   endSession(chatId: string, now: Date): Promise<"ended" | "already" | "unknown">;

@@ -12,6 +12,8 @@ export const STORED_STATUSES = [
   "unavailable",
   "requesting",
   "requested",
+  /** CM may have acted on the request but its answer was lost: never re-sent in this run (docs/design.md#runs). */
+  "unconfirmed",
   "failed",
   "handed_over",
   "handing_back",
@@ -21,11 +23,24 @@ export const STORED_STATUSES = [
 export type StoredStatus = (typeof STORED_STATUSES)[number];
 export type ChatStatus = StoredStatus | "ready";
 
-/** Statuses in which a handover (or its hand-back) is under way or done: intake never resets them. */
-export const HANDOVER_ACTIVE: readonly StoredStatus[] = ["requesting", "requested", "handed_over", "handing_back"];
+/**
+ * Statuses in which this run's handover (or its hand-back) is under way or done: intake never resets
+ * them, and only a new run (`POST /caic/events`) leaves them (docs/design.md#runs).
+ */
+export const HANDOVER_ACTIVE: readonly StoredStatus[] = [
+  "requesting",
+  "requested",
+  "unconfirmed",
+  "handed_over",
+  "handing_back",
+  "handed_back",
+];
 
-/** Statuses a chat may be handed back to the bot from. */
-export const HANDED_OVER: readonly StoredStatus[] = ["requested", "handed_over"];
+/** Statuses a chat may be handed back to the bot from (CM may have acted on an unconfirmed request). */
+export const HANDED_OVER: readonly StoredStatus[] = ["requested", "unconfirmed", "handed_over"];
+
+/** Statuses in which a `POST /caic/events` within the retry window is a retry of the run, not a new run. */
+export const IN_FLIGHT: readonly StoredStatus[] = ["requesting", "requested", "unconfirmed", "handing_back"];
 
 export const PERSONAL_FIELDS = ["email", "name", "message"] as const satisfies readonly IntakeField[];
 
@@ -91,8 +106,18 @@ export interface ChatRecord {
   /** What became of the session's history at CM (ERASE_CM_HISTORY). */
   cmHistory?: CmHistoryRecord;
   failureReason?: string;
+  /** Epoch seconds the current run started (docs/design.md#runs). */
+  runStart?: number;
+  /** The last claim's id: kept after settling, so a claimer recognises its own write whatever landed in between. */
   claimId?: string;
+  /** Epoch seconds; while `requesting`/`handing_back`, past it the claim counts as unconfirmed. */
   claimExpiresAt?: number;
+  /** Epoch seconds before which a `failed` handover is not claimed again (one round of attempts per back-off). */
+  retryAt?: number;
+  /** Why CM's answer is unknown (timeout, reset, 5xx, lease ran out); set with status `unconfirmed`. */
+  unconfirmedReason?: string;
+  /** A hand-back whose answer from CM was lost. */
+  handbackUnconfirmed?: boolean;
   /** While handing back: the status to return to if the hand-back fails. */
   handbackFrom?: StoredStatus;
   handbackFailureReason?: string;
@@ -112,7 +137,16 @@ export function missingFields(record: ChatRecord | undefined, required: readonly
   return required.filter((field) => record?.[field] === undefined);
 }
 
-export function chatStatus(record: ChatRecord, required: readonly IntakeField[]): ChatStatus {
+/** A claim whose lease ran out is not in flight any more: its claimer may have sent, so it counts as unconfirmed. */
+export function leaseLapsed(record: ChatRecord, now: Date): boolean {
+  return (
+    (record.status === "requesting" || record.status === "handing_back") &&
+    (record.claimExpiresAt ?? 0) < Math.floor(now.getTime() / 1000)
+  );
+}
+
+export function chatStatus(record: ChatRecord, required: readonly IntakeField[], now?: Date): ChatStatus {
+  if (now !== undefined && record.status === "requesting" && leaseLapsed(record, now)) return "unconfirmed";
   const intake = record.status === "started" || record.status === "collecting";
   return intake && missingFields(record, required).length === 0 ? "ready" : record.status;
 }
@@ -144,7 +178,9 @@ export function waitingSeconds(record: ChatRecord, now: Date): number | null {
 export function chatView(record: ChatRecord, required: readonly IntakeField[], now: Date) {
   return {
     chatId: record.chatId,
-    status: chatStatus(record, required),
+    status: chatStatus(record, required, now),
+    /** True while CM's answer to this run's handover (or hand-back) request was lost and the Router has not confirmed it. */
+    unconfirmed: chatStatus(record, required, now) === "unconfirmed" || record.handbackUnconfirmed === true,
     email: record.email === undefined ? null : maskEmail(record.email),
     name: record.name === undefined ? null : maskName(record.name),
     message: record.message === undefined ? null : maskMessage(record.message),
@@ -158,6 +194,7 @@ export function chatView(record: ChatRecord, required: readonly IntakeField[], n
     cmHistoryErased: record.cmHistory === undefined ? null : record.cmHistory.status !== "failed",
     cmHistory: record.cmHistory ?? null,
     failureReason: record.failureReason ?? null,
+    unconfirmedReason: record.unconfirmedReason ?? (leaseLapsed(record, now) ? "lease-lapsed" : null),
     handbackFailureReason: record.handbackFailureReason ?? null,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,

@@ -19,6 +19,7 @@ const NUMBER_RANGES = {
   PRESENCE_CACHE_SECONDS: [0, 3600, 10],
   PRESENCE_MAX_STALE_SECONDS: [0, 3600, 60],
   INTAKE_TTL_HOURS: [1, 24 * 365, 24],
+  HANDOVER_RETRY_WINDOW_SECONDS: [0, 3600, 120],
 } as const;
 const OFFLINE_HANDOVER_VALUES = ["off", "message"] as const;
 const optionalText = z.optional(text);
@@ -52,6 +53,8 @@ export const ConfigSchema = z.object({
   PRESENCE_CACHE_SECONDS: wholeNumber(...NUMBER_RANGES.PRESENCE_CACHE_SECONDS),
   PRESENCE_MAX_STALE_SECONDS: wholeNumber(...NUMBER_RANGES.PRESENCE_MAX_STALE_SECONDS),
   INTAKE_TTL_HOURS: wholeNumber(...NUMBER_RANGES.INTAKE_TTL_HOURS),
+  /** A `POST /caic/events` this soon after a run began, while it is in flight or unconfirmed, is a retry of that run (docs/design.md#runs). */
+  HANDOVER_RETRY_WINDOW_SECONDS: wholeNumber(...NUMBER_RANGES.HANDOVER_RETRY_WINDOW_SECONDS),
   INTAKE_REQUIRED_FIELDS: z._default(
     z.pipe(
       z.pipe(

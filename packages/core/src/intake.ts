@@ -42,6 +42,8 @@ export interface IntakeDeps {
   log: Log;
   required: readonly IntakeField[];
   now: () => Date;
+  /** HANDOVER_RETRY_WINDOW_SECONDS: a `caic/events` this soon after a run in flight began is its retry. */
+  retryWindowSeconds?: number;
 }
 
 const NONE_KNOWN: KnownValues = { valid: {}, invalid: [] };
@@ -142,7 +144,9 @@ function countKnown(deps: Pick<IntakeDeps, "metrics" | "log">, known: KnownValue
 }
 
 /**
- * The CAIC `handover` event: intake starts, unless a handover is already under way or done. Valid
+ * The CAIC `handover` event starts a new run (docs/design.md#runs): CAIC fires it only while the bot
+ * holds the conversation, so any earlier handover is over. Unless it is a retry: the run in flight (or
+ * unconfirmed) began less than HANDOVER_RETRY_WINDOW_SECONDS ago; then it answers that run's status. Valid
  * known values are stored; the answer says what is still missing, so the dialog asks only for that.
  */
 export async function startIntake(
@@ -152,10 +156,16 @@ export async function startIntake(
   details: HandoverDetails = {},
 ) {
   const given = Object.keys(details).length > 0 ? details : undefined;
-  const { started, record } = await deps.store.startIntake(chatId, deps.now(), known.valid, given);
+  const { started, record } = await deps.store.startIntake(
+    chatId,
+    deps.now(),
+    known.valid,
+    given,
+    deps.retryWindowSeconds,
+  );
   if (started) deps.metrics.count("HandoverTriggered");
   countKnown(deps, known);
-  deps.log.info(started ? "intake started" : "handover already active", { status: record.status });
+  deps.log.info(started ? "run started" : "retry of the run in flight", { status: record.status });
   const missing = missingFields(record, deps.required);
   return {
     chatId,

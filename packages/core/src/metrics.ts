@@ -16,8 +16,12 @@ export const Metric = {
   MessageLeft: { dimension: undefined },
   HandoverFailed: { dimension: "reason" },
   HandoverConfirmed: { dimension: undefined },
+  /** CM may have acted on a handover request whose answer was lost (timeout, reset, 5xx): never re-sent (docs/design.md#never-resend). */
+  HandoverUnconfirmed: { dimension: undefined },
   NotificationForwardFailed: { dimension: undefined },
   HandedBack: { dimension: undefined },
+  /** A hand-back request whose answer from CM was lost: never re-sent. */
+  HandbackUnconfirmed: { dimension: undefined },
   HandbackFailed: { dimension: "reason" },
   SessionEnded: { dimension: undefined },
   /** The Router session's history deleted at CM (or CM had none), ERASE_CM_HISTORY. */
@@ -50,12 +54,13 @@ export const DIMENSION_VALUES = {
     "routing-unavailable",
     "agents-offline",
     "not-handed-over",
+    "run-closed",
   ],
   field: ["email", "name", "message"],
 } as const;
 
 /** Answers the dialog is meant to branch on rather than faults: drawn, but they do not raise the failure alarm. */
-export const NOT_A_FAULT: readonly string[] = ["agents-offline"];
+export const NOT_A_FAULT: readonly string[] = ["agents-offline", "run-closed"];
 
 /** Accepted mutation requests the Router should confirm by calling the Handover Endpoint (HandoverConfirmed). */
 export const AWAITING_CONFIRMATION: readonly MetricName[] = ["HandoverRequested", "MessageLeft"];

@@ -20,17 +20,33 @@ export function parseTolerantJson(raw: string): unknown {
   }
 }
 
-/** Finds the chat id of a Router callback: `chatId`, `ChatId` or `chat.id`, else by pattern in broken JSON. */
+/**
+ * Finds the chat id of a Router callback: `chatId`, `ChatId` or `chat.id`, else by pattern in broken JSON.
+ * A body naming two different chats names none (rule 5): `ambiguous` counts the ids it named.
+ */
 export function findChatId(raw: string, parsed: unknown): string | undefined {
+  return findChat(raw, parsed).chatId;
+}
+
+export function findChat(raw: string, parsed: unknown): { chatId?: string; ambiguous?: number } {
   const body = isObject(parsed) ? parsed : {};
   const chat = isObject(body.chat) ? body.chat : {};
-  const candidate = body.chatId ?? body.ChatId ?? chat.id ?? /"chat_?id"\s*:\s*"([^"]{1,200})"/i.exec(raw)?.[1];
-  if (typeof candidate !== "string") return undefined;
-  try {
-    return parseChatId(candidate).chatId;
-  } catch {
-    return undefined;
+  const named = [body.chatId, body.ChatId, chat.id];
+  if (!named.some((value) => typeof value === "string")) {
+    for (const match of raw.matchAll(/"chat_?id"\s*:\s*"([^"]{1,200})"/gi)) named.push(match[1]);
   }
+  const ids = new Set<string>();
+  for (const candidate of named) {
+    if (typeof candidate !== "string") continue;
+    try {
+      ids.add(parseChatId(candidate).chatId);
+    } catch {
+      // not a chat id
+    }
+  }
+  if (ids.size > 1) return { ambiguous: ids.size };
+  const [chatId] = ids;
+  return chatId === undefined ? {} : { chatId };
 }
 
 /** A Router session id as CM writes one (a GUID); anything else, an unreplaced `{{$sessionId}}` included, is none. */
@@ -75,7 +91,13 @@ export async function receiveHandoverNotification(
   fallbackChatId: string | undefined,
 ): Promise<{ ok: true }> {
   const parsed = parseTolerantJson(raw);
-  const chatId = findChatId(raw, parsed) ?? fallbackChatId;
+  const found = findChat(raw, parsed);
+  if (found.ambiguous !== undefined) {
+    // A body naming two different chats changes nothing and goes nowhere.
+    deps.log.warn("handover notification naming several chats ignored", { chats: found.ambiguous });
+    return { ok: true };
+  }
+  const chatId = found.chatId ?? fallbackChatId;
   const routerSessionId = findRouterSessionId(raw, parsed);
   if (chatId === undefined) {
     deps.log.warn("handover notification without a chat id");
@@ -84,6 +106,11 @@ export async function receiveHandoverNotification(
       const result = await deps.store.confirmHandover(chatId, deps.now(), routerSessionId);
       if (result === "confirmed") deps.metrics.count("HandoverConfirmed");
       deps.log.info("handover notification received", { chatId, result, routerSessionId: routerSessionId ?? null });
+      if (result === "stale") {
+        // The run moved on (handed back, ended, a new run): Web Conversations must not switch to the agent.
+        deps.log.warn("late handover notification not forwarded", { chatId });
+        return { ok: true };
+      }
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
       // Web Conversations must still switch to live chat; our own mark is what is lost, and said so.

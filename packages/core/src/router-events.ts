@@ -1,7 +1,7 @@
 import type { ChatStore } from "./chat-store";
 import { type CmHistoryEraseDeps, eraseCmHistory } from "./cm-history";
 import type { Log, Metrics } from "./metrics";
-import { findChatId, findRouterSessionId, isObject, parseTolerantJson } from "./notification";
+import { findChat, findRouterSessionId, isObject, parseTolerantJson } from "./notification";
 
 export const SESSION_ENDED = "RouterSessionEnded";
 
@@ -35,7 +35,12 @@ export async function receiveRouterEvent(
 ): Promise<{ ok: true }> {
   const parsed = parseTolerantJson(raw);
   const types = eventTypes(parsed);
-  const chatId = findChatId(raw, parsed) ?? fallbackChatId;
+  const found = findChat(raw, parsed);
+  if (found.ambiguous !== undefined) {
+    deps.log.warn("router event naming several chats ignored", { chats: found.ambiguous });
+    return { ok: true };
+  }
+  const chatId = found.chatId ?? fallbackChatId;
   if (!types.some(isSessionEnded)) {
     // An unknown type is the caller's text (a name, even): only that it was unknown is logged.
     deps.log.info("router event ignored", { chatId, unknownTypes: types.length });

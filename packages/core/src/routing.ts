@@ -74,9 +74,20 @@ export function handbackMutation(chatId: string, adapters: Adapters): MutationRe
   return { ChatId: chatId, Mutations: [mutation("Enable", adapters.bot), mutation("Disable", adapters.agent)] };
 }
 
+/**
+ * `routing-unavailable`: CM cannot have received the request (no connection, DNS or TLS failure, 429).
+ * `routing-unconfirmed`: CM may have acted on it (timeout after it was written, reset, 5xx): never re-sent.
+ */
 export type RoutingResult =
   | { ok: true; status: number; attempts: number }
-  | { ok: false; reason: "routing-rejected" | "routing-unavailable"; status?: number; attempts: number };
+  | {
+      ok: false;
+      reason: "routing-rejected" | "routing-unavailable" | "routing-unconfirmed";
+      status?: number;
+      attempts: number;
+      /** What made the answer unknown, for `routing-unconfirmed`. */
+      detail?: string;
+    };
 
 export interface RoutingClientOptions {
   baseUrl: string;
@@ -100,9 +111,10 @@ export const ROUTING_DEADLINES = { attemptTimeoutMs: 3000, budgetMs: 8000, maxAt
 const MIN_ATTEMPT_MS = 250;
 
 /**
- * Sends routing mutation requests. Network errors, 429 and 5xx are retried with full-jitter
- * backoff (Retry-After honoured when it fits), at most `maxAttempts`, all inside `budgetMs`;
- * any other 4xx is final.
+ * Sends routing mutation requests. Only what CM cannot have received is retried (no connection,
+ * DNS or TLS failure, 429), with full-jitter backoff (Retry-After honoured when it fits), at most
+ * `maxAttempts`, all inside the budget; any other 4xx is final; a timeout, reset or 5xx is
+ * `routing-unconfirmed` at once, never re-sent (docs/design.md#never-resend).
  */
 export class RoutingClient {
   readonly #o: Required<RoutingClientOptions>;
@@ -123,9 +135,10 @@ export class RoutingClient {
     return `${base}/conversational/control/v1/accounts/${encodeURIComponent(this.#o.technicalLinkId)}/chats/${encodeURIComponent(chatId)}/routing/mutationrequests`;
   }
 
-  async requestMutation(request: MutationRequest): Promise<RoutingResult> {
+  /** `budgetMs` caps this request's budget below the configured one (what is left of a claim's lease). */
+  async requestMutation(request: MutationRequest, limit: { budgetMs?: number } = {}): Promise<RoutingResult> {
     const o = this.#o;
-    const deadline = o.clock() + o.budgetMs;
+    const deadline = o.clock() + Math.min(o.budgetMs, limit.budgetMs ?? o.budgetMs);
     const body = JSON.stringify(request);
     let status: number | undefined;
     for (let attempt = 1; ; attempt++) {
@@ -141,15 +154,23 @@ export class RoutingClient {
         status = response.status;
         await response.arrayBuffer().catch(() => undefined);
         if (response.ok) return { ok: true, status, attempts: attempt };
-        if (status !== 429 && status < 500) {
+        if (status >= 500) {
+          o.log.warn("routing mutation answer unknown: not re-sent", { status, attempt });
+          return { ok: false, reason: "routing-unconfirmed", status, attempts: attempt, detail: `status-${status}` };
+        }
+        if (status !== 429) {
           o.log.warn("routing mutation rejected", { status, attempt });
           return { ok: false, reason: "routing-rejected", status, attempts: attempt };
         }
         retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), o.clock());
-        o.log.warn("routing mutation failed, may retry", { status, attempt });
+        o.log.warn("routing mutation throttled, may retry", { status, attempt });
       } catch (error) {
         status = undefined;
-        o.log.warn("routing mutation failed, may retry", { error: errorName(error), attempt });
+        if (!neverSent(error)) {
+          o.log.warn("routing mutation answer unknown: not re-sent", { error: errorName(error), attempt });
+          return { ok: false, reason: "routing-unconfirmed", attempts: attempt, detail: errorKind(error) };
+        }
+        o.log.warn("routing mutation not sent, may retry", { error: errorName(error), attempt });
       }
       const backoff = Math.max(retryAfterMs ?? 0, o.random() * o.baseDelayMs * 2 ** (attempt - 1));
       const left = deadline - o.clock();
@@ -159,6 +180,34 @@ export class RoutingClient {
       await o.sleep(backoff);
     }
   }
+}
+
+/** Connection-level failures that happen before a request is written: CM cannot have received it. */
+const NEVER_SENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "CERT_HAS_EXPIRED",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+]);
+
+/** True only when the failure proves the request was never written (a timeout or reset proves nothing). */
+export function neverSent(error: unknown): boolean {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  const code = typeof cause?.code === "string" ? cause.code : undefined;
+  if (code === undefined) return false;
+  return NEVER_SENT_CODES.has(code) || code.startsWith("ERR_TLS_") || code.startsWith("ERR_SSL_");
+}
+
+function errorKind(error: unknown): string {
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) return "timeout";
+  return "reset";
 }
 
 function parseRetryAfter(header: string | null, now: number): number | undefined {

@@ -9,7 +9,11 @@ import { httpRoute } from "./http";
 import { createRuntime } from "./runtime";
 
 const runtime = await createRuntime("caic-event");
-const deps = { ...runtime, required: runtime.config.INTAKE_REQUIRED_FIELDS };
+const deps = {
+  ...runtime,
+  required: runtime.config.INTAKE_REQUIRED_FIELDS,
+  retryWindowSeconds: runtime.config.HANDOVER_RETRY_WINDOW_SECONDS,
+};
 const KNOWN_FIELDS: readonly string[] = ["email", "name", "message"] satisfies IntakeField[];
 
 /**

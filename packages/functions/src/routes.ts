@@ -75,7 +75,7 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     secrets: [KEY, "CM_PRODUCT_TOKEN"],
     dynamodb: ["dynamodb:GetItem", ...WRITE],
     timeoutSeconds: 25,
-    budget: `claim (a second one for a message while nobody is online) + routing ≤ 8 s (3 attempts × ≤ 3 s) + settle (≤ ${DYNAMODB_CALL_S} s each write); a concurrent duplicate waits ≤ 12 s`,
+    budget: `claim (a second one for a message while nobody is online; a read-back when its answer is lost) + routing ≤ 8 s and ≤ what is left of the 12 s lease + settle (retried ≤ 6 s; ≤ ${DYNAMODB_CALL_S} s each write); a concurrent duplicate waits ≤ 13 s`,
   },
   "handover-notification": {
     secrets: [KEY],

@@ -17,10 +17,40 @@ export interface Fault {
   delayMs?: number;
   /** Drop the connection without answering. */
   reset?: boolean;
-  /** Routing only: CM acts on the request (records it as applied) before the delay, reset or answer is played. */
+  /** CM acts on the request (records it as applied) before the fault's delay, reset or answer is played. */
   apply?: boolean;
-  /** Never answer: the request is held until the caller gives up or the simulator stops. */
+  /** Never answer: hold the connection until the caller gives up. */
   hang?: boolean;
+}
+
+/** The simulator's routing fault modes by name, for settings (`npm start`) and tests. */
+export const ROUTING_FAULTS = {
+  /** CM acts, then answers after 3.1 s (after the caller's 3 s abort). */
+  "apply-late": { apply: true, delayMs: 3100 },
+  /** CM acts, then drops the connection before answering. */
+  "apply-reset": { apply: true, reset: true },
+  /** CM acts and never answers. */
+  "apply-hang": { apply: true, hang: true },
+  /** CM acts and answers 500. */
+  "apply-500": { apply: true, status: 500 },
+  /** CM fails before acting. */
+  "fail-500": { status: 500 },
+  /** CM never answers and does not act. */
+  hang: { hang: true },
+} as const satisfies Record<string, Fault>;
+export type RoutingFaultName = keyof typeof ROUTING_FAULTS;
+
+/** Reads a setting such as `apply-late` (or a comma list, one per request, the last standing). */
+export function parseRoutingFaults(setting: string): Fault[] {
+  return setting
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean)
+    .map((name) => {
+      const fault = (ROUTING_FAULTS as Record<string, Fault>)[name];
+      if (!fault) throw new Error(`unknown routing fault "${name}"; one of ${Object.keys(ROUTING_FAULTS).join(", ")}`);
+      return { ...fault };
+    });
 }
 
 export interface SimulatorOptions {
@@ -54,7 +84,7 @@ export interface MutationCall {
   kind: MutationKind;
   /** The status answered; 0 while held by a delay or when the connection was dropped. */
   status: number;
-  /** CM acted on it: the rules were mutated, whatever the caller was (or was not) told. */
+  /** CM acted on it (changed the chat's routing), whatever the caller heard. */
   applied: boolean;
 }
 
@@ -198,7 +228,7 @@ export class CmSimulator {
     return this.routing.calls.filter((call) => call.problems.length === 0 && call.status >= 200 && call.status < 300);
   }
 
-  /** Mutation requests CM acted on, answered or not (a fault with `apply` drops the answer after acting). */
+  /** Mutation requests CM acted on, whatever the caller heard (a late answer, a drop, none at all). */
   get appliedMutations(): MutationCall[] {
     return this.routing.calls.filter((call) => call.applied);
   }
@@ -243,6 +273,7 @@ export class CmSimulator {
       mutationRequests: this.routing.calls,
       acceptedMutationRequests: this.acceptedMutations.length,
       acceptedHandbacks: this.acceptedMutations.filter((call) => call.kind === "handback").length,
+      appliedMutationRequests: this.appliedMutations.length,
       webConversationsHandovers: this.webConversations.calls,
       historySessions: [...this.history.sessions.values()],
       historyRequests: this.history.calls,
@@ -340,9 +371,10 @@ export class CmSimulator {
       return answer(call, res, 400, JSON.stringify({ message: call.problems.join("; ") }), "application/json");
     }
     const fault = this.routing.behaviour.take();
-    if (fault?.apply) call.applied = true;
+    // CM acts on a well-formed request unless it fails before acting (a fault without `apply`).
+    call.applied = fault === undefined || fault.apply === true || isNoop(fault);
     // A handover CM acted on opens a Router session, whatever the caller then hears.
-    if (call.kind === "handover" && fault?.apply && this.sessionOf(chatId) === undefined) this.openSession(chatId);
+    if (call.applied && call.kind === "handover" && this.sessionOf(chatId) === undefined) this.openSession(chatId);
     if (await applyFault(fault, res, call)) return;
     call.applied = true;
     if (call.kind === "handover" && this.sessionOf(chatId) === undefined) this.openSession(chatId);
@@ -455,8 +487,17 @@ export function mutationKind(body: unknown, adapters?: SimulatorOptions["adapter
   return "other";
 }
 
+/** A fault that only delays a normal answer: CM acts as usual. */
+const isNoop = (fault: Fault) => !fault.reset && !fault.hang && fault.status === undefined && fault.body === undefined;
+
 async function applyFault(fault: Fault | undefined, res: ServerResponse, call: { status: number }): Promise<boolean> {
   if (!fault) return false;
+  if (fault.hang) {
+    // Held until the caller gives up (its socket closes) or the simulator stops.
+    call.status = 0;
+    await new Promise((resolve) => res.once("close", resolve));
+    return true;
+  }
   if (fault.delayMs) {
     // Not answered yet: a request still being held is not (yet) accepted.
     const answer = call.status;

@@ -13,6 +13,9 @@ const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
 /** @type {{ remaining: number, match: RegExp | undefined }[]} */
 let rules = [];
+/** Write faults: hold before or after applying, drop the connection after applying. */
+/** @type {{ remaining: number, match: RegExp | undefined, mode: string, delayMs: number }[]} */
+let faults = [];
 let standingThrottle = false;
 let hang = false;
 /** Connections of requests held unanswered; `clear` cuts them. */
@@ -24,12 +27,20 @@ function apply(message) {
       remaining: message.count,
       match: message.match && new RegExp(message.match.source, message.match.flags),
     });
+  } else if (message.type === "fault") {
+    faults.push({
+      remaining: message.count,
+      match: message.match && new RegExp(message.match.source, message.match.flags),
+      mode: message.mode,
+      delayMs: message.delayMs ?? 0,
+    });
   } else if (message.type === "standing-throttle") {
     standingThrottle = message.on;
   } else if (message.type === "hang") {
     hang = message.on;
   } else if (message.type === "clear") {
     rules = [];
+    faults = [];
     standingThrottle = false;
     hang = false;
     for (const socket of held) socket.destroy();
@@ -46,6 +57,12 @@ function apply(message) {
 /** Applies every control message sent so far, so a fault set just before a request applies to it. */
 function catchUp() {
   for (let next = receiveMessageOnPort(control); next; next = receiveMessageOnPort(control)) apply(next.message);
+}
+
+function takeFault(described) {
+  const fault = faults.find((f) => f.remaining > 0 && (!f.match || f.match.test(described)));
+  if (fault) fault.remaining -= 1;
+  return fault;
 }
 
 function shouldThrottle(described) {
@@ -86,16 +103,40 @@ const server = createServer((req, res) => {
       req.socket.once("close", () => held.delete(req.socket));
       return;
     }
-    if (shouldThrottle(`${operation} ${body.toString("utf8")}`)) return answerThrottled(res);
-    const forward = request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    forward.on("error", () => res.destroy());
-    forward.end(body);
+    const described = `${operation} ${body.toString("utf8")}`;
+    if (shouldThrottle(described)) return answerThrottled(res);
+    const fault = takeFault(described);
+    const go = () => {
+      const forward = request(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
+        (answer) => {
+          if (fault?.mode === "drop-after") {
+            // Applied upstream; the caller never hears it.
+            answer.resume();
+            answer.on("end", () => req.socket.destroy());
+            return;
+          }
+          if (fault?.mode === "hold-after") {
+            const chunks = [];
+            answer.on("data", (chunk) => chunks.push(chunk));
+            answer.on("end", () =>
+              setTimeout(() => {
+                if (res.destroyed) return;
+                res.writeHead(answer.statusCode ?? 502, answer.headers);
+                res.end(Buffer.concat(chunks));
+              }, fault.delayMs),
+            );
+            return;
+          }
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      forward.on("error", () => res.destroy());
+      forward.end(body);
+    };
+    if (fault?.mode === "hold-before") setTimeout(() => (req.socket.destroyed ? undefined : go()), fault.delayMs);
+    else go();
   });
 });
 server.keepAliveTimeout = 5000;

@@ -6,16 +6,30 @@ export const OPERATIONS = ["GetItem", "UpdateItem", "DeleteItem", "PutItem", "ot
 export type Operation = (typeof OPERATIONS)[number];
 export type OperationCounts = Record<Operation, number> & { total: number };
 
+/**
+ * `hold-before`: hold the request, then apply it (unless the caller gave up); `hold-after`: apply it, then
+ * hold the answer; `drop-after`: apply it, then drop the connection without answering.
+ */
+export type WriteFaultMode = "hold-before" | "hold-after" | "drop-after";
+
 type Control =
   | { type: "throttle"; count: number; match?: { source: string; flags: string } }
   | { type: "standing-throttle" | "hang"; on: boolean }
+  | {
+      type: "fault";
+      count: number;
+      mode: WriteFaultMode;
+      delayMs?: number;
+      match?: { source: string; flags: string };
+    }
   | { type: "clear" | "close" };
 
 /**
  * An HTTP proxy on loopback in front of DynamoDB (Local), for the tests and the bench. It counts
  * requests by operation (the bench's DynamoDB requests per flow) and can fail them the way DynamoDB
  * does: throttle (`ProvisionedThroughputExceededException`, which the handlers' real SDK client parses
- * and retries), hang, or stop listening so connections are refused.
+ * and retries: "fail N times"), hang, stop listening so connections are refused, hold a chosen write
+ * before or after applying it, or drop the connection after applying it.
  *
  * It runs in a worker thread, so proxying costs the event loop being measured or tested nothing. A
  * fault set here applies to the very next request: the worker reads pending settings before it
@@ -87,6 +101,18 @@ export class DynamoDbProxy {
   /** Throttle the next `count` requests (those whose operation and body match, when given). */
   throttle(count: number, match?: RegExp) {
     this.#send({ type: "throttle", count, ...(match ? { match: { source: match.source, flags: match.flags } } : {}) });
+  }
+
+  /** Play `mode` on the next `count` requests (those whose operation and body match, when given). */
+  fault(mode: WriteFaultMode, options: { count?: number; delayMs?: number; match?: RegExp } = {}) {
+    const { count = 1, delayMs, match } = options;
+    this.#send({
+      type: "fault",
+      mode,
+      count,
+      ...(delayMs === undefined ? {} : { delayMs }),
+      ...(match ? { match: { source: match.source, flags: match.flags } } : {}),
+    });
   }
 
   /** Throttle every request until `clear`. */

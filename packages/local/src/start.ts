@@ -9,7 +9,7 @@ import {
   SECRET_NAMES,
 } from "@caic-handover/core/config";
 import { ROUTES } from "@caic-handover/functions/routes";
-import { CM_RATE_LIMITS, CmSimulator } from "./cm-simulator";
+import { CM_RATE_LIMITS, CmSimulator, parseRoutingFaults } from "./cm-simulator";
 import { businessHoursIn, switchesFromSettings } from "./cm-switches";
 import { CONSOLE_PATH, LocalConsole, tapMetricLines } from "./console";
 import { coldStart, loadHandlers } from "./dispatch";
@@ -69,6 +69,7 @@ async function start() {
       WEB_CONVERSATIONS_HANDOVER_URL: simulator.webConversationsUrl,
     };
     for (const name of simulated) process.env[name] = urls[name];
+    simulateRoutingFaults(simulator, process.env.SIMULATE_CM_ROUTING_FAULTS);
   }
 
   const configuredHours = process.env.BUSINESS_HOURS || undefined;
@@ -146,6 +147,19 @@ async function startSimulator(config: Config, rateLimited: boolean) {
 
 /** Settings the banner has a line of its own for. */
 const SHOWN_ABOVE = ["BUSINESS_HOURS", "OFFLINE_HANDOVER", "TABLE_NAME", "DYNAMODB_ENDPOINT", ...CM_URLS];
+
+/** `SIMULATE_CM_ROUTING_FAULTS=apply-late` (a comma list: one per request, the last standing; docs/local.md). */
+function simulateRoutingFaults(simulator: CmSimulator, setting: string | undefined) {
+  if (!setting) return;
+  let faults: ReturnType<typeof parseRoutingFaults>;
+  try {
+    faults = parseRoutingFaults(setting);
+  } catch (error) {
+    throw new ConfigError(`SIMULATE_CM_ROUTING_FAULTS: ${(error as Error).message}`);
+  }
+  simulator.routing.behaviour.next(...faults.slice(0, -1));
+  simulator.routing.behaviour.standing = faults.at(-1);
+}
 
 function banner(
   gateway: Gateway,

@@ -64,7 +64,9 @@ async function expectOutageAnswers(chatId: string, email: string, count = Number
       const [answer, ms] = await timed(() => r.callDuringOutage(...request(method, url, body)));
       expect(answer.status, `${method} ${url}`).toBe(503);
       expect(answer.json, `${method} ${url}`).toEqual({ error: "unavailable", message: "please try again" });
-      const budget = BUDGET_MS.dynamodb + (url.startsWith("/availability") ? BUDGET_MS.presence : 0);
+      // A handover whose claim write failed reads back whether the claim landed after all (its answer lost).
+      const calls = url === "/handover" ? 2 : 1;
+      const budget = BUDGET_MS.dynamodb * calls + (url.startsWith("/availability") ? BUDGET_MS.presence : 0);
       expect(ms, `${method} ${url}`).toBeLessThan(budget + SLACK_MS);
     }),
   );
@@ -103,18 +105,15 @@ describe("DynamoDB throttling", () => {
     expect(r.h.cm.acceptedMutations).toHaveLength(1);
   });
 
-  it("throttling of the outcome write after CM accepted: the caller still hears requested, nothing is sent twice", async () => {
+  it("throttling of the outcome write after CM accepted: the settle is retried, the caller hears requested, nothing is sent twice", async () => {
     const { chatId } = await readyChat();
-    proxy.throttle(3, /UpdateItem.*REMOVE #claimId/);
+    // All three of the SDK's attempts of the first settle write fail; the handover retries the settle.
+    proxy.throttle(3, /UpdateItem.*REMOVE #claimExpiresAt/);
     r.figures.faults += 1;
     const answer = await r.call("POST", "/handover", { body: { chatId } });
     expect(answer.json).toEqual({ handover: "requested" });
-    // The outcome could not be written: the claim (12 s lease) still holds the chat, so a repeat inside
-    // the lease waits for it instead of sending a second request (see docs/reliability.md).
-    const item = (await r.h.item(chatId))!;
-    expect(item.status).toBe("requesting");
-    expect(item.claimExpiresAt).toBeGreaterThan(Date.now() / 1000);
-    expect(r.h.cm.acceptedMutations).toHaveLength(1);
+    expect((await r.h.item(chatId))!.status).toBe("requested");
+    expect(r.h.cm.appliedMutations).toHaveLength(1);
   }, 20_000);
 });
 

@@ -1,4 +1,4 @@
-import { HANDOVER_ACTIVE } from "@caic-handover/core/chat";
+import { IN_FLIGHT } from "@caic-handover/core/chat";
 import type { Language } from "@caic-handover/core/culture";
 import { type BotTextKey, botText } from "@caic-handover/core/messages";
 import { findRoute, keyPlacement, routeKeyName } from "@caic-handover/functions/routes";
@@ -226,7 +226,7 @@ export function buildGuide(target: Target, languages: readonly Language[] = ["en
           route("CaicEventUrl"),
           logicalStep("handover-started", "Handover started?", [
             ["handoverStatus equals started", continueTo("AvailabilityUrl")],
-            ...HANDOVER_ACTIVE.map((status): [string, string] => [
+            ...IN_FLIGHT.map((status): [string, string] => [
               `handoverStatus equals ${status}`,
               output(say("already-connecting")),
             ]),

@@ -1,4 +1,4 @@
-import { HANDOVER_ACTIVE } from "@caic-handover/core/chat";
+import { IN_FLIGHT } from "@caic-handover/core/chat";
 import { ROUTES, type RouteSpec, routeKey, routeKeyName } from "@caic-handover/functions/routes";
 import { code, ref, SetupGuideError, type StepDraft, set } from "./document";
 import type { Target } from "./targets";
@@ -36,7 +36,7 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
     responses: { status: "handoverStatus", emailKnown: "emailKnown", nameKnown: "nameKnown" },
     notes: [
       "`chatId` is the conversation variable CAIC sets when a Conversational Router session exists.",
-      `\`status\` is \`started\`, or the status of a handover already under way or done (${HANDOVER_ACTIVE.map((status) => `\`${status}\``).join(", ")}): the Logical Step after it branches on it.`,
+      `\`status\` is \`started\` (a new run), or, for a CAIC retry within HANDOVER_RETRY_WINDOW_SECONDS, the status of the run in flight (${IN_FLIGHT.map((status) => `\`${status}\``).join(", ")}): the Logical Step after it branches on it.`,
       `\`emailKnown\` / \`nameKnown\` are true when the chat already has a valid value (given earlier, or passed as a known value: section ${ref("known-values")}); \`missing\` lists what is still needed.`,
     ],
   },
@@ -127,7 +127,7 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   ChatHandbackUrl: {
     title: "Hand a chat back to the bot (operators, agent-side tooling)",
     notes: [
-      'Replace {chatId} in the URL. Sends the reverse routing mutation (Web Conversations → bot enabled, → agent desk disabled) once; answers {"handback":"requested"}, or {"handback":"failed","reason"}: `not-handed-over` (with the chat\'s `status`), `routing-rejected`, `routing-unavailable` or `in-progress`.',
+      'Replace {chatId} in the URL. Sends the reverse routing mutation (Web Conversations → bot enabled, → agent desk disabled) once; answers {"handback":"requested"}, or {"handback":"failed","reason"}: `not-handed-over` (with the chat\'s `status`), `routing-rejected` or `routing-unavailable`; `requested` carries `"unconfirmed":true` when CM\'s answer was lost (it is never sent twice).',
       "The chat's status becomes `handed_back`; a later handover of the same chat works again.",
     ],
   },
