@@ -37,7 +37,7 @@ import { median, quantile, round } from "./stats";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** How long each part runs: the default stays under 5 minutes, `--quick` under 90 s, `--smoke` a few seconds. */
+/** How long each part runs: the default about 5 minutes (half of it the cold-import pairs), `--quick` under 2 minutes, `--smoke` a few seconds. */
 const MODES = {
   default: {
     levels: [1, 16],
@@ -47,7 +47,7 @@ const MODES = {
     countedFlows: 10,
     fleet: 12,
     coldChains: 7,
-    coldSamples: 21,
+    coldSamples: 41,
   },
   quick: {
     levels: [1, 16],
@@ -57,7 +57,7 @@ const MODES = {
     countedFlows: 5,
     fleet: 12,
     coldChains: 3,
-    coldSamples: 9,
+    coldSamples: 11,
   },
   smoke: {
     levels: [1, 4],
@@ -115,8 +115,8 @@ function summarise(rounds: Round[]): PathSummary {
 }
 
 const USAGE = `npm run bench -- [options]
-  (no option)                 the full run, about 2.5 minutes; JSON to bench/results/latest.json
-  --quick                     a shorter run, under 60 s
+  (no option)                 the full run, about 5 minutes; JSON to bench/results/latest.json
+  --quick                     a shorter run, under 2 minutes
   --smoke                     a few seconds of everything, as npm test runs it
   --out <file>                write the JSON there instead of bench/results/latest.json
   --dynamodb-endpoint <url>   use this running DynamoDB Local instead of starting one

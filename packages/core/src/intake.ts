@@ -6,7 +6,6 @@ import type { Culture } from "./culture";
 import { isPlaceholder } from "./input";
 import { VALIDATORS, type Validation } from "./intake-validation";
 import type { KnownValues } from "./known-values";
-import { visitorText } from "./messages";
 import type { Log, Metrics } from "./metrics";
 
 /** After this many invalid answers to one field the dialog should stop asking. */
@@ -98,7 +97,8 @@ async function recordValidation(
   return {
     valid: false,
     field,
-    message: visitorText(result, culture),
+    // The catalogue loads on the first rejected answer, not at cold start (docs/performance.md#what-a-cold-start-evaluates).
+    message: (await import("./messages")).visitorText(result, culture),
     attempts,
     exhausted: attempts >= MAX_ATTEMPTS,
   };
