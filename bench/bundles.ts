@@ -168,8 +168,10 @@ export async function measureColdImports(
   delete baseEnv.NODE_OPTIONS;
   for (let round = -1; round < samples; round++) {
     for (let i = 0; i < bundles.length; i++) {
-      const bundle = bundles[(Math.max(round, 0) + i) % bundles.length]!;
-      const baselineFirst = (round + i) % 2 === 0;
+      const index = (Math.max(round, 0) + i) % bundles.length;
+      const bundle = bundles[index]!;
+      // Each function's pairs alternate which side goes first, round by round.
+      const baselineFirst = (round + index) % 2 === 0;
       const first = await importOnce(runner, baselineFirst ? baseline.file : bundle.file, baseEnv);
       const second = await importOnce(runner, baselineFirst ? bundle.file : baseline.file, baseEnv);
       if (round < 0) continue;
