@@ -5,7 +5,10 @@ const pair = (baselineCpu: number, fnCpu: number) => ({
   baseline: { cpu: baselineCpu, wall: baselineCpu * 2 },
   fn: { cpu: fnCpu, wall: fnCpu * 2 },
 });
-const pairs = (list: ReturnType<typeof pair>[]) => ({ baseline: list.map((p) => p.baseline), fn: list.map((p) => p.fn) });
+const pairs = (list: ReturnType<typeof pair>[]) => ({
+  baseline: list.map((p) => p.baseline),
+  fn: list.map((p) => p.fn),
+});
 
 describe("the cold-import figure (bench/bundles.ts summarisePairs)", () => {
   it("is the function's cost over the baseline's, whatever the machine's speed was during each pair", () => {
