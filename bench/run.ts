@@ -37,7 +37,7 @@ import { median, quantile, round } from "./stats";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** How long each part runs: the default about 5 minutes (half of it the cold-import pairs), `--quick` under 2 minutes, `--smoke` a few seconds. */
+/** How long each part runs: the default about 5 minutes (half of it the cold-import pairs), `--quick` shorter, `--smoke` a few seconds. */
 const MODES = {
   default: {
     levels: [1, 16],
@@ -116,7 +116,7 @@ function summarise(rounds: Round[]): PathSummary {
 
 const USAGE = `npm run bench -- [options]
   (no option)                 the full run, about 5 minutes; JSON to bench/results/latest.json
-  --quick                     a shorter run, under 2 minutes
+  --quick                     a shorter run: fewer rounds, 11 cold-import pairs
   --smoke                     a few seconds of everything, as npm test runs it
   --out <file>                write the JSON there instead of bench/results/latest.json
   --dynamodb-endpoint <url>   use this running DynamoDB Local instead of starting one
