@@ -10,7 +10,6 @@ import { type KnownValues, knownValues } from "./known-values";
 
 const knownValuesOf = (field: IntakeField, raw: string) => knownValues({ [field]: raw });
 
-import { visitorText } from "./messages";
 import type { Log, Metrics } from "./metrics";
 
 /** After this many invalid answers to one field the dialog should stop asking. */
@@ -104,7 +103,8 @@ async function recordValidation(
   return {
     valid: false,
     field,
-    message: visitorText(result, culture),
+    // The catalogue loads on the first rejected answer, not at cold start (docs/performance.md#what-a-cold-start-evaluates).
+    message: (await import("./messages")).visitorText(result, culture),
     attempts,
     exhausted: attempts >= MAX_ATTEMPTS,
   };

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import type { Culture } from "./culture";
+import { lazy } from "./lazy";
 import type { OpeningHours } from "./presence";
 
 const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
@@ -91,8 +92,7 @@ function buildSchema() {
     },
   );
 }
-let schema: ReturnType<typeof buildSchema> | undefined;
-const businessHoursSchema = () => (schema ??= buildSchema());
+const businessHoursSchema = lazy(buildSchema);
 
 export type BusinessHours = z.infer<ReturnType<typeof buildSchema>>;
 
