@@ -48,6 +48,8 @@ describe("the console's funnel", () => {
     metrics.count("IntakeValid", "email");
     metrics.count("IntakeValid", "name");
     metrics.count("HandoverFailed", "routing-rejected");
+    // A requested handover also declares HandoverConfirmed as 0 (for the unconfirmed alarm): not a confirmation.
+    metrics.count("HandoverRequested");
     process.env.POWERTOOLS_METRICS_DISABLED = previous;
     for (const line of lines) expect(tally.take(line.trimEnd())).toBe(true);
     expect(tally.take('{"level":"INFO","message":"handover requested"}')).toBe(false);
@@ -57,7 +59,7 @@ describe("the console's funnel", () => {
       ["HandoverTriggered", 1],
       ["AgentsOnline", 0],
       ["IntakeValid", 2],
-      ["HandoverRequested", 0],
+      ["HandoverRequested", 1],
       ["HandoverConfirmed", 0],
     ]);
     expect(view.others.find((metric) => metric.name === "HandoverFailed")).toMatchObject({

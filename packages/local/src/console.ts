@@ -55,6 +55,13 @@ export interface ConsoleOptions {
 }
 
 /** Counts of every metric of the metric table, read from the EMF lines the functions wrote. */
+/** An EMF value: a number, or an array of them (summed). */
+function amountOf(value: unknown): number {
+  if (typeof value === "number") return value;
+  if (Array.isArray(value)) return value.reduce((sum: number, v) => sum + (typeof v === "number" ? v : 0), 0);
+  return 1;
+}
+
 export class MetricTally {
   readonly counts = new Map<string, number>();
   /** Takes one EMF line; false when the line is not a metric line. */
@@ -66,16 +73,17 @@ export class MetricTally {
         if (emf[name] === undefined) continue;
         const dimension = Metric[name].dimension;
         const value = dimension === undefined ? undefined : emf[dimension];
-        this.#add(name, typeof value === "string" ? value : undefined);
+        // A metric's value, not its line: HandoverConfirmed rides as 0 beside every HandoverRequested.
+        this.#add(name, typeof value === "string" ? value : undefined, amountOf(emf[name]));
       }
       return true;
     } catch {
       return false;
     }
   }
-  #add(name: MetricName, dimensionValue: string | undefined) {
+  #add(name: MetricName, dimensionValue: string | undefined, amount: number) {
     for (const key of dimensionValue === undefined ? [name] : [name, `${name}:${dimensionValue}`]) {
-      this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+      this.counts.set(key, (this.counts.get(key) ?? 0) + amount);
     }
   }
   /** The funnel in the dashboard's order, then every other metric with its count per dimension value. */
