@@ -121,7 +121,8 @@ export function tapMetricLines(tally: MetricTally, print: boolean): void {
   }) as typeof process.stdout.write;
 }
 
-const EMAIL = /[^\s@"'<>(),;:{}[\]\\]+@[^\s@"'<>(),;:{}[\]\\]+\.[^\s@"'<>(),;:{}[\]\\]+/g;
+// The local part stops at URL punctuation, so an address in a URL's query is masked and the URL kept.
+const EMAIL = /[^\s@"'<>(),;:{}[\]\\/?=&#]+@[^\s@"'<>(),;:{}[\]\\]+\.[^\s@"'<>(),;:{}[\]\\]+/g;
 
 /** E-mail addresses in free text (a referrer, a problem), masked; nothing else changed. */
 const maskAddresses = (text: string) => text.replace(EMAIL, (email) => maskEmail(email));
