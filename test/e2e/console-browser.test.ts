@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import { MESSAGES } from "@caic-handover/core/messages";
 import { freePort } from "@caic-handover/local/dynamodb-local";
 import { localBaseUrl, PROJECT_ROOT } from "@caic-handover/local/local-defaults";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Page, type Route } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { processGroup, type Run, runCommand, waitFor } from "../support/processes";
 
@@ -141,7 +141,10 @@ it("starts no poll while one is in flight", async () => {
   let inFlight = 0;
   let most = 0;
   let polls = 0;
-  await page.route("**/__console/state", async (route) => {
+  let stopped = false;
+  // Every state answer held 2.5 s: a page that polls each second regardless would have three in flight.
+  const hold = async (route: Route) => {
+    if (stopped) return route.continue();
     inFlight++;
     polls++;
     most = Math.max(most, inFlight);
@@ -149,9 +152,12 @@ it("starts no poll while one is in flight", async () => {
     await new Promise((resolve) => setTimeout(resolve, 2500));
     await route.fulfill({ response });
     inFlight--;
-  });
+  };
+  await page.route("**/__console/state", hold);
   await new Promise((resolve) => setTimeout(resolve, 7000));
-  await page.unroute("**/__console/state");
+  stopped = true;
+  await expect.poll(() => inFlight, { timeout: 10_000 }).toBe(0);
+  await page.unroute("**/__console/state", hold);
   expect(polls).toBeGreaterThanOrEqual(2);
   expect(most).toBe(1);
 }, 30_000);
