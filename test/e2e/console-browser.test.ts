@@ -286,9 +286,9 @@ function contrast(one: string, two: string): number {
   return (light! + 0.05) / (dark! + 0.05);
 }
 
-// Needs #20's exactly-once protocol: a mutation CM applied whose answer was lost leaves the chat
-// `unconfirmed` (the status route's `status`). Before that merge the chat ends `failed`.
-it.skip("routing apply-and-drop: the chat ends unconfirmed", async () => {
+// #20's exactly-once protocol: a mutation CM applied whose answer was lost leaves the chat
+// `unconfirmed` (the status route's `status`).
+it("routing apply-and-drop: the chat ends unconfirmed", async () => {
   await page.locator('button[data-switch="agents"][data-position="online"]').click();
   await page.locator('button[data-switch="routing"][data-position="apply-and-drop"]').click();
   await expect
