@@ -95,7 +95,7 @@ async function start() {
   const gateway = await startGateway({
     handlers,
     port: gatewayPort,
-    localPages: (method, url, body, res) => localConsole.serve(method, url, body, res),
+    localPages: (req, body, res) => localConsole.serve(req, body, res),
     localInfo: {
       simulator: {
         inspectUrl,
