@@ -23,7 +23,7 @@ const store = (secrets: Record<string, string>, stage = "prod") => {
 describe("the deploy's secrets check", () => {
   it("passes when the stage (or the fallback) holds every secret, in one signed call", async () => {
     store({ CM_PRODUCT_TOKEN: "t", MSC_PRESENCE_API_KEY: "p" });
-    store({ HANDOVER_WEBHOOK_KEY: STAGE_SECRETS.HANDOVER_WEBHOOK_KEY }, ".fallback");
+    store({ HANDOVER_WEBHOOK_KEY: STAGE_SECRETS.HANDOVER_WEBHOOK_KEY! }, ".fallback");
     await expect(requireStageSecrets(access, "caic-handover", "prod")).resolves.toBeUndefined();
     expect(ssm.requests).toHaveLength(1);
     expect(ssm.refusedSignatures).toBe(0);

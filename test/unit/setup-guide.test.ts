@@ -129,6 +129,7 @@ describe("in step with the route table", () => {
       function: "router-events",
       output: "RouterMessagesUrl",
       calledBy: "new",
+      caller: "router",
       keyIn: "header",
     };
     expect(guideDrift([...ROUTES, added])).toEqual({ missing: ["POST /router/messages"], stale: [] });

@@ -7,7 +7,7 @@ const runtime = await createRuntime("chat-status");
 const deps = { ...runtime, required: runtime.config.INTAKE_REQUIRED_FIELDS };
 
 export const handler = httpRoute(
-  { log: runtime.log, key: runtime.config.HANDOVER_WEBHOOK_KEY, chatId: "required" },
+  { log: runtime.log, keys: runtime.config, chatId: "required" },
   async ({ chatId }) => {
     const view = await describeChat(deps, chatId!);
     if (view === undefined) throw new NotFoundError("chat");

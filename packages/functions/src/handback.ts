@@ -21,6 +21,6 @@ const deps = {
 };
 
 export const handler = httpRoute(
-  { log: runtime.log, key: config.HANDOVER_WEBHOOK_KEY, chatId: "required" },
+  { log: runtime.log, keys: config, chatId: "required" },
   async ({ chatId }) => ({ json: await requestHandback(deps, chatId!) }),
 );

@@ -27,7 +27,7 @@ const deps = {
 };
 
 export const handler = httpRoute(
-  { log: runtime.log, key: config.HANDOVER_WEBHOOK_KEY, chatId: "required" },
+  { log: runtime.log, keys: config, chatId: "required" },
   async ({ chatId, fields }) => {
     const details = handoverDetails(
       parseInput(HandoverDetailsSchema, fields),
