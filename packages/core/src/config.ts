@@ -6,7 +6,12 @@ import { BusinessHoursText } from "./opening-hours";
  * The key of each caller of the API (routes.ts `CALLERS`): the dialog's (CAIC API Callouts), the
  * Router's, operators' and the presence webhook's. Each is refused on the others' routes.
  */
-export const KEY_NAMES = ["HANDOVER_WEBHOOK_KEY", "ROUTER_WEBHOOK_KEY", "OPERATOR_KEY", "PRESENCE_WEBHOOK_KEY"] as const;
+export const KEY_NAMES = [
+  "HANDOVER_WEBHOOK_KEY",
+  "ROUTER_WEBHOOK_KEY",
+  "OPERATOR_KEY",
+  "PRESENCE_WEBHOOK_KEY",
+] as const;
 export type KeyName = (typeof KEY_NAMES)[number];
 /** A key's previous value, accepted beside it until removed: rotation without an outage (docs/deploy.md#keys). */
 export const PREVIOUS_KEY_NAMES = [
@@ -31,7 +36,10 @@ export const MIN_WEBHOOK_KEY_LENGTH = 32;
 const text = z.string().check(z.trim(), z.minLength(1));
 const key = z.optional(
   text.check(
-    z.minLength(MIN_WEBHOOK_KEY_LENGTH, `at least ${MIN_WEBHOOK_KEY_LENGTH} characters; make one with openssl rand -hex 32`),
+    z.minLength(
+      MIN_WEBHOOK_KEY_LENGTH,
+      `at least ${MIN_WEBHOOK_KEY_LENGTH} characters; make one with openssl rand -hex 32`,
+    ),
   ),
 );
 

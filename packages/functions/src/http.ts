@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { parseChatId } from "@caic-handover/core/chat-id";
+import type { SecretName } from "@caic-handover/core/config";
+import { previousKeyName } from "@caic-handover/core/config";
 import {
   BadRequestError,
   NotFoundError,
@@ -9,8 +11,6 @@ import {
   UnauthorizedError,
 } from "@caic-handover/core/errors";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import type { SecretName } from "@caic-handover/core/config";
-import { previousKeyName } from "@caic-handover/core/config";
 import { CALLERS, keyInQueryAllowed, keyPlacement, ROUTES, type RouteSpec, routeKey, routeKeyName } from "./routes";
 
 export const MAX_BODY_BYTES = 16 * 1024;
