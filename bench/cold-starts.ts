@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { SECRET_NAMES, type SecretName } from "@caic-handover/core/config";
-import { boundSecrets, FUNCTIONS, type FunctionName, ROUTES, routeKey } from "@caic-handover/functions/routes";
+import { boundSecrets, type FunctionName, ROUTES, routeKey } from "@caic-handover/functions/routes";
 import { toApiEvent } from "@caic-handover/local/api-event";
 import { localKeyFor } from "@caic-handover/local/constants";
 import { median, round } from "./stats";

@@ -24,7 +24,6 @@ const FIXTURE = "test/fixtures/sst-outputs.json";
 const OUTPUTS = readFileSync(FIXTURE, "utf8");
 const PROD = "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com";
 const SECRET = "s3cret+key/value=";
-const PLACEHOLDER = "<HANDOVER_WEBHOOK_KEY>";
 /** Each caller's key, distinct, as --show-key reads them from the environment. */
 const SHOWN_KEYS = Object.fromEntries(KEY_NAMES.map((name) => [name, `${SECRET}-${name}`]));
 /** The about section's key lines: one per caller, each naming where its key is found. */

@@ -56,7 +56,7 @@ export async function dispatch(handlers: Handlers, input: HttpInput): Promise<AP
   const path = input.url.split("?")[0] ?? "/";
   // The presence webhook's preflight route exists only when CORS origins are set, as the stack declares it.
   const preflight =
-    input.method.toUpperCase() === "OPTIONS" && !!process.env.PRESENCE_WEBHOOK_CORS_ORIGINS
+    input.method.toUpperCase() === "OPTIONS" && process.env.PRESENCE_WEBHOOK_CORS_ORIGINS
       ? findRoute("POST", path)
       : undefined;
   const match =
