@@ -64,7 +64,8 @@ export class MetricTally {
     try {
       const emf = JSON.parse(line) as Record<string, unknown>;
       for (const name of METRIC_NAMES) {
-        if (emf[name] === undefined) continue;
+        // A zero is no event: HandoverConfirmed is published as 0 beside every request awaiting confirmation.
+        if (emf[name] === undefined || emf[name] === 0) continue;
         const dimension = Metric[name].dimension;
         const value = dimension === undefined ? undefined : emf[dimension];
         this.#add(name, typeof value === "string" ? value : undefined);
