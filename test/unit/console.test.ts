@@ -12,6 +12,7 @@ import {
   maskReceived,
   newestChatIds,
 } from "@caic-handover/local/console";
+import { LOCAL_KEYS } from "@caic-handover/local/constants";
 import type { Handlers } from "@caic-handover/local/dispatch";
 import { type Gateway, startGateway } from "@caic-handover/local/gateway";
 import { SIMULATED_CM } from "@caic-handover/local/local-defaults";
@@ -244,12 +245,12 @@ describe("who the console answers", () => {
   beforeAll(async () => {
     localConsole = new LocalConsole({
       switches: DEFAULT_SWITCHES,
-      // Counts every call the console would make to the API with the server's key.
+      // Counts every call the console would make to the API with the server's keys.
       apiUrl: () => {
         calls.api++;
         return "http://127.0.0.1:9";
       },
-      key: "the-servers-own-key",
+      keys: LOCAL_KEYS,
       dynamoDbEndpoint: "http://127.0.0.1:9",
       tableName: "unused",
       coldStart: async () => {

@@ -26,13 +26,7 @@ const deps = {
   offlineHandover: config.OFFLINE_HANDOVER,
 };
 
-export const handler = httpRoute(
-  { log: runtime.log, key: config.HANDOVER_WEBHOOK_KEY, chatId: "required" },
-  async ({ chatId, fields }) => {
-    const details = handoverDetails(
-      parseInput(HandoverDetailsSchema, fields),
-      parseInput(CultureRequestSchema, fields),
-    );
-    return { json: await requestHandover(deps, chatId!, parseInput(HandoverRequestSchema, fields), details) };
-  },
-);
+export const handler = httpRoute({ log: runtime.log, keys: config, chatId: "required" }, async ({ chatId, fields }) => {
+  const details = handoverDetails(parseInput(HandoverDetailsSchema, fields), parseInput(CultureRequestSchema, fields));
+  return { json: await requestHandover(deps, chatId!, parseInput(HandoverRequestSchema, fields), details) };
+});

@@ -3,9 +3,10 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import { DeleteItemCommand, DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { maskEmail, maskMessage, maskName } from "@caic-handover/core/chat";
 import { CHAT_TABLE } from "@caic-handover/core/chat-store-dynamodb";
+import type { KeyName } from "@caic-handover/core/config";
 import { DIMENSION_VALUES, FUNNEL, METRIC_NAMES, Metric, type MetricName } from "@caic-handover/core/metrics";
 import { PRESENCE_KEY_PREFIX } from "@caic-handover/core/presence-store-dynamodb";
-import { ROUTES } from "@caic-handover/functions/routes";
+import { ROUTES, routeKeyName } from "@caic-handover/functions/routes";
 import type { CmSimulator } from "./cm-simulator";
 import { applySwitches, businessHoursIn, parseSwitches, SWITCHES, type Switches } from "./cm-switches";
 import { clientDefaults } from "./dynamodb-local";
@@ -41,9 +42,9 @@ const routerNotification = (chatId: string) =>
 export interface ConsoleOptions {
   simulator?: CmSimulator;
   switches: Switches;
-  /** The API's own URL and key: chats are read through the status route, so they are masked as it masks them. */
+  /** The API's own URL and its callers' keys: chats are read through the status route (operator key), so they are masked as it masks them. */
   apiUrl: () => string;
-  key: string;
+  keys: Record<KeyName, string>;
   dynamoDbEndpoint: string;
   tableName: string;
   /** Starts a function anew (a new instance: empty memory, config read from the environment again). */
@@ -352,12 +353,13 @@ export class LocalConsole {
           : entry.textBody
             ? [fill(entry.textBody), "text/plain; charset=utf-8"]
             : [undefined, undefined];
-    const keyQuery =
-      route.keyIn === "query" ? `${query.length > 0 ? "&" : "?"}key=${encodeURIComponent(this.options.key)}` : "";
+    // Each route with its own caller's key, from the route table.
+    const key = this.options.keys[routeKeyName(route)];
+    const keyQuery = route.keyIn === "query" ? `${query.length > 0 ? "&" : "?"}key=${encodeURIComponent(key)}` : "";
     const response = await fetch(`${this.options.apiUrl()}${path}${keyQuery}`, {
       method: route.method,
       headers: {
-        ...(route.keyIn === "header" ? { [KEY_HEADER]: this.options.key } : {}),
+        ...(route.keyIn === "header" ? { [KEY_HEADER]: key } : {}),
         ...(contentType ? { "content-type": contentType } : {}),
       },
       body,
@@ -403,7 +405,7 @@ export class LocalConsole {
     const views = await Promise.all(
       newestChatIds(all).map(async (id) => {
         const response = await fetch(`${this.options.apiUrl()}/chats/${encodeURIComponent(id)}`, {
-          headers: { [KEY_HEADER]: this.options.key },
+          headers: { [KEY_HEADER]: this.options.keys.OPERATOR_KEY },
         });
         return response.ok ? ((await response.json()) as { createdAt: string }) : undefined;
       }),
