@@ -125,7 +125,12 @@ function distanceWithin(a: string, b: string, limit: number): number {
     current[0] = Math.min(i, over);
     let rowBest = current[0]!;
     for (let j = Math.max(1, i - limit); j <= Math.min(b.length, i + limit); j++) {
-      const d = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1), over);
+      const d = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+        over,
+      );
       current[j] = d;
       if (d < rowBest) rowBest = d;
     }
