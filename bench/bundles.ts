@@ -131,7 +131,7 @@ interface ImportTime {
   cpu: number;
 }
 
-async function importOnce(runner: ImportRunner, file: string, env: NodeJS.ProcessEnv): Promise<ImportTime> {
+async function importOnce(runner: ImportRunner, file: string, env: Record<string, string>): Promise<ImportTime> {
   const [command, ...args] = [...runner.prefix, runner.node, "--input-type=module", "-e", IMPORT_TIMER];
   const { stdout } = await run(command!, args, {
     env: { ...env, BENCH_BUNDLE_URL: pathToFileURL(file).href },
@@ -160,20 +160,20 @@ export async function measureColdImports(
   baseline: Pick<Bundle, "name" | "file">,
   bundles: readonly Pick<Bundle, "name" | "file">[],
   samples: number,
-  env: Record<string, string>,
+  /** The whole environment of both processes of a pair (bench/env.ts#lambdaEnv): nothing of the shell's. */
+  envFor: (name: string) => Record<string, string>,
   runner: ImportRunner,
 ): Promise<Map<string, ImportPairs>> {
   const pairs = new Map(bundles.map((b) => [b.name, { baseline: [], fn: [] } as ImportPairs]));
-  const baseEnv = { ...process.env, ...env };
-  delete baseEnv.NODE_OPTIONS;
   for (let round = -1; round < samples; round++) {
     for (let i = 0; i < bundles.length; i++) {
       const index = (Math.max(round, 0) + i) % bundles.length;
       const bundle = bundles[index]!;
       // Each function's pairs alternate which side goes first, round by round.
       const baselineFirst = (round + index) % 2 === 0;
-      const first = await importOnce(runner, baselineFirst ? baseline.file : bundle.file, baseEnv);
-      const second = await importOnce(runner, baselineFirst ? bundle.file : baseline.file, baseEnv);
+      const env = envFor(bundle.name);
+      const first = await importOnce(runner, baselineFirst ? baseline.file : bundle.file, env);
+      const second = await importOnce(runner, baselineFirst ? bundle.file : baseline.file, env);
       if (round < 0) continue;
       pairs.get(bundle.name)!.baseline.push(baselineFirst ? first : second);
       pairs.get(bundle.name)!.fn.push(baselineFirst ? second : first);

@@ -9,6 +9,7 @@ import { SECRET_NAMES, type SecretName } from "@caic-handover/core/config";
 import { boundSecrets, type FunctionName, ROUTES, routeKey } from "@caic-handover/functions/routes";
 import { toApiEvent } from "@caic-handover/local/api-event";
 import { localKeyFor } from "@caic-handover/local/constants";
+import { lambdaEnv } from "./env";
 import { median, round } from "./stats";
 
 const run = promisify(execFile);
@@ -254,6 +255,7 @@ export interface ChainSample {
 
 /** One dialog, each call in a fresh process of `bundleFor(fn)`; throws if any answer is not the one the dialog needs. */
 async function runChain(
+  node: string,
   bundleFor: (fn: FunctionName) => { file: string; env?: Record<string, string> },
   env: Record<string, string>,
   ssmEndpoint: string,
@@ -264,8 +266,9 @@ async function runChain(
   for (const step of DIALOG) {
     const bundle = bundleFor(step.fn);
     const started = performance.now();
-    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", COLD_CALL], {
-      env: processEnv({
+    // As Lambda starts it: only the runtime's variables and the template's (bench/env.ts#lambdaEnv).
+    const { stdout } = await run(node, ["--input-type=module", "-e", COLD_CALL], {
+      env: lambdaEnv(step.fn, {
         ...boundSecretsEnv(env, boundSecrets(step.fn), ssmEndpoint),
         ...bundle.env,
         BENCH_BUNDLE_URL: pathToFileURL(bundle.file).href,
@@ -314,10 +317,14 @@ export async function measureColdChain(options: {
   env: Record<string, string>;
   ssmEndpoint: string;
   samples: number;
+  /** The `node` the processes run on: Lambda's Node 22 (test/support/lambda-node.ts). */
+  node: string;
 }): Promise<ColdChainResult> {
-  const product = () => runChain((fn) => ({ file: options.bundles.get(fn)! }), options.env, options.ssmEndpoint);
+  const product = () =>
+    runChain(options.node, (fn) => ({ file: options.bundles.get(fn)! }), options.env, options.ssmEndpoint);
   const floor = () =>
     runChain(
+      options.node,
       (fn) => ({ file: options.floorBundle, env: { BENCH_FLOOR_FUNCTION: fn } }),
       options.env,
       options.ssmEndpoint,

@@ -20,7 +20,7 @@ import { onStopRequest, STOP_EXIT_CODE } from "@caic-handover/local/stop-request
 import { lambdaNode } from "../test/support/lambda-node";
 import { buildBundles, bundleDir, importRunner, measureColdImports, summarisePairs } from "./bundles";
 import { DIALOG, measureColdChain, measureFleet, startFakeSsm, summariseChain } from "./cold-starts";
-import { handlerEnv } from "./env";
+import { handlerEnv, lambdaEnv } from "./env";
 import { floorFlow, type Round, runRound, STEPS, type Step } from "./flows";
 import { type RoundOptions, startGatewayDriver } from "./gateway-driver";
 import { redactionGrowth } from "./redaction";
@@ -387,7 +387,12 @@ async function main() {
       MSC_PRESENCE_API_KEY: LOCAL_DEFAULTS.MSC_PRESENCE_API_KEY,
     });
     cleanup.push(() => ssm.close());
+    // Every timed process from here on runs on Lambda's Node 22.
+    const lambda = lambdaNode();
+    if (lambda.fallback)
+      progress(`cold chain and cold import on Node ${process.versions.node}, not Lambda's Node 22: ${lambda.fallback}`);
     const coldChain = await measureColdChain({
+      node: lambda.path,
       bundles: functionFiles,
       floorBundle: floorBundle.file,
       env,
@@ -397,9 +402,6 @@ async function main() {
     await stopAll();
 
     // 8. Cold import in fresh processes against a DocumentClient-only bundle, in pairs on one pinned CPU, on Node 22.
-    const lambda = lambdaNode();
-    if (lambda.fallback)
-      progress(`cold import on Node ${process.versions.node}, not Lambda's Node 22: ${lambda.fallback}`);
     const runner = await importRunner(lambda.path, lambda.version);
     const baselineBuilt = built.find((b) => b.name === "baseline-documentclient")!;
     const functionBuilt = built.filter((b) => b !== floorBundle && b !== baselineBuilt);
@@ -412,13 +414,17 @@ async function main() {
       baselineBuilt,
       functionBuilt,
       settings.coldSamples,
-      handlerEnv({
-        dynamodbEndpoint: "http://127.0.0.1:1",
-        tableName: "cold-import",
-        presenceUrl: "http://127.0.0.1:1/presence",
-        routingUrl: "http://127.0.0.1:1/routing",
-        webConversationsUrl: "http://127.0.0.1:1/wc",
-      }),
+      (name) =>
+        lambdaEnv(
+          name,
+          handlerEnv({
+            dynamodbEndpoint: "http://127.0.0.1:1",
+            tableName: "cold-import",
+            presenceUrl: "http://127.0.0.1:1/presence",
+            routingUrl: "http://127.0.0.1:1/routing",
+            webConversationsUrl: "http://127.0.0.1:1/wc",
+          }),
+        ),
       runner,
     );
     const coldImportMethod = {
@@ -537,7 +543,7 @@ async function main() {
       },
       {
         id: "coldChain",
-        what: `First conversation after idle: ${DIALOG.length} calls, each a cold process of its function, ÷ the same with the floor bundle (median of ${coldChain.samples})`,
+        what: `First conversation after idle: ${DIALOG.length} calls, each a cold process of its function on Node ${lambda.version.replace(/^v/, "")}, ÷ the same with the floor bundle (median of ${coldChain.samples})`,
         value: chainRatio,
         display:
           `${chainRatio.toFixed(2)}× (${coldChain.productMs.toFixed(0)} vs ${coldChain.floorMs.toFixed(0)} ms, sum of ${DIALOG.length} calls; ` +

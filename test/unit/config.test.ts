@@ -87,6 +87,17 @@ describe("config", () => {
     expect(misspeltSettings({ ...parameters, OFFLINE_HANDOVER: "message", PORT: "3000", DATA_DIR: "x" })).toEqual([]);
   });
 
+  it("finds the misspelt setting among thousands of unrelated variables, each named at most two edits away", () => {
+    const env: Record<string, string> = { SST_Secret_value_CM_PRODUCT_TOKN: "t", DEFAULT_CULTUR: "nl" };
+    for (let i = 0; i < 3000; i++) env[`npm_config_SOME_SETTING_${i}`] = "x";
+    // More than two edits from every setting: not reported.
+    env.OFFLIN_HANDOVR_X = "message";
+    expect(misspeltSettings(env)).toEqual([
+      "SST_Secret_value_CM_PRODUCT_TOKN is not a setting and is ignored; did you mean CM_PRODUCT_TOKEN?",
+      "DEFAULT_CULTUR is not a setting and is ignored; did you mean DEFAULT_CULTURE?",
+    ]);
+  });
+
   it("lists the settings that differ from their default, never a secret's value", () => {
     const config = loadConfig({
       ...parameters,

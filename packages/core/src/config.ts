@@ -146,15 +146,33 @@ export function acceptedValues(name: string): string | undefined {
   }
 }
 
-/** Levenshtein distance, for naming the setting a misspelt variable was probably meant to be. */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+/**
+ * Levenshtein distance when it is at most `limit`, else `limit + 1`: only the diagonal band of width
+ * `limit` is computed and a row whose every cell exceeds the limit ends it, so a variable far from
+ * every setting (most of an environment) costs a length comparison or a few cells, not a full table.
+ */
+function distanceWithin(a: string, b: string, limit: number): number {
+  const over = limit + 1;
+  if (Math.abs(a.length - b.length) > limit) return over;
+  let previous = new Uint8Array(b.length + 1);
+  let current = new Uint8Array(b.length + 1);
+  for (let j = 0; j <= b.length; j++) previous[j] = Math.min(j, over);
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    current.fill(over);
+    current[0] = Math.min(i, over);
+    let rowBest = current[0]!;
+    for (let j = Math.max(1, i - limit); j <= Math.min(b.length, i + limit); j++) {
+      const d = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+        over,
+      );
+      current[j] = d;
+      if (d < rowBest) rowBest = d;
     }
-    previous = current;
+    if (rowBest > limit) return over;
+    [previous, current] = [current, previous];
   }
   return previous[b.length]!;
 }
@@ -162,18 +180,22 @@ function distance(a: string, b: string): number {
 /**
  * Environment variables that look like a misspelt setting (`OFLINE_HANDOVER`): a name within two
  * edits of a known one, or a known one in another case. Each warning names the closest known setting.
- * A misspelt setting is otherwise silently ignored and its default applies.
+ * A misspelt setting is otherwise silently ignored and its default applies. Runs once per cold start
+ * over the whole environment, so each comparison is bounded (distanceWithin).
  */
 export function misspeltSettings(env: Record<string, string | undefined>): string[] {
   const known = Object.keys(ConfigSchema.shape);
+  const knownSet = new Set(known);
   const warnings: string[] = [];
   for (const variable of Object.keys(env)) {
     const name = variable.replace(/^SST_(Secret|Parameter)_value_/, "");
-    if (known.includes(name) || name.length < 6) continue;
+    if (knownSet.has(name) || name.length < 6) continue;
+    const upper = name.toUpperCase();
     let closest: string | undefined;
-    let best = Number.POSITIVE_INFINITY;
+    let best = 3;
     for (const candidate of known) {
-      const d = distance(name.toUpperCase(), candidate);
+      if (best === 0) break;
+      const d = distanceWithin(upper, candidate, Math.min(2, best - 1));
       if (d < best) [closest, best] = [candidate, d];
     }
     if (closest !== undefined && best <= 2) {

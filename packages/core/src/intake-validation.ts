@@ -46,27 +46,29 @@ function typedText(raw: string, invisible: InvisibleMode): string {
 
 /** Punctuation real names use: apostrophe, quotes around a nickname, hyphen, initials, "Smith, Jr.", "(née …)", middle dots (Catalan, CJK transliterations), Hebrew geresh and maqaf, Armenian apostrophe, Tibetan tsheg. */
 const NAME_PUNCTUATION = "'\".,()\\-\u00b7\u2027\u30fb\u05f3\u05f4\u05be\u055a\u0f0b\u0f0c";
-const NAME_CHARACTERS = new RegExp(
-  `^[\\p{L}\\p{M}${ZWNJ}${ZWJ}${MVS}\\u180b-\\u180d\\u180f ${NAME_PUNCTUATION}]+$`,
-  "u",
-);
+const NAME_CHARACTERS = lazyRegExp(`^[\\p{L}\\p{M}${ZWNJ}${ZWJ}${MVS}\\u180b-\\u180d\\u180f ${NAME_PUNCTUATION}]+$`);
 /** A letter other than a modifier letter. */
 const NAME_LETTER = lazyRegExp(String.raw`(?!\p{Lm})\p{L}`);
 /** A part of a local part starting with a combining mark, which draws on whatever precedes it. */
 const MARK_FIRST = lazyRegExp(String.raw`^\p{M}`);
 /** More combining marks on one letter than any script spells with ("Zalgo" text). */
-const STACKED_MARKS = /\p{M}{7,}/u;
+const STACKED_MARKS = lazyRegExp(String.raw`\p{M}{7,}`);
 const EMAIL_LIKE = /[^\s@]+@[^\s@]+/;
 const URL_LIKE = /[a-z][a-z0-9+.-]*:\/\/|(^|\s)www\.|^mailto:/i;
 /** A host with a path after it (`spam.example/offer`, `example.nl/`): a name has no `/`. */
-const HOST_WITH_PATH = /(^|\s)[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+\/\S*/u;
+const HOST_WITH_PATH = lazyRegExp(String.raw`(^|\s)[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+\/\S*`);
 /**
  * The generic top-level domains nobody's name ends in. Country codes are not among them: `a.ng`,
  * `j.li`, `K.de`, `Ly.ly` are initials and a surname (docs/intake.md §1).
  */
-const WEB_ONLY_ENDINGS = /(?:^|\s)[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.(?:com|net|org|info|biz)(?=\s|$)/iu;
+const WEB_ONLY_ENDINGS = lazyRegExp(
+  String.raw`(?:^|\s)[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.(?:com|net|org|info|biz)(?=\s|$)`,
+  "iu",
+);
 /** A combining mark that sits on no letter: at the start, after a space or punctuation. */
-const LONE_MARK = /(^|[^\p{L}\p{M}\u200c\u200d])\p{M}/u;
+const LONE_MARK = lazyRegExp(String.raw`(^|[^\p{L}\p{M}\u200c\u200d])\p{M}`);
+/** A digit of any script. */
+const DIGIT = lazyRegExp(String.raw`\p{N}`);
 
 /**
  * A web address typed as the name: a scheme, `www.`, a host with a path, or any word of the answer a
@@ -74,7 +76,7 @@ const LONE_MARK = /(^|[^\p{L}\p{M}\u200c\u200d])\p{M}/u;
  * joined to a name (`Th.Jansen`, `Wei.lu`, `Anne-Marie.de`).
  */
 function looksLikeWebAddress(value: string): boolean {
-  return URL_LIKE.test(value) || HOST_WITH_PATH.test(value) || WEB_ONLY_ENDINGS.test(value);
+  return URL_LIKE.test(value) || HOST_WITH_PATH().test(value) || WEB_ONLY_ENDINGS().test(value);
 }
 
 /** The name as the visitor meant it, before it is checked: NFC, one space between words, `'` for `’`. */
@@ -98,14 +100,14 @@ export function validateName(raw: string): Validation {
     return { ok: false, key: "name.too-long", params: { max: MAX_NAME_LENGTH } };
   if (EMAIL_LIKE.test(value)) return invalid("name.email-address");
   if (looksLikeWebAddress(value)) return invalid("name.web-address");
-  if (/\p{N}/u.test(value)) return invalid("name.digits");
+  if (DIGIT().test(value)) return invalid("name.digits");
   if (
     DIRECTION_CONTROLS.test(raw) ||
-    !NAME_CHARACTERS.test(value) ||
+    !NAME_CHARACTERS().test(value) ||
     // A letter other than a modifier letter (`ʹʺ` alone are marks of stress, not a name).
     !NAME_LETTER().test(value) ||
-    STACKED_MARKS.test(value) ||
-    LONE_MARK.test(value)
+    STACKED_MARKS().test(value) ||
+    LONE_MARK().test(value)
   ) {
     return invalid("name.invalid-characters");
   }
@@ -115,7 +117,7 @@ export function validateName(raw: string): Validation {
 // E-mail addresses.
 
 /** What one character of an address's local part may be: RFC 5322 atext, and letters/digits/marks of any script (RFC 6531), and the joiners a script spells with. */
-const LOCAL_ATOM = /^(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~\p{L}\p{M}\p{N}-]|\u200c|\u200d)+$/u;
+const LOCAL_ATOM = lazyRegExp("^(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~\\p{L}\\p{M}\\p{N}-]|\\u200c|\\u200d)+$");
 const MAX_LOCAL_OCTETS = 64;
 /** Pairs people copy around an address: `<…>`, `(…)`, `[…]` and quotation marks. */
 const WRAPPING_PAIRS: ReadonlyArray<[string, string]> = [
@@ -138,11 +140,11 @@ const WRAPPING_PAIRS: ReadonlyArray<[string, string]> = [
  * brackets (a Markdown link) are never taken off, nor what continues a link or a domain (`/` `\\` `#` `%` `&` `*` `-`): such a
  * tail makes the address refused, not cut off.
  */
-const TRAILING_PUNCTUATION = /^(.*?)(?:(?![@/\\#%&*-])[\p{Po}\p{Pd}\p{Pf}])+$/su;
+const TRAILING_PUNCTUATION = lazyRegExp(String.raw`^(.*?)(?:(?![@/\\#%&*-])[\p{Po}\p{Pd}\p{Pf}])+$`, "su");
 
 function trailingPunctuation(text: string): string | undefined {
   if (WRAPPING_PAIRS.some(([open, close]) => text.startsWith(open) && text.endsWith(close))) return undefined;
-  const match = TRAILING_PUNCTUATION.exec(text);
+  const match = TRAILING_PUNCTUATION().exec(text);
   return match ? match[1]!.trim() : undefined;
 }
 
@@ -252,10 +254,10 @@ export function validateEmail(raw: string): Validation {
   const local = removeFormatCharacters(address.slice(0, at), "script");
   const domain = address.slice(at + 1);
   if (local === "" || utf8Length(local) > MAX_LOCAL_OCTETS) return invalid("email.invalid");
-  if (!local.split(".").every((atom) => LOCAL_ATOM.test(atom) && !MARK_FIRST().test(atom))) {
+  if (!local.split(".").every((atom) => LOCAL_ATOM().test(atom) && !MARK_FIRST().test(atom))) {
     return invalid("email.invalid");
   }
-  if (STACKED_MARKS.test(local)) return invalid("email.invalid");
+  if (STACKED_MARKS().test(local)) return invalid("email.invalid");
 
   const storedDomain = checkDomain(domain);
   if (storedDomain === undefined) return invalid("email.domain");
