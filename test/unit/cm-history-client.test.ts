@@ -79,7 +79,11 @@ describe("CM's Conversation History API client", () => {
     "never sends a request for the unsafe session id %j",
     async (id) => {
       const { history, seen } = client([status(204)]);
-      expect(await history.deleteSession(id, "chat-1")).toEqual({ outcome: "failed", reason: "invalid-id", attempts: 0 });
+      expect(await history.deleteSession(id, "chat-1")).toEqual({
+        outcome: "failed",
+        reason: "invalid-id",
+        attempts: 0,
+      });
       expect(seen).toEqual([]);
       expect(() => history.sessionUrl(id)).toThrow(RangeError);
     },
@@ -88,14 +92,13 @@ describe("CM's Conversation History API client", () => {
   it("builds a URL whose final path is the session's own segment under the account, for any safe id", () => {
     const { history } = client([]);
     fc.assert(
-      fc.property(
-        fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,40}$/),
-        (id) => {
-          const url = new URL(history.sessionUrl(id));
-          expect(url.pathname).toBe(`/conversational/conversation-history/v1/accounts/link-1/session-history/${encodeURIComponent(id)}`);
-          expect(new URL(history.readUrl(id)).searchParams.get("routerSessionId")).toBe(id);
-        },
-      ),
+      fc.property(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,40}$/), (id) => {
+        const url = new URL(history.sessionUrl(id));
+        expect(url.pathname).toBe(
+          `/conversational/conversation-history/v1/accounts/link-1/session-history/${encodeURIComponent(id)}`,
+        );
+        expect(new URL(history.readUrl(id)).searchParams.get("routerSessionId")).toBe(id);
+      }),
       { seed: 25, numRuns: 200 },
     );
   });

@@ -14,7 +14,7 @@ const LONE_SURROGATE = /\p{Cs}/u;
  * A skill is a routing keyword: letters, marks and digits of any script, spaces, the joiners a script
  * spells with (kept only where it does, as in Persian `پشتیبانی‌فنی`), and `_.,;:/&+-'’`.
  */
-const SKILL = /^[\p{L}\p{M}\p{N} _.,;:/&+'\u2019\u200c\u200d-]*$/u;
+const SKILL = /^(?:[\p{L}\p{M}\p{N} _.,;:/&+'\u2019-]|\u200c|\u200d)*$/u;
 
 export type DetailProblem = "not-text" | "direction-control" | "characters" | "too-long";
 
@@ -24,10 +24,7 @@ export type DetailProblem = "not-text" | "direction-control" | "characters" | "t
  * one space, trimmed. A direction control (it would make the agent read another text) is refused,
  * as is a value too long or, for a skill, a character outside its alphabet. Unset values are absent.
  */
-export function normaliseDetail(
-  field: "reason" | "skill",
-  raw: unknown,
-): { value?: string; problem?: DetailProblem } {
+export function normaliseDetail(field: "reason" | "skill", raw: unknown): { value?: string; problem?: DetailProblem } {
   if (isUnset(raw)) return {};
   if (typeof raw !== "string") return { problem: "not-text" };
   if (DIRECTION_CONTROLS.test(raw)) return { problem: "direction-control" };

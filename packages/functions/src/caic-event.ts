@@ -38,10 +38,7 @@ export const handler = httpRoute(
       });
       return { json: await startIntake(deps, chatId!) };
     }
-    const details = handoverDetails(
-      readHandoverDetails(fields, runtime.log),
-      parseInput(CultureRequestSchema, fields),
-    );
+    const details = handoverDetails(readHandoverDetails(fields, runtime.log), parseInput(CultureRequestSchema, fields));
     return { json: await startIntake(deps, chatId!, knownValues(parseInput(KnownValuesSchema, fields)), details) };
   },
 );

@@ -202,7 +202,10 @@ describe("RouterSessionEnded with ERASE_CM_HISTORY=on-session-end", () => {
     const sessionId = r.h.cm.sessionOf(chatId)!;
     // The Handover Endpoint call never came; the session end carries the id while CM is down.
     r.h.cm.history.behaviour.standing = { status: 503 };
-    const event = JSON.stringify({ chat: { id: chatId, sessionId }, conversationEvents: [{ $type: "RouterSessionEnded" }] });
+    const event = JSON.stringify({
+      chat: { id: chatId, sessionId },
+      conversationEvents: [{ $type: "RouterSessionEnded" }],
+    });
     await r.call("POST", "/router/events", { body: event });
     expect((await r.call("GET", `/chats/${chatId}`)).json).toMatchObject({
       status: "ended",
