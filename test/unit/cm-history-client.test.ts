@@ -1,4 +1,5 @@
 import { CmHistoryClient, type CmHistoryClientOptions, erasesCmHistoryOn } from "@caic-handover/core/cm-history";
+import { findRouterSessionId } from "@caic-handover/core/notification";
 import { handoverMutation } from "@caic-handover/core/routing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -88,6 +89,15 @@ describe("CM's Conversation History API client", () => {
       expect(() => history.sessionUrl(id)).toThrow(RangeError);
     },
   );
+
+  it("never takes a dot segment or a template for a Router session id from the Handover Endpoint body", () => {
+    for (const id of [".", "..", "...", "-.", "{{$sessionId}}", "a/b"]) {
+      const raw = JSON.stringify({ chatId: "c", sessionId: id });
+      expect(findRouterSessionId(raw, JSON.parse(raw))).toBeUndefined();
+    }
+    const raw = JSON.stringify({ chatId: "c", sessionId: SESSION });
+    expect(findRouterSessionId(raw, JSON.parse(raw))).toBe(SESSION);
+  });
 
   it("builds a URL whose final path is the session's own segment under the account, for any safe id", () => {
     const { history } = client([]);
