@@ -76,7 +76,7 @@ export interface PresenceRecord {
   at: string;
 }
 
-/** `erased`: CM deleted it; `not-found`: CM had none (404); `failed`: CM could not be reached or refused. */
+/** `erased`: CM confirmed the deletion; `not-found`: CM answered 404; `failed`: CM could not be reached, refused, or named another chat. */
 export interface CmHistoryRecord {
   /** `erased` only when CM confirmed a deletion; `not-found` is CM's 404 (no such session, or a wrong account). */
   status: "erased" | "not-found" | "failed";
