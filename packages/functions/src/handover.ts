@@ -30,7 +30,7 @@ const deps = {
  * The handover. The dialog's `reason` may come as a plain-text body with the chat id (and `skill`,
  * `culture`) in the URL: the setup guide's form, which no value can break. A JSON body a dialog
  * variable broke (a `"` or `\` in the reason) still hands over, without the details, with a warning:
- * the details only inform the agent.
+ * the details only inform the agent (the query's, if any, still count).
  */
 export const handler = httpRoute(
   { log: runtime.log, key: config.HANDOVER_WEBHOOK_KEY, chatId: "required", answerBody: true },
@@ -40,7 +40,8 @@ export const handler = httpRoute(
         problem: "unreadable-body",
       });
     }
-    const given = bodyForm === "text" ? { ...fields, reason: rawBody } : bodyForm === "unreadable" ? {} : fields;
+    // An unreadable body's fields are the query's alone: the broken body's details are ignored.
+    const given = bodyForm === "text" ? { ...fields, reason: rawBody } : fields;
     const details = handoverDetails(readHandoverDetails(given, runtime.log), parseInput(CultureRequestSchema, fields));
     return { json: await requestHandover(deps, chatId!, parseInput(HandoverRequestSchema, given), details) };
   },
