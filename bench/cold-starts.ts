@@ -6,9 +6,9 @@ import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { SECRET_NAMES, type SecretName } from "@caic-handover/core/config";
-import { FUNCTIONS, type FunctionName, ROUTES, routeKey } from "@caic-handover/functions/routes";
+import { boundSecrets, type FunctionName, ROUTES, routeKey } from "@caic-handover/functions/routes";
 import { toApiEvent } from "@caic-handover/local/api-event";
-import { KEY } from "@caic-handover/local/constants";
+import { localKeyFor } from "@caic-handover/local/constants";
 import { median, round } from "./stats";
 
 const run = promisify(execFile);
@@ -87,7 +87,7 @@ export function apiEvent(method: "GET" | "POST", path: string, options: { query?
       method,
       url: `${path}${query}`,
       headers: {
-        "x-handover-key": KEY,
+        "x-handover-key": localKeyFor(route),
         ...(options.body ? { "content-type": "application/json" } : {}),
       },
       ...(options.body ? { body: JSON.stringify(options.body) } : {}),
@@ -266,7 +266,7 @@ async function runChain(
     const started = performance.now();
     const { stdout } = await run(process.execPath, ["--input-type=module", "-e", COLD_CALL], {
       env: processEnv({
-        ...boundSecretsEnv(env, FUNCTIONS[step.fn].secrets, ssmEndpoint),
+        ...boundSecretsEnv(env, boundSecrets(step.fn), ssmEndpoint),
         ...bundle.env,
         BENCH_BUNDLE_URL: pathToFileURL(bundle.file).href,
         BENCH_EVENT: JSON.stringify(step.request(chatId, referrer)),

@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDbChatStore } from "@caic-handover/core/chat-store-dynamodb";
 import { DynamoDbPresenceStore } from "@caic-handover/core/presence-store-dynamodb";
 import { handoverMutation } from "@caic-handover/core/routing";
-import { FUNCTIONS, type FunctionName } from "@caic-handover/functions/routes";
+import { type FunctionName, optionalSecrets, requiredSecrets } from "@caic-handover/functions/routes";
 import { fetchBoundSecrets } from "@caic-handover/functions/secrets";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 
@@ -21,7 +21,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 const fn = (process.env.BENCH_FLOOR_FUNCTION ?? "availability") as FunctionName;
 const env: Record<string, string | undefined> = {
   ...process.env,
-  ...(await fetchBoundSecrets(process.env, FUNCTIONS[fn].secrets)),
+  ...(await fetchBoundSecrets(process.env, requiredSecrets(fn), optionalSecrets(fn))),
 };
 const client = DynamoDBDocumentClient.from(
   new DynamoDBClient({

@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { Worker } from "node:worker_threads";
-import { KEY, TECHNICAL_LINK } from "@caic-handover/local/constants";
+import { KEY, LOCAL_KEYS, TECHNICAL_LINK } from "@caic-handover/local/constants";
 import type { Round } from "./flows";
 
 /**
@@ -16,13 +16,14 @@ const WORKER = `
 const http = require("node:http");
 const { randomUUID } = require("node:crypto");
 const { parentPort, workerData } = require("node:worker_threads");
-const { baseUrl, key, technicalLink } = workerData;
+const { baseUrl, key, routerKey, technicalLink } = workerData;
 const target = new URL(baseUrl);
 let agent;
 
 function call(step, method, path, body, expect) {
   return new Promise((resolve, reject) => {
-    const headers = { "x-handover-key": key };
+    // The Router's routes take the Router's key, the dialog's the dialog's (route table).
+    const headers = { "x-handover-key": path.startsWith("/router/") ? routerKey : key };
     if (body !== undefined) {
       headers["content-type"] = "application/json";
       headers["content-length"] = Buffer.byteLength(body);
@@ -108,7 +109,10 @@ export interface GatewayDriver {
 }
 
 export function startGatewayDriver(baseUrl: string): GatewayDriver {
-  const worker = new Worker(WORKER, { eval: true, workerData: { baseUrl, key: KEY, technicalLink: TECHNICAL_LINK } });
+  const worker = new Worker(WORKER, {
+    eval: true,
+    workerData: { baseUrl, key: KEY, routerKey: LOCAL_KEYS.ROUTER_WEBHOOK_KEY, technicalLink: TECHNICAL_LINK },
+  });
   return {
     async round(options) {
       const cpu = process.cpuUsage();

@@ -380,6 +380,9 @@ async function main() {
     progress(`cold chain: ${settings.coldChains} dialogs of five cold processes each, product and floor alternating`);
     const ssm = await startFakeSsm({
       HANDOVER_WEBHOOK_KEY: LOCAL_DEFAULTS.HANDOVER_WEBHOOK_KEY,
+      ROUTER_WEBHOOK_KEY: LOCAL_DEFAULTS.ROUTER_WEBHOOK_KEY,
+      OPERATOR_KEY: LOCAL_DEFAULTS.OPERATOR_KEY,
+      PRESENCE_WEBHOOK_KEY: LOCAL_DEFAULTS.PRESENCE_WEBHOOK_KEY,
       CM_PRODUCT_TOKEN: LOCAL_DEFAULTS.CM_PRODUCT_TOKEN,
       MSC_PRESENCE_API_KEY: LOCAL_DEFAULTS.MSC_PRESENCE_API_KEY,
     });

@@ -1,11 +1,15 @@
 import { SECRET_NAMES } from "@caic-handover/core/config";
+import { PREFLIGHT_ROUTE_KEY } from "@caic-handover/functions/http";
 import {
+  boundSecrets,
   FUNCTIONS,
   type FunctionName,
+  findRoute,
   handlerPath,
   ROUTES,
   type RouteSpec,
   routeKey,
+  routeKeyName,
 } from "@caic-handover/functions/routes";
 import { Token } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
@@ -58,7 +62,8 @@ export async function API({ stack, app }: StackContext) {
         TABLE_NAME: chats.tableName,
         POWERTOOLS_LOG_LEVEL: settings.logLevel,
       },
-      bind: spec.secrets.map((secret) => secrets[secret]),
+      // Least privilege: its own secrets and its callers' keys (with their previous values), no other key.
+      bind: boundSecrets(name).map((secret) => secrets[secret]),
       permissions: [new PolicyStatement({ actions: [...spec.dynamodb], resources: [chats.tableArn] })],
     });
     accept(functions[name], ACCEPTED.basicExecutionRole, ACCEPTED.runtime);
@@ -73,16 +78,21 @@ export async function API({ stack, app }: StackContext) {
   }
 
   const api = new Api(stack, "Api", {
-    // Server-to-server webhooks only: no browser may call this API.
+    // No API-wide CORS: only the presence webhook answers a preflight, and only when origins are set.
     cors: false,
     accessLog: { format: ACCESS_LOG_FORMAT, retention: "one_month" },
     defaults: { throttle: settings.throttle },
-    routes: Object.fromEntries(ROUTES.map((route) => [routeKey(route), { function: functions[route.function] }])),
+    routes: {
+      ...Object.fromEntries(ROUTES.map((route) => [routeKey(route), { function: functions[route.function] }])),
+      ...(settings.parameters.PRESENCE_WEBHOOK_CORS_ORIGINS
+        ? { [PREFLIGHT_ROUTE_KEY]: { function: functions[findRoute("POST", "/availability").function] } }
+        : {}),
+    },
   });
   accept(api, ACCEPTED.noAuthorizer);
 
   const routeUrl = (route: RouteSpec) =>
-    `${api.url}${route.path}${route.keyIn === "query" ? "?key=<HANDOVER_WEBHOOK_KEY>" : ""}`;
+    `${api.url}${route.path}${route.keyIn === "query" ? `?key=<${routeKeyName(route)}>` : ""}`;
   stack.addOutputs({
     ApiUrl: api.url,
     OfflineHandover: {

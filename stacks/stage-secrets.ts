@@ -1,9 +1,15 @@
-import { ConfigSchema, SECRET_NAMES, SST_SSM_PLACEHOLDER } from "@caic-handover/core/config";
+import {
+  ConfigSchema,
+  PREVIOUS_KEY_NAMES,
+  REQUIRED_SECRET_NAMES,
+  SECRET_NAMES,
+  SST_SSM_PLACEHOLDER,
+} from "@caic-handover/core/config";
 import { readStageSecrets, type SsmAccess } from "@caic-handover/functions/secrets";
 
 /**
- * Refuses a deploy whose stage lacks one of the three secrets (a forgotten `sst secrets set`) or whose
- * webhook key is weaker than the functions accept, before anything is created. Reads SSM with the
+ * Refuses a deploy whose stage lacks one of the required secrets (a forgotten `sst secrets set`) or
+ * one of whose keys (a previous value included, when set) is weaker than the functions accept, before anything is created. Reads SSM with the
  * deployer's credentials, as `sst secrets list` does; never prints a value.
  */
 export async function requireStageSecrets(access: SsmAccess, app: string, stage: string): Promise<void> {
@@ -11,7 +17,10 @@ export async function requireStageSecrets(access: SsmAccess, app: string, stage:
   const problems: string[] = [];
   for (const name of SECRET_NAMES) {
     const value = values[name]?.trim();
+    const optional = (PREVIOUS_KEY_NAMES as readonly string[]).includes(name);
+    if (optional && !value) continue;
     if (!value || value === SST_SSM_PLACEHOLDER) {
+      if (!(REQUIRED_SECRET_NAMES as readonly string[]).includes(name)) continue;
       problems.push(`${name} is not set: npx sst secrets set ${name} <value> --stage ${stage}`);
       continue;
     }

@@ -1,8 +1,23 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SECRET_NAMES, type SecretName, SST_SSM_PLACEHOLDER } from "@caic-handover/core/config";
-import { FUNCTIONS, type FunctionName, handlerPath, ROUTES, routeKey } from "@caic-handover/functions/routes";
+import {
+  KEY_NAMES,
+  REQUIRED_SECRET_NAMES,
+  SECRET_NAMES,
+  type SecretName,
+  SST_SSM_PLACEHOLDER,
+} from "@caic-handover/core/config";
+import {
+  FUNCTIONS,
+  type FunctionName,
+  handlerPath,
+  ROUTES,
+  type RouteSpec,
+  requiredSecrets,
+  routeKey,
+  routeKeyName,
+} from "@caic-handover/functions/routes";
 import { toApiEvent } from "@caic-handover/local/api-event";
 import { CmSimulator } from "@caic-handover/local/cm-simulator";
 import { findRoute } from "@caic-handover/local/dispatch";
@@ -31,12 +46,17 @@ import { startTlsFront, type TlsFront } from "../support/tls-front";
  */
 
 const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
-const SECRETS: Record<SecretName, string> = {
-  HANDOVER_WEBHOOK_KEY: `deployed-${randomUUID()}`,
+const SECRETS: Partial<Record<SecretName, string>> = {
+  HANDOVER_WEBHOOK_KEY: `deployed-dialog-${randomUUID()}`,
+  ROUTER_WEBHOOK_KEY: `deployed-router-${randomUUID()}`,
+  OPERATOR_KEY: `deployed-operator-${randomUUID()}`,
+  PRESENCE_WEBHOOK_KEY: `deployed-presence-${randomUUID()}`,
   CM_PRODUCT_TOKEN: SIMULATED_CM.productToken,
   MSC_PRESENCE_API_KEY: SIMULATED_CM.presenceApiKey,
 };
-const KEY = SECRETS.HANDOVER_WEBHOOK_KEY;
+/** The key of each route's caller, as the stage's secrets hold it. */
+const keyOf = (route: RouteSpec) => SECRETS[routeKeyName(route)]!;
+const KEYS = KEY_NAMES.map((name) => SECRETS[name]!);
 /** Variables that fake the clock (`npm run test:later`): the functions must share the machine's clock. */
 const CLOCK = /^(LD_PRELOAD|FAKETIME.*|DONT_FAKE_MONOTONIC)$/;
 
@@ -84,7 +104,7 @@ beforeAll(async () => {
       WEB_CONVERSATIONS_HANDOVER_URL: front.url + new URL(cm.webConversationsUrl).pathname,
       POWERTOOLS_LOG_LEVEL: "INFO",
     },
-    secrets: new Map(SECRET_NAMES.map((name) => [secretPath("test", name), SECRETS[name]])),
+    secrets: new Map(REQUIRED_SECRET_NAMES.map((name) => [secretPath("test", name), SECRETS[name]!])),
   });
   if (build.exitCode !== 0) throw new Error(`npx sst build failed:\n${build.output}`);
   const functions = Object.values(build.templates[API_STACK]?.Resources ?? {}).filter(
@@ -113,7 +133,7 @@ afterAll(async () => {
 beforeEach(() => {
   ssm.behaviour = "serve";
   ssm.parameters.clear();
-  for (const name of SECRET_NAMES) ssm.parameters.set(secretPath("test", name), SECRETS[name]);
+  for (const name of REQUIRED_SECRET_NAMES) ssm.parameters.set(secretPath("test", name), SECRETS[name]!);
 });
 
 /** The function's environment in AWS: the template's variables, then what Lambda adds, then where the stand-ins are. */
@@ -172,13 +192,13 @@ interface Request {
 
 /** API Gateway's part: the route, the payload 2.0 event, and a Lambda failure turned into its bare 500. */
 async function call(fn: DeployedFunction, request: Request): Promise<{ outcome: Outcome; answer: Answer }> {
-  const key = request.key === undefined ? KEY : request.key;
   const url = new URL(request.url, "https://api.example");
+  const match = findRoute(request.method, url.pathname)!;
+  const key = request.key === undefined ? keyOf(match.route) : request.key;
   if (key !== null && request.keyIn === "query") url.searchParams.set("key", key);
   const headers: Record<string, string> = {};
   if (key !== null && request.keyIn !== "query") headers["x-handover-key"] = key;
   if (request.body !== undefined) headers["content-type"] = "application/json";
-  const match = findRoute(request.method, url.pathname)!;
   const event = toApiEvent(
     {
       method: request.method,
@@ -210,6 +230,9 @@ function typicalRequest(fn: FunctionName, chatId: string): Request {
     : { method: route.method, url: path, body: { chatId } };
 }
 
+const chunks = <T>(items: T[], size: number) =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
 describe("npx sst build, the real CLI, from a clean copy of the repository", () => {
   it("asks AWS only who the deployer is, where the bootstrap buckets are and whether the stage's secrets exist, all signed", () => {
     expect(build.output).toContain("Built: 2 stacks to .sst/dist");
@@ -220,10 +243,12 @@ describe("npx sst build, the real CLI, from a clean copy of the repository", () 
       [
         "cloudformation DescribeStacks CDKToolkit",
         "cloudformation DescribeStacks SSTBootstrap",
-        // The stage's secrets check: each secret for the stage and for SST's fallback stage.
-        `ssm GetParameters ${SECRET_NAMES.flatMap((name) => [secretPath("test", name), secretPath(".fallback", name)])
-          .sort()
-          .join(",")}`,
+        // The stage's secrets check: each secret (previous keys included) for the stage and for SST's
+        // fallback stage, in calls of at most 10 names (SSM's limit).
+        ...chunks(
+          SECRET_NAMES.flatMap((name) => [secretPath("test", name), secretPath(".fallback", name)]),
+          10,
+        ).map((names) => `ssm GetParameters ${names.sort().join(",")}`),
         "sts GetCallerIdentity ",
       ].sort(),
     );
@@ -340,15 +365,15 @@ describe("a deployed stage with its three secrets in SSM", () => {
 });
 
 describe("a deployed stage with a secret missing from SSM", () => {
-  it.each(SECRET_NAMES)(
+  it.each(REQUIRED_SECRET_NAMES)(
     "without %s: its functions serve nobody, with any key; the log names it once per cold start",
     async (missing) => {
       ssm.parameters.delete(secretPath("test", missing));
-      const affected = FUNCTION_NAMES.filter((fn) => (FUNCTIONS[fn].secrets as readonly string[]).includes(missing));
+      const affected = FUNCTION_NAMES.filter((fn) => (requiredSecrets(fn) as readonly string[]).includes(missing));
       expect(affected.length).toBeGreaterThan(0);
       for (const fn of affected) {
         const deployedFn = start(fn);
-        for (const key of [KEY, SST_SSM_PLACEHOLDER, null]) {
+        for (const key of [undefined, SST_SSM_PLACEHOLDER, null]) {
           const { outcome, answer } = await call(deployedFn, { ...typicalRequest(fn, randomUUID()), key });
           expect(outcome.kind, `${fn} with key ${key}`).toBe("function-error");
           expect(outcome.ms).toBeLessThan(FUNCTIONS[fn].timeoutSeconds * 1000);
@@ -365,7 +390,7 @@ describe("a deployed stage with a secret missing from SSM", () => {
             ),
           });
         }
-        expect(deployedFn.logs.join("\n")).not.toContain(KEY);
+        for (const key of KEYS) expect(deployedFn.logs.join("\n")).not.toContain(key);
       }
       const unaffected = FUNCTION_NAMES.filter((fn) => !affected.includes(fn));
       for (const fn of unaffected.slice(0, 1)) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ADAPTERS, type Harness, KEY, newChatId, startHarness, TECHNICAL_LINK } from "../support/harness";
+import { ADAPTERS, type Harness, KEY, LOCAL_KEYS, newChatId, startHarness, TECHNICAL_LINK } from "../support/harness";
 import { putItem } from "../support/reliability-harness";
 
 let h: Harness;
@@ -368,7 +368,11 @@ describe("the edge", () => {
   });
 
   it("accepts the key in the query string (the Router's event endpoint cannot send headers)", async () => {
-    const answer = await h.call("POST", "/router/events", { key: null, query: { key: KEY }, body: { chatId: "x" } });
+    const answer = await h.call("POST", "/router/events", {
+      key: null,
+      query: { key: LOCAL_KEYS.ROUTER_WEBHOOK_KEY },
+      body: { chatId: "x" },
+    });
     expect(answer.status).toBe(200);
   });
 

@@ -6,7 +6,7 @@ import {
   type MetricName,
 } from "@caic-handover/core/metrics";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Harness, KEY, newChatId, startHarness, TECHNICAL_LINK } from "../support/harness";
+import { type Harness, KEY, LOCAL_KEYS, newChatId, startHarness, TECHNICAL_LINK } from "../support/harness";
 
 // The handlers build their Logger and Metrics at import, inside startHarness: switch EMF on and log INFO first.
 process.env.POWERTOOLS_METRICS_DISABLED = "false";
@@ -101,7 +101,7 @@ beforeAll(async () => {
       body: routerEvent,
       headers: { "content-type": "application/json" },
       key: null,
-      query: { key: KEY },
+      query: { key: LOCAL_KEYS.ROUTER_WEBHOOK_KEY },
     }),
   );
   await step("handover without intake", abandonedChatId, () =>

@@ -100,7 +100,7 @@ describe("the SSM stand-in", () => {
     const env = lambdaEnv(["HANDOVER_WEBHOOK_KEY"]);
     const tamper: typeof fetch = (url, init) =>
       fetch(url, { ...init, body: String(init?.body).replace("HANDOVER_WEBHOOK_KEY", "CM_PRODUCT_TOKEN") });
-    await expect(fetchBoundSecrets(env, ["HANDOVER_WEBHOOK_KEY"], tamper)).rejects.toThrow(/answered 403/);
+    await expect(fetchBoundSecrets(env, ["HANDOVER_WEBHOOK_KEY"], [], tamper)).rejects.toThrow(/answered 403/);
     await expect(
       fetchBoundSecrets({ ...env, AWS_ACCESS_KEY_ID: "ASIAUNKNOWN" }, ["HANDOVER_WEBHOOK_KEY"]),
     ).rejects.toThrow(/answered 403/);
@@ -121,7 +121,7 @@ describe("the SSM stand-in", () => {
       headers["x-amz-date"] = earlier.toISOString().replace(/[-:]|\.\d{3}/g, "");
       return fetch(url, { ...init, headers });
     };
-    await expect(fetchBoundSecrets(env, ["HANDOVER_WEBHOOK_KEY"], replayLater)).rejects.toThrow(/answered 400/);
+    await expect(fetchBoundSecrets(env, ["HANDOVER_WEBHOOK_KEY"], [], replayLater)).rejects.toThrow(/answered 400/);
     expect(ssm.requests.map((request) => request.refused)).toEqual([
       "x-amz-content-sha256 is not the body's hash",
       "unknown access key",

@@ -4,7 +4,7 @@ import { buildGuide } from "@caic-handover/local/setup-guide/guide";
 import { deployedTarget } from "@caic-handover/local/setup-guide/targets";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, KEY, startHarness } from "../support/harness";
+import { type Harness, LOCAL_KEYS, startHarness } from "../support/harness";
 
 /**
  * The CAIC dialog built exactly as `npm run setup-guide` describes it, run against the real handlers,
@@ -13,7 +13,7 @@ import { type Harness, KEY, startHarness } from "../support/harness";
  */
 
 const BASE = "https://caic-handover.test";
-const guide = buildGuide(deployedTarget({ apiUrl: BASE, showKey: true }, { HANDOVER_WEBHOOK_KEY: KEY }));
+const guide = buildGuide(deployedTarget({ apiUrl: BASE, showKey: true }, LOCAL_KEYS));
 const dialog = guide.sections.find((section) => section.id === "dialog")!.steps;
 const knownSection = guide.sections.find((section) => section.id === "known-values")!.steps;
 const stepId = (steps: readonly Step[], id: string) => steps.find((step) => step.id === id)!.number;

@@ -5,7 +5,7 @@ import { loadHandlers } from "@caic-handover/local/dispatch";
 import { type Gateway, startGateway } from "@caic-handover/local/gateway";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AwsStandIn } from "../support/aws-stand-in";
-import { type Harness, KEY, newChatId, PRESENCE_KEY, PRODUCT_TOKEN, startHarness } from "../support/harness";
+import { type Harness, LOCAL_KEYS, newChatId, PRESENCE_KEY, PRODUCT_TOKEN, startHarness } from "../support/harness";
 import { runCommand } from "../support/processes";
 import { SsmStandIn, STAND_IN_CREDENTIALS } from "../support/ssm-stand-in";
 import { startTlsFront, type TlsFront } from "../support/tls-front";
@@ -76,7 +76,7 @@ afterAll(async () => {
 beforeEach(() => {
   h.cm.reset();
   ssm.parameters.clear();
-  ssm.parameters.set(secretPath("HANDOVER_WEBHOOK_KEY"), KEY);
+  for (const [name, value] of Object.entries(LOCAL_KEYS)) ssm.parameters.set(secretPath(name), value);
   ssm.parameters.set(secretPath("MSC_PRESENCE_API_KEY"), PRESENCE_KEY);
   ssm.parameters.set(secretPath("CM_PRODUCT_TOKEN"), PRODUCT_TOKEN);
   sns.topics.set(TOPIC, [{ protocol: "email", endpoint: "ops@shop.example", confirmed: true }]);
@@ -94,21 +94,23 @@ describe("npm run check -- --stage <stage>", () => {
     const { code, lines } = await npmRun("check", ["--stage", STAGE, "--outputs", outputsFile()]);
     expect(lines, lines.join("\n")).toContain("all checks passed");
     expect(code).toBe(0);
-    for (const name of ["CM_PRODUCT_TOKEN", "MSC_PRESENCE_API_KEY", "HANDOVER_WEBHOOK_KEY"]) {
+    for (const name of ["CM_PRODUCT_TOKEN", "MSC_PRESENCE_API_KEY", ...Object.keys(LOCAL_KEYS)]) {
       expect(lines).toContain(`ok    secret ${name} is set (SSM)`);
     }
     expect(lines).toContainEqual(
       expect.stringMatching(
-        /^ok {4}POST \/caic\/events +answers with its key \(400\), refuses without its key \(401\)$/,
+        /^ok {4}POST \/caic\/events +answers with its key \(400\), refuses without its key \(401\) and with another caller's key$/,
       ),
     );
     expect(lines).toContainEqual(
       expect.stringMatching(
-        /^ok {4}GET \/chats\/\{chatId\} +answers with its key \(404\), refuses without its key \(401\)$/,
+        /^ok {4}GET \/chats\/\{chatId\} +answers with its key \(404\), refuses without its key \(401\) and with another caller's key$/,
       ),
     );
     expect(lines).toContainEqual(
-      expect.stringMatching(/^ok {4}POST \/router\/handover +refuses without its key \(401\); not called with its key/),
+      expect.stringMatching(
+        /^ok {4}POST \/router\/handover +refuses without its key \(401\) and with another caller's key; not called with its key/,
+      ),
     );
     expect(lines).toContain(`ok    presence API ${tls.url} accepted MSC_PRESENCE_API_KEY: answered 200 Online`);
     expect(lines).toContainEqual(
@@ -123,7 +125,7 @@ describe("npm run check -- --stage <stage>", () => {
       withDecryption: true,
       refused: undefined,
     });
-    expect(ssm.requests.at(-1)!.names).toContain(secretPath("MSC_PRESENCE_API_KEY"));
+    expect(ssm.requests.flatMap((request) => request.names)).toContain(secretPath("MSC_PRESENCE_API_KEY"));
     expect(sns.requests.at(-1)).toMatchObject({ action: "ListSubscriptionsByTopic", refused: undefined });
     expect(h.cm.presence.calls.length).toBeGreaterThanOrEqual(1);
     expect(h.cm.routing.calls).toEqual([]);
@@ -131,7 +133,7 @@ describe("npm run check -- --stage <stage>", () => {
     // No chat was touched; the availability probe may leave presence's shared, short-lived answer.
     const chats = (items: { chatId: string }[]) => items.filter((item) => !item.chatId.startsWith("presence#"));
     expect(chats(await h.scan())).toEqual(chats(before));
-    expect(lines.join("\n")).not.toContain(KEY);
+    for (const key of Object.values(LOCAL_KEYS)) expect(lines.join("\n")).not.toContain(key);
   }, 60_000);
 
   it("fails, naming each problem, on a wrong presence key, a key the stage does not take, a missing secret and a pending subscription", async () => {
@@ -163,7 +165,7 @@ describe("npm run check -- --stage <stage>", () => {
 
   it("with --api-url takes the secrets from the environment and says what it cannot check", async () => {
     const saved = env;
-    env = { ...env, HANDOVER_WEBHOOK_KEY: KEY, MSC_PRESENCE_API_KEY: PRESENCE_KEY, CM_PRODUCT_TOKEN: "" };
+    env = { ...env, ...LOCAL_KEYS, MSC_PRESENCE_API_KEY: PRESENCE_KEY, CM_PRODUCT_TOKEN: "" };
     try {
       const { code, lines } = await npmRun("check", ["--api-url", gateway.url]);
       expect(code).toBe(1);
@@ -172,7 +174,9 @@ describe("npm run check -- --stage <stage>", () => {
         "FAIL  secret CM_PRODUCT_TOKEN is not set in the environment (no --stage: SSM not read): npx sst secrets set CM_PRODUCT_TOKEN <value> --stage <stage>",
       );
       expect(lines).toContainEqual(
-        expect.stringMatching(/^ok {4}POST \/handover +answers with its key \(400\), refuses without its key \(401\)$/),
+        expect.stringMatching(
+          /^ok {4}POST \/handover +answers with its key \(400\), refuses without its key \(401\) and with another caller's key$/,
+        ),
       );
       expect(lines).toContain(
         "FAIL  alarm topic: no AlarmTopicArn output for this stage (give --stage with .sst/outputs.json)",

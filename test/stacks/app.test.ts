@@ -2,7 +2,15 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SECRET_NAMES } from "@caic-handover/core/config";
 import { DIMENSION_VALUES, METRIC_NAMES, METRICS_NAMESPACE, Metric, NOT_A_FAULT } from "@caic-handover/core/metrics";
-import { FUNCTIONS, type FunctionName, handlerPath, ROUTES, routeKey } from "@caic-handover/functions/routes";
+import {
+  boundSecrets,
+  FUNCTIONS,
+  type FunctionName,
+  handlerPath,
+  ROUTES,
+  routeKey,
+  routeKeyName,
+} from "@caic-handover/functions/routes";
 import { TARGETS } from "@caic-handover/local/constants";
 import { Aspects, type CfnElement, type Stage } from "aws-cdk-lib";
 import { Match, type Template } from "aws-cdk-lib/assertions";
@@ -40,6 +48,7 @@ beforeAll(async () => {
       POWERTOOLS_LOG_LEVEL: "INFO",
       ALARM_EMAIL,
       OFFLINE_HANDOVER: "message",
+      PRESENCE_WEBHOOK_CORS_ORIGINS: "https://www.shop.example",
       UNCONFIRMED_HANDOVER_THRESHOLD: "4",
       UNCONFIRMED_HANDOVER_WINDOW_MINUTES: "20",
     },
@@ -73,14 +82,13 @@ const statementsOf = (fn: FunctionName) =>
 const actions = (statement: { Action: string | string[] }) => [statement.Action].flat();
 
 describe("the deploy", () => {
-  it("checks the stage's three secrets in SSM first, with one signed call", () => {
-    expect(secretsChecks).toHaveLength(1);
-    expect(secretsChecks[0]).toMatchObject({
-      target: "AmazonSSM.GetParameters",
-      withDecryption: true,
-      refused: undefined,
-    });
-    expect(secretsChecks[0]!.names).toHaveLength(2 * SECRET_NAMES.length);
+  it("checks the stage's secrets in SSM first, in signed calls of at most 10 names (SSM's limit)", () => {
+    expect(secretsChecks).toHaveLength(Math.ceil((2 * SECRET_NAMES.length) / 10));
+    for (const check of secretsChecks) {
+      expect(check).toMatchObject({ target: "AmazonSSM.GetParameters", withDecryption: true, refused: undefined });
+      expect(check.names.length).toBeLessThanOrEqual(10);
+    }
+    expect(secretsChecks.flatMap((check) => check.names)).toHaveLength(2 * SECRET_NAMES.length);
   });
 });
 
@@ -110,7 +118,10 @@ describe("the functions", () => {
     expect(routeFunctions).toHaveLength(new Set(ROUTES.map((route) => route.function)).size);
     const integrations = resources(api, "AWS::ApiGatewayV2::Integration");
     const routes = Object.values(resources(api, "AWS::ApiGatewayV2::Route"));
-    expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(ROUTES.map(routeKey).sort());
+    // Plus the presence webhook's preflight, declared because this stage sets PRESENCE_WEBHOOK_CORS_ORIGINS.
+    expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(
+      [...ROUTES.map(routeKey), "OPTIONS /availability"].sort(),
+    );
     for (const route of ROUTES) {
       const found = routes.find((r) => r.Properties.RouteKey === routeKey(route))!;
       const integration = integrations[found.Properties.Target["Fn::Join"][1][1].Ref];
@@ -158,6 +169,7 @@ describe("the functions", () => {
       ...REQUIRED_PARAMETERS,
       PRESENCE_CACHE_SECONDS: "30",
       OFFLINE_HANDOVER: "message",
+      PRESENCE_WEBHOOK_CORS_ORIGINS: "https://www.shop.example",
       TABLE_NAME: { "Fn::ImportValue": expect.stringMatching(/ChatsTable/) },
       POWERTOOLS_LOG_LEVEL: "INFO",
       SST_APP: "caic-handover",
@@ -171,9 +183,39 @@ describe("the functions", () => {
   it.each(FUNCTION_NAMES)("%s is bound to its own secrets only", (fn) => {
     const variables = functionResource(fn).Properties.Environment.Variables as Record<string, unknown>;
     const bound = Object.keys(variables).filter((name) => name.startsWith("SST_Secret_value_"));
-    expect(bound.sort()).toEqual(FUNCTIONS[fn].secrets.map((secret) => `SST_Secret_value_${secret}`).sort());
+    expect(bound.sort()).toEqual(
+      boundSecrets(fn)
+        .map((secret) => `SST_Secret_value_${secret}`)
+        .sort(),
+    );
     for (const name of bound) expect(variables[name]).toBe("__FETCH_FROM_SSM__");
     for (const secret of SECRET_NAMES) expect(variables).not.toHaveProperty(secret);
+  });
+
+  it("binds each function only its callers' keys (and their previous values): no key opens another caller's routes", () => {
+    const keysOf = (fn: FunctionName) =>
+      Object.keys(functionResource(fn).Properties.Environment.Variables)
+        .filter((name) => /^SST_Secret_value_\w+_KEY(_PREVIOUS)?$/.test(name) && !name.includes("MSC_PRESENCE"))
+        .map((name) => name.replace("SST_Secret_value_", ""))
+        .sort();
+    const dialog = ["HANDOVER_WEBHOOK_KEY", "HANDOVER_WEBHOOK_KEY_PREVIOUS"];
+    const router = ["ROUTER_WEBHOOK_KEY", "ROUTER_WEBHOOK_KEY_PREVIOUS"];
+    const operator = ["OPERATOR_KEY", "OPERATOR_KEY_PREVIOUS"];
+    const presence = ["PRESENCE_WEBHOOK_KEY", "PRESENCE_WEBHOOK_KEY_PREVIOUS"];
+    expect(Object.fromEntries(FUNCTION_NAMES.map((fn) => [fn, keysOf(fn)]))).toEqual({
+      "caic-event": dialog,
+      // GET /availability is the dialog's, POST /availability Web Conversations' presence webhook.
+      availability: [...dialog, ...presence].sort(),
+      "intake-email": dialog,
+      "intake-name": dialog,
+      "intake-message": dialog,
+      handover: dialog,
+      "handover-notification": router,
+      "router-events": router,
+      "chat-status": operator,
+      "chat-erase": operator,
+      handback: operator,
+    });
   });
 
   it("gives the question's intake only the key and writes, and the hand-back the product token, as the handover", () => {
@@ -181,9 +223,14 @@ describe("the functions", () => {
       Object.keys(functionResource(fn).Properties.Environment.Variables)
         .filter((name) => name.startsWith("SST_Secret_value_"))
         .sort();
-    expect(secretsOf("intake-message")).toEqual(["SST_Secret_value_HANDOVER_WEBHOOK_KEY"]);
+    expect(secretsOf("intake-message")).toEqual([
+      "SST_Secret_value_HANDOVER_WEBHOOK_KEY",
+      "SST_Secret_value_HANDOVER_WEBHOOK_KEY_PREVIOUS",
+    ]);
     expect(statementsOf("intake-message").flatMap(actions)).not.toContain("dynamodb:GetItem");
-    expect(secretsOf("handback")).toEqual(secretsOf("handover"));
+    // The same secrets but the key: the hand-back is the operators', the handover the dialog's.
+    const withoutKeys = (names: string[]) => names.filter((name) => !/_KEY(_PREVIOUS)?$/.test(name));
+    expect(withoutKeys(secretsOf("handback"))).toEqual(withoutKeys(secretsOf("handover")));
     expect(statementsOf("handback").flatMap(actions).sort()).toEqual(statementsOf("handover").flatMap(actions).sort());
     expect(functionResource("handback").Properties.Timeout).toBe(functionResource("handover").Properties.Timeout);
   });
@@ -192,7 +239,7 @@ describe("the functions", () => {
     const statements = statementsOf(fn);
     expect(statements.every((s) => (s as { Effect?: string }).Effect === "Allow")).toBe(true);
     expect(statements.flatMap(actions).sort()).toEqual(
-      [...FUNCTIONS[fn].dynamodb, ...FUNCTIONS[fn].secrets.map(() => "ssm:GetParameters")].sort(),
+      [...FUNCTIONS[fn].dynamodb, ...boundSecrets(fn).map(() => "ssm:GetParameters")].sort(),
     );
     const dynamodb = statements.filter((s) => actions(s).some((action) => action.startsWith("dynamodb:")));
     expect(dynamodb).toHaveLength(1);
@@ -202,7 +249,7 @@ describe("the functions", () => {
       statements.filter((s) => actions(s).includes("ssm:GetParameters")).map((s) => s.Resource),
     );
     for (const secret of SECRET_NAMES) {
-      const expected = (FUNCTIONS[fn].secrets as readonly string[]).includes(secret);
+      const expected = (boundSecrets(fn) as readonly string[]).includes(secret);
       expect(ssmPaths.includes(`parameter/sst/caic-handover/test/Secret/${secret}/value`)).toBe(expected);
       expect(ssmPaths.includes(`parameter/sst/caic-handover/.fallback/Secret/${secret}/value`)).toBe(expected);
     }
@@ -211,9 +258,12 @@ describe("the functions", () => {
 });
 
 describe("the HTTP API", () => {
-  it("allows no browser origins", () => {
+  it("has no API-wide CORS; with PRESENCE_WEBHOOK_CORS_ORIGINS set, only the presence webhook gets a preflight route", () => {
     api.resourceCountIs("AWS::ApiGatewayV2::Api", 1);
     api.hasResourceProperties("AWS::ApiGatewayV2::Api", { ProtocolType: "HTTP", CorsConfiguration: Match.absent() });
+    const routeKeys = Object.values(resources(api, "AWS::ApiGatewayV2::Route")).map((r) => r.Properties.RouteKey);
+    expect(routeKeys.filter((key: string) => key.startsWith("OPTIONS")).sort()).toEqual(["OPTIONS /availability"]);
+    expect(routeKeys).toHaveLength(ROUTES.length + 1);
   });
 
   it("is throttled and access-logged for a month, never with the query string that may carry the key", () => {
@@ -235,7 +285,7 @@ describe("the HTTP API", () => {
       const output = outputs[route.output]!;
       expect(output.Description).toContain(routeKey(route));
       const suffix = JSON.stringify(output.Value);
-      expect(suffix).toContain(`"${route.path}${route.keyIn === "query" ? "?key=<HANDOVER_WEBHOOK_KEY>" : ""}"`);
+      expect(suffix).toContain(`"${route.path}${route.keyIn === "query" ? `?key=<${routeKeyName(route)}>` : ""}"`);
     }
     expect(outputs).toHaveProperty("DashboardUrl");
     expect(outputs).toHaveProperty("AlarmTopicArn");
@@ -270,9 +320,10 @@ describe("cdk-nag's AWS Solutions rules", () => {
     // Each function's role and runtime, SST's custom-resource handler in each stack, CDK's log-retention function.
     expect(rules("AwsSolutions-IAM4")).toBe(functions + 2 + 1);
     expect(rules("AwsSolutions-L1")).toBe(functions + 2);
-    expect(rules("AwsSolutions-APIG4")).toBe(ROUTES.length);
+    // Every route and the presence webhook's preflight: each function checks its caller's key itself.
+    expect(rules("AwsSolutions-APIG4")).toBe(ROUTES.length + 1);
     expect(rules("AwsSolutions-IAM5")).toBe(1);
-    expect(all).toHaveLength(2 * functions + 5 + ROUTES.length + 1);
+    expect(all).toHaveLength(2 * functions + 5 + ROUTES.length + 1 + 1);
   });
 });
 

@@ -17,10 +17,13 @@ export const REQUIRED_PARAMETERS = {
 };
 
 /** What `npx sst secrets set … --stage test` would have stored. */
-export const STAGE_SECRETS: Record<SecretName, string> = {
+export const STAGE_SECRETS: Partial<Record<SecretName, string>> = {
   CM_PRODUCT_TOKEN: "stack-test-product-token",
   MSC_PRESENCE_API_KEY: "stack-test-presence-api-key",
   HANDOVER_WEBHOOK_KEY: "stack-test-webhook-key-0123456789abcdef",
+  ROUTER_WEBHOOK_KEY: "stack-test-router-key-0123456789abcdef",
+  OPERATOR_KEY: "stack-test-operator-key-0123456789abcdef",
+  PRESENCE_WEBHOOK_KEY: "stack-test-presence-webhook-key-0123456789",
 };
 
 export const secretPath = (stage: string, name: SecretName) => `/sst/caic-handover/${stage}/Secret/${name}/value`;

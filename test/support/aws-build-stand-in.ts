@@ -108,6 +108,14 @@ export class AwsBuildStandIn {
       );
     }
     if (action === "GetParameters") {
+      // SSM's own limit: at most 10 names per call.
+      if (detail.length > 10) {
+        return {
+          status: 400,
+          type: "application/x-amz-json-1.1",
+          body: JSON.stringify({ __type: "ValidationException", message: "at most 10 names per GetParameters" }),
+        };
+      }
       return {
         status: 200,
         type: "application/x-amz-json-1.1",

@@ -3,20 +3,29 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { ChatRecord } from "@caic-handover/core/chat";
 import { CmSimulator } from "@caic-handover/local/cm-simulator";
-import { KEY } from "@caic-handover/local/constants";
+import { localKeyForRequest } from "@caic-handover/local/constants";
 import { dispatch, type Handlers, loadHandlers } from "@caic-handover/local/dispatch";
 import { createChatTable } from "@caic-handover/local/dynamodb-local";
 import { handlerEnv, SIMULATED_CM } from "@caic-handover/local/local-defaults";
 import { inject } from "vitest";
 
-export { ADAPTERS, KEY, PRESENCE_KEY, PRODUCT_TOKEN, TECHNICAL_LINK } from "@caic-handover/local/constants";
+export {
+  ADAPTERS,
+  KEY,
+  LOCAL_KEYS,
+  localKeyFor,
+  localKeyForRequest,
+  PRESENCE_KEY,
+  PRODUCT_TOKEN,
+  TECHNICAL_LINK,
+} from "@caic-handover/local/constants";
 
 export interface CallOptions {
   query?: Record<string, string>;
   /** An object is sent as JSON, a string as is. */
   body?: object | string;
   headers?: Record<string, string>;
-  /** The webhook key to present in the header; `null` sends none. Defaults to the right key. */
+  /** The key to present in the header; `null` sends none. Defaults to the route's caller's key (route table). */
   key?: string | null;
 }
 
@@ -52,7 +61,7 @@ export async function startHarness(env: Record<string, string> = {}) {
   async function call(method: string, path: string, options: CallOptions = {}): Promise<Answer> {
     const query = options.query ? `?${new URLSearchParams(options.query)}` : "";
     const headers: Record<string, string> = { ...options.headers };
-    if (options.key !== null) headers["x-handover-key"] = options.key ?? KEY;
+    if (options.key !== null) headers["x-handover-key"] = options.key ?? localKeyForRequest(method, path);
     let body: string | undefined;
     if (typeof options.body === "string") body = options.body;
     else if (options.body !== undefined) {

@@ -2,7 +2,7 @@ import { ROUTES, type RouteSpec } from "@caic-handover/functions/routes";
 import type { HttpInput } from "@caic-handover/local/api-event";
 import fc from "fast-check";
 import { expect } from "vitest";
-import { KEY, newChatId } from "./harness";
+import { localKeyFor, newChatId } from "./harness";
 import { type Answer, person, type Reliability } from "./reliability-harness";
 
 /** Chat ids hostile requests aim at: a few real ones, so a wrongly accepted request would show in the table. */
@@ -198,6 +198,8 @@ export function toInput(request: HostileRequest): HttpInput {
   const query: Record<string, string> = { ...request.query };
   delete query.key;
   const [body, contentType] = request.body;
+  // The route's own caller's key (route table).
+  const KEY = localKeyFor(request.spec);
   if (contentType !== undefined) headers["content-type"] = contentType;
   if (request.accept !== undefined) headers.accept = request.accept;
   switch (request.key) {

@@ -102,6 +102,10 @@ export class SsmStandIn {
       return { status: 400, body: { __type: "ValidationException", message: "GetParameters only" } };
     }
     const names = parsed.Names;
+    // SSM's own limit: at most 10 names per call.
+    if (names.length > 10) {
+      return { status: 400, body: { __type: "ValidationException", message: "at most 10 names per GetParameters" } };
+    }
     return {
       status: 200,
       body: {

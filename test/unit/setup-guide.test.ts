@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
-import { loadConfig, SECRET_NAMES } from "@caic-handover/core/config";
+import { KEY_NAMES, loadConfig, REQUIRED_SECRET_NAMES } from "@caic-handover/core/config";
 import { LANGUAGES, type Language } from "@caic-handover/core/culture";
 import { BOT_TEXTS, type BotTextKey, botText } from "@caic-handover/core/messages";
-import { keyPlacement, ROUTES, type RouteSpec, routeKey, routeKeyName } from "@caic-handover/functions/routes";
+import { CALLERS, keyPlacement, ROUTES, type RouteSpec, routeKey, routeKeyName } from "@caic-handover/functions/routes";
 import { LOCAL_DEFAULTS } from "@caic-handover/local/local-defaults";
 import { guideLanguages, setupGuide } from "@caic-handover/local/setup-guide";
 import {
@@ -24,7 +24,11 @@ const FIXTURE = "test/fixtures/sst-outputs.json";
 const OUTPUTS = readFileSync(FIXTURE, "utf8");
 const PROD = "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com";
 const SECRET = "s3cret+key/value=";
-const PLACEHOLDER = "<HANDOVER_WEBHOOK_KEY>";
+/** Each caller's key, distinct, as --show-key reads them from the environment. */
+const SHOWN_KEYS = Object.fromEntries(KEY_NAMES.map((name) => [name, `${SECRET}-${name}`]));
+/** The about section's key lines: one per caller, each naming where its key is found. */
+const keyLines = (source: (name: string) => string) =>
+  Object.values(CALLERS).map(({ key, who }) => ({ label: `Key: ${who}`, value: `<${key}> (${source(key)})` }));
 
 const files = (path: string) => (path.endsWith(FIXTURE) ? OUTPUTS : undefined);
 const run = (args: string[], env: Record<string, string | undefined> = {}) => setupGuide(args, env, files).text;
@@ -80,7 +84,7 @@ const EXPECTED: Record<
       opensAtText: "opensAtText",
     },
   },
-  PresenceWebhookUrl: { method: "POST", url: `${PROD}/availability?key=${PLACEHOLDER}`, key: "query" },
+  PresenceWebhookUrl: { method: "POST", url: `${PROD}/availability?key=<PRESENCE_WEBHOOK_KEY>`, key: "query" },
   IntakeEmailUrl: {
     method: "POST",
     url: `${PROD}/intake/email?chatId={{chatId}}&culture={{culture}}`,
@@ -110,7 +114,7 @@ const EXPECTED: Record<
     responses: { handover: "handoverResult", reason: "handoverReason", mode: "handoverMode" },
   },
   RouterHandoverEndpointUrl: { method: "POST", url: `${PROD}/router/handover`, key: "header" },
-  RouterEventsUrl: { method: "POST", url: `${PROD}/router/events?key=${PLACEHOLDER}`, key: "query" },
+  RouterEventsUrl: { method: "POST", url: `${PROD}/router/events?key=<ROUTER_WEBHOOK_KEY>`, key: "query" },
   ChatStatusUrl: { method: "GET", url: `${PROD}/chats/{chatId}`, key: "header" },
   ChatEraseUrl: { method: "DELETE", url: `${PROD}/chats/{chatId}`, key: "header" },
   ChatHandbackUrl: { method: "POST", url: `${PROD}/chats/{chatId}/handback`, key: "header" },
@@ -129,6 +133,7 @@ describe("in step with the route table", () => {
       function: "router-events",
       output: "RouterMessagesUrl",
       calledBy: "new",
+      caller: "router",
       keyIn: "header",
     };
     expect(guideDrift([...ROUTES, added])).toEqual({ missing: ["POST /router/messages"], stale: [] });
@@ -183,7 +188,7 @@ describe("a deployed stage from .sst/outputs.json", () => {
     expect(settings(step, "Method")).toEqual([expected.method]);
     expect(settings(step, "URL")).toEqual([expected.url]);
     const headers = [
-      ...(expected.key === "header" ? [`X-Handover-Key: ${PLACEHOLDER}`] : []),
+      ...(expected.key === "header" ? [`X-Handover-Key: <${routeKeyName(route(output))}>`] : []),
       ...(expected.body ? ["Content-Type: application/json"] : []),
       ...(expected.textBody ? ["Content-Type: text/plain; charset=utf-8"] : []),
     ];
@@ -203,10 +208,7 @@ describe("a deployed stage from .sst/outputs.json", () => {
   it("names the stage, the dashboard and where the key is, without the key", () => {
     expect(guide.title).toBe(`caic-handover setup guide: stage prod (from ${FIXTURE})`);
     expect(guide.about).toEqual([
-      {
-        label: "Key",
-        value: `${PLACEHOLDER} (the stage's HANDOVER_WEBHOOK_KEY secret: \`npx sst secrets get HANDOVER_WEBHOOK_KEY --stage prod\`)`,
-      },
+      ...keyLines((name) => `the stage's ${name} secret: \`npx sst secrets get ${name} --stage prod\``),
       {
         label: "Dashboard",
         value: {
@@ -218,7 +220,7 @@ describe("a deployed stage from .sst/outputs.json", () => {
 
   it("never prints the key without --show-key, in either format", () => {
     for (const format of ["text", "markdown"]) {
-      const out = run(["--outputs", FIXTURE, "--stage", "prod", "--format", format], { HANDOVER_WEBHOOK_KEY: SECRET });
+      const out = run(["--outputs", FIXTURE, "--stage", "prod", "--format", format], SHOWN_KEYS);
       expect(out).not.toContain(SECRET);
       expect(out).not.toContain(encodeURIComponent(SECRET));
       expect(out).toContain("HANDOVER_WEBHOOK_KEY>");
@@ -226,22 +228,28 @@ describe("a deployed stage from .sst/outputs.json", () => {
   });
 
   it("prints the key with --show-key: in every header, URL-encoded in the query of the Event endpoint and presence webhook", () => {
-    const shown = prodGuide({ HANDOVER_WEBHOOK_KEY: SECRET }, true);
+    const shown = prodGuide(SHOWN_KEYS, true);
     for (const [output, expected] of Object.entries(EXPECTED)) {
       const step = stepFor(shown, route(output));
-      if (expected.key === "header") expect(settings(step, "Header")[0]).toBe(`X-Handover-Key: ${SECRET}`);
-      else expect(settings(step, "URL")).toEqual([expected.url.replace(PLACEHOLDER, encodeURIComponent(SECRET))]);
+      // Each node gets its own caller's key, never another's.
+      const name = routeKeyName(route(output));
+      const key = SHOWN_KEYS[name]!;
+      if (expected.key === "header") expect(settings(step, "Header")[0]).toBe(`X-Handover-Key: ${key}`);
+      else expect(settings(step, "URL")).toEqual([expected.url.replace(`<${name}>`, encodeURIComponent(key))]);
     }
-    expect(shown.about[0]).toEqual({ label: "Key", value: { code: SECRET } });
-    expect(run(["--outputs", FIXTURE, "--stage", "prod", "--show-key"], { HANDOVER_WEBHOOK_KEY: SECRET })).toContain(
-      `X-Handover-Key: ${SECRET}`,
+    expect(shown.about[0]).toEqual({
+      label: `Key: ${CALLERS.dialog.who}`,
+      value: { code: SHOWN_KEYS.HANDOVER_WEBHOOK_KEY },
+    });
+    expect(run(["--outputs", FIXTURE, "--stage", "prod", "--show-key"], SHOWN_KEYS)).toContain(
+      `X-Handover-Key: ${SHOWN_KEYS.OPERATOR_KEY}`,
     );
   });
 
   it("asks for the key in the environment when --show-key has none", () => {
-    expect(() => run(["--outputs", FIXTURE, "--stage", "prod", "--show-key"])).toThrow(
-      "--show-key needs the key in HANDOVER_WEBHOOK_KEY; its value: npx sst secrets get HANDOVER_WEBHOOK_KEY --stage prod",
-    );
+    expect(() =>
+      run(["--outputs", FIXTURE, "--stage", "prod", "--show-key"], { ...SHOWN_KEYS, OPERATOR_KEY: "" }),
+    ).toThrow("--show-key needs the key in OPERATOR_KEY; its value: npx sst secrets get OPERATOR_KEY --stage prod");
   });
 
   it("tells where WEB_CONVERSATIONS_HANDOVER_URL and the secrets are set for the stage", () => {
@@ -271,9 +279,9 @@ describe("a deployed stage from .sst/outputs.json", () => {
   it("uses ApiUrl + path for a stage without route outputs", () => {
     const dev = buildGuide(deployedTarget({ outputs: FIXTURE, stage: "dev" }, {}, OUTPUTS));
     expect(settings(stepFor(dev, route("RouterEventsUrl")), "URL")).toEqual([
-      `https://dev0000000.execute-api.eu-west-1.amazonaws.com/router/events?key=${PLACEHOLDER}`,
+      "https://dev0000000.execute-api.eu-west-1.amazonaws.com/router/events?key=<ROUTER_WEBHOOK_KEY>",
     ]);
-    expect(dev.about.map((entry) => entry.label)).toEqual(["Key"]);
+    expect(dev.about.map((entry) => entry.label)).toEqual(Object.values(CALLERS).map(({ who }) => `Key: ${who}`));
   });
 
   it("explains what is wrong with the outputs", () => {
@@ -321,9 +329,12 @@ describe("--local", () => {
         EXPECTED[r.output]!.url.replace(PROD, "http://127.0.0.1:3000"),
       );
     }
-    const about = Object.fromEntries(guide.about.map((entry) => [entry.label, text(entry.value)]));
-    expect(about.Key).toBe(
-      `${PLACEHOLDER} (HANDOVER_WEBHOOK_KEY from your shell or \`.env\`, else the local default; \`npm start\` prints it)`,
+    expect(
+      guide.about
+        .filter((entry) => entry.label.startsWith("Key"))
+        .map((entry) => ({ ...entry, value: text(entry.value) })),
+    ).toEqual(
+      keyLines((name) => `${name} from your shell or \`.env\`, else the local default; \`npm start\` prints it`),
     );
     expect(settings(byId(guide, "keep-web-conversations-handover"), "Set it")).toEqual([
       "`WEB_CONVERSATIONS_HANDOVER_URL=…` in `.env` (or the shell), then restart `npm start`",
@@ -344,7 +355,8 @@ describe("--local", () => {
     const out = run(["--local", "--show-key"], { PORT: "4010" });
     expect(out).toContain("http://127.0.0.1:4010/caic/events");
     expect(out).toContain(`X-Handover-Key: ${LOCAL_DEFAULTS.HANDOVER_WEBHOOK_KEY}`);
-    expect(out).toContain(`http://127.0.0.1:4010/router/events?key=${LOCAL_DEFAULTS.HANDOVER_WEBHOOK_KEY}`);
+    expect(out).toContain(`http://127.0.0.1:4010/router/events?key=${LOCAL_DEFAULTS.ROUTER_WEBHOOK_KEY}`);
+    expect(out).toContain(`X-Handover-Key: ${LOCAL_DEFAULTS.OPERATOR_KEY}`);
     expect(run(["--local", "--show-key"], { HANDOVER_WEBHOOK_KEY: "mine" })).toContain("X-Handover-Key: mine");
     expect(run(["--local"], { HANDOVER_WEBHOOK_KEY: "mine" })).not.toContain("mine");
   });
@@ -482,7 +494,7 @@ describe("every value a user enters says where it comes from", () => {
   /** What the config itself says is missing with no settings at all: the values a user must supply. */
   const required = () => {
     try {
-      loadConfig({}, SECRET_NAMES);
+      loadConfig({}, REQUIRED_SECRET_NAMES);
     } catch (error) {
       return [...(error as Error).message.matchAll(/(\w+) is missing/g)].map((match) => match[1]!);
     }
@@ -535,7 +547,7 @@ describe("every value a user enters says where it comes from", () => {
       ["Mobile Service Cloud → Web Conversations", "on"],
       ["Conversation History adapter", "recommended"],
     ]);
-    expect(ruleset.notes[0]).toContain("with the adapter ids of steps 1.5 to 1.7");
+    expect(ruleset.notes[0]).toContain("with the adapter ids of steps 1.8 to 1.10");
     expect(ruleset.notes.join(" ")).toContain("does not document how that adapter is linked");
     expect(ruleset.notes.join(" ")).toContain("ERASE_CM_HISTORY");
   });
@@ -664,12 +676,12 @@ describe("formats", () => {
     expect(out).toContain(
       '\n### 4.3 API Callout "Agent availability" (CM.com guide, step 1)\n\n| Setting | Value |\n| --- | --- |\n| Method | GET |\n',
     );
-    expect(out).toContain(`| URL | \`${PROD}/router/events?key=<HANDOVER_WEBHOOK_KEY>\` |`);
+    expect(out).toContain(`| URL | \`${PROD}/router/events?key=<ROUTER_WEBHOOK_KEY>\` |`);
     expect(out).toContain("| Header | `X-Handover-Key: <HANDOVER_WEBHOOK_KEY>` |");
     expect(out).toContain("| Header | `Content-Type: text/plain; charset=utf-8` |\n| Body | `{{email}}` |");
     expect(out).toContain("| If | Then |\n| --- | --- |\n| agentStatus equals online | continue to 4.5 |");
     expect(out).toContain(
-      "- **Key**: \\<HANDOVER_WEBHOOK_KEY> (the stage's HANDOVER_WEBHOOK_KEY secret: `npx sst secrets get HANDOVER_WEBHOOK_KEY --stage prod`)",
+      "- **Key: the dialog's key (CAIC API Callouts)**: \\<HANDOVER_WEBHOOK_KEY> (the stage's HANDOVER_WEBHOOK_KEY secret: `npx sst secrets get HANDOVER_WEBHOOK_KEY --stage prod`)",
     );
     // Outside code spans a bare <…> would vanish as an HTML tag.
     for (const line of out.split("\n")) expect(line.replace(/`[^`]*`/g, "")).not.toMatch(/(^|[^\\])</);

@@ -2,17 +2,46 @@ import * as z from "zod/mini";
 import { CultureSetting } from "./culture";
 import { BusinessHoursText } from "./opening-hours";
 
-/** The three secrets of SPEC §2. In AWS they are SST `Config.Secret`s; locally, plain environment variables. */
-export const SECRET_NAMES = ["CM_PRODUCT_TOKEN", "MSC_PRESENCE_API_KEY", "HANDOVER_WEBHOOK_KEY"] as const;
+/**
+ * The key of each caller of the API (routes.ts `CALLERS`): the dialog's (CAIC API Callouts), the
+ * Router's, operators' and the presence webhook's. Each is refused on the others' routes.
+ */
+export const KEY_NAMES = [
+  "HANDOVER_WEBHOOK_KEY",
+  "ROUTER_WEBHOOK_KEY",
+  "OPERATOR_KEY",
+  "PRESENCE_WEBHOOK_KEY",
+] as const;
+export type KeyName = (typeof KEY_NAMES)[number];
+/** A key's previous value, accepted beside it until removed: rotation without an outage (docs/deploy.md#keys). */
+export const PREVIOUS_KEY_NAMES = [
+  "HANDOVER_WEBHOOK_KEY_PREVIOUS",
+  "ROUTER_WEBHOOK_KEY_PREVIOUS",
+  "OPERATOR_KEY_PREVIOUS",
+  "PRESENCE_WEBHOOK_KEY_PREVIOUS",
+] as const;
+export const previousKeyName = (key: KeyName) => `${key}_PREVIOUS` as (typeof PREVIOUS_KEY_NAMES)[number];
+/** The secrets every stage must set (SPEC §2 and the callers' keys); the previous keys are optional. */
+export const REQUIRED_SECRET_NAMES = ["CM_PRODUCT_TOKEN", "MSC_PRESENCE_API_KEY", ...KEY_NAMES] as const;
+/** Every secret. In AWS they are SST `Config.Secret`s; locally, plain environment variables. */
+export const SECRET_NAMES = [...REQUIRED_SECRET_NAMES, ...PREVIOUS_KEY_NAMES] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
 /** What SST v2 puts in a bound secret's variable when the value lives in SSM: a published string, never a value. */
 export const SST_SSM_PLACEHOLDER = "__FETCH_FROM_SSM__";
 
-/** The shared webhook key is guessable below this length (`openssl rand -hex 32` gives 64). */
+/** A caller's key is guessable below this length (`openssl rand -hex 32` gives 64). */
 export const MIN_WEBHOOK_KEY_LENGTH = 32;
 
 const text = z.string().check(z.trim(), z.minLength(1));
+const key = z.optional(
+  text.check(
+    z.minLength(
+      MIN_WEBHOOK_KEY_LENGTH,
+      `at least ${MIN_WEBHOOK_KEY_LENGTH} characters; make one with openssl rand -hex 32`,
+    ),
+  ),
+);
 
 /** Whole-number settings: [min, max, default], read by the schema and by the error naming what is valid. */
 const NUMBER_RANGES = {
@@ -36,12 +65,18 @@ export type EraseCmHistory = Config["ERASE_CM_HISTORY"];
 export const ConfigSchema = z.object({
   CM_PRODUCT_TOKEN: optionalText,
   MSC_PRESENCE_API_KEY: optionalText,
-  HANDOVER_WEBHOOK_KEY: z.optional(
-    text.check(
-      z.minLength(
-        MIN_WEBHOOK_KEY_LENGTH,
-        `at least ${MIN_WEBHOOK_KEY_LENGTH} characters; make one with openssl rand -hex 32`,
+  ...(Object.fromEntries([...KEY_NAMES, ...PREVIOUS_KEY_NAMES].map((name) => [name, key])) as Record<
+    KeyName | (typeof PREVIOUS_KEY_NAMES)[number],
+    typeof key
+  >),
+  /** Origins whose browsers may call the presence webhook (`POST /availability`), comma-separated; unset: no CORS. */
+  PRESENCE_WEBHOOK_CORS_ORIGINS: z.optional(
+    z.pipe(
+      z.pipe(
+        text,
+        z.transform((list) => list.split(",").map((origin) => origin.trim())),
       ),
+      z.array(z.string().check(z.regex(/^https?:\/\/[^/\s]+$/))).check(z.minLength(1)),
     ),
   ),
   CM_TECHNICAL_LINK_ID: text,
@@ -102,6 +137,8 @@ export function acceptedValues(name: string): string | undefined {
       return "an http or https URL, such as https://api.conversational.cm.com";
     case "DEFAULT_CULTURE":
       return 'a culture such as "nl-NL" or "en"';
+    case "PRESENCE_WEBHOOK_CORS_ORIGINS":
+      return "a comma-separated list of origins such as https://www.example.com (scheme and host, no path)";
     case "BUSINESS_HOURS":
       return "opening hours as JSON (docs/configuration.md#business-hours)";
     default:

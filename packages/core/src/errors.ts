@@ -9,7 +9,7 @@ export class BadRequestError extends Error {
 /** The request did not carry the webhook key its route needs; `rule` says how (`no key`, `wrong key`). */
 export class UnauthorizedError extends Error {
   override name = "UnauthorizedError";
-  constructor(readonly rule: "no key" | "wrong key" = "wrong key") {
+  constructor(readonly rule: string = "wrong key") {
     super("unauthorized");
   }
 }

@@ -24,7 +24,7 @@ const deps = {
 };
 
 export const handler = httpRoute(
-  { log: runtime.log, key: config.HANDOVER_WEBHOOK_KEY, chatId: "optional" },
+  { log: runtime.log, keys: config, corsOrigins: config.PRESENCE_WEBHOOK_CORS_ORIGINS, chatId: "optional" },
   async ({ chatId, fields, accept }) => {
     const request = parseInput(AvailabilityRequestSchema, fields);
     const culture = requestedCulture(parseInput(CultureRequestSchema, fields), config.DEFAULT_CULTURE);

@@ -23,7 +23,7 @@ const KNOWN_FIELDS: readonly string[] = ["email", "name", "message"] satisfies I
  * known, so the dialog goes on to ask.
  */
 export const handler = httpRoute(
-  { log: runtime.log, key: runtime.config.HANDOVER_WEBHOOK_KEY, chatId: "required", answerBody: true },
+  { log: runtime.log, keys: runtime.config, chatId: "required", answerBody: true },
   async ({ chatId, bodyForm, fields, query, rawBody }) => {
     if (bodyForm === "text") {
       const field = query.known;

@@ -20,7 +20,6 @@ const deps = {
     : {}),
 };
 
-export const handler = httpRoute(
-  { log: runtime.log, key: config.HANDOVER_WEBHOOK_KEY, chatId: "required" },
-  async ({ chatId }) => ({ json: await eraseChat(deps, chatId!) }),
-);
+export const handler = httpRoute({ log: runtime.log, keys: config, chatId: "required" }, async ({ chatId }) => ({
+  json: await eraseChat(deps, chatId!),
+}));

@@ -7,7 +7,7 @@ const target = runtime.config.WEB_CONVERSATIONS_HANDOVER_URL;
 const deps = { ...runtime, forwarder: target ? new HttpForwarder(target) : undefined };
 
 export const handler = httpRoute(
-  { log: runtime.log, key: runtime.config.HANDOVER_WEBHOOK_KEY, chatId: "optional", rawBody: true },
+  { log: runtime.log, keys: runtime.config, chatId: "optional", rawBody: true },
   async ({ rawBody, contentType, chatId }) => ({
     json: await receiveHandoverNotification(deps, rawBody, contentType || "application/json", chatId),
   }),

@@ -33,7 +33,7 @@ const deps = {
  * the details only inform the agent (the query's, if any, still count).
  */
 export const handler = httpRoute(
-  { log: runtime.log, key: config.HANDOVER_WEBHOOK_KEY, chatId: "required", answerBody: true },
+  { log: runtime.log, keys: config, chatId: "required", answerBody: true },
   async ({ chatId, bodyForm, fields, rawBody }) => {
     if (bodyForm === "unreadable") {
       runtime.log.warn("handover details unreadable: the body is not valid JSON; handing over without them", {

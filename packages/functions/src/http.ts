@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { parseChatId } from "@caic-handover/core/chat-id";
+import type { SecretName } from "@caic-handover/core/config";
+import { previousKeyName } from "@caic-handover/core/config";
 import {
   BadRequestError,
   NotFoundError,
@@ -9,7 +11,7 @@ import {
   UnauthorizedError,
 } from "@caic-handover/core/errors";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { keyPlacement, ROUTES, routeKey } from "./routes";
+import { CALLERS, keyInQueryAllowed, keyPlacement, ROUTES, type RouteSpec, routeKey, routeKeyName } from "./routes";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -33,8 +35,13 @@ export type Reply = { status?: number; json: object } | { status?: number; text:
 
 export interface RouteOptions {
   log: Logger;
-  /** The shared webhook key every caller must present. */
-  key: string;
+  /**
+   * The function's configuration: each route takes its caller's key (`routeKeyName`) or, during a
+   * rotation, that key's previous value; no other key.
+   */
+  keys: Partial<Record<SecretName, string>>;
+  /** Origins whose browsers may call the presence webhook (PRESENCE_WEBHOOK_CORS_ORIGINS); unset: no CORS. */
+  corsOrigins?: readonly string[];
   chatId: "required" | "optional";
   /**
    * Router callbacks: once the key matches, nothing else in the request is refused (SPEC: always 200).
@@ -56,28 +63,38 @@ export type Handler = (event: APIGatewayProxyEventV2, context?: Context) => Prom
  * then one core call; errors become status codes in exactly one place.
  */
 export function httpRoute(options: RouteOptions, run: (request: RouteRequest) => Promise<Reply>): Handler {
-  const expectedKey = digest(options.key);
+  // Each route's accepted key digests, computed once: its caller's key and, while set, the previous one.
+  const accepted = new Map(
+    ROUTES.map((route) => {
+      const name = routeKeyName(route);
+      const values = [options.keys[name], options.keys[previousKeyName(name)]].filter((value) => !!value);
+      return [routeKey(route), { route, digests: values.map((value) => digest(value!)) }] as const;
+    }),
+  );
   return async (event, context) => {
     const log = options.log;
     log.resetKeys();
     if (context) log.addContext(context);
     log.appendKeys({ route: event.routeKey });
+    const cors = corsHeaders(event, options.corsOrigins);
+    if (event.routeKey === PREFLIGHT_ROUTE_KEY) return preflight(event, cors);
     try {
       let body: string;
+      const expected = accepted.get(event.routeKey);
       if (options.rawBody) {
-        authenticate(event, expectedKey);
+        authenticate(event, expected);
         body = decodeBody(event, Number.POSITIVE_INFINITY);
       } else {
         body = decodeBody(event, MAX_BODY_BYTES);
-        authenticate(event, expectedKey);
+        authenticate(event, expected);
       }
       const request = readRequest(event, body, options);
       // A callback's lines name the chat the core acts on, which it logs itself.
       if (request.chatId !== undefined && !options.rawBody) log.appendKeys({ chatId: request.chatId });
       const reply = await run(request);
-      return respond(reply);
+      return withHeaders(respond(reply), cors);
     } catch (error) {
-      return mapError(error, log, event.routeKey);
+      return withHeaders(mapError(error, log, event.routeKey), cors);
     }
   };
 }
@@ -94,12 +111,53 @@ function digest(value: string): Buffer {
   return createHash("sha256").update(value).digest();
 }
 
-/** Header `X-Handover-Key` or query `?key=` (the Router's event endpoint cannot send headers); constant time. */
-function authenticate(event: APIGatewayProxyEventV2, expected: Buffer) {
-  const presented = event.headers?.["x-handover-key"] ?? event.queryStringParameters?.key;
-  if (presented === undefined) throw new UnauthorizedError("no key");
-  if (!timingSafeEqual(digest(presented), expected)) throw new UnauthorizedError("wrong key");
+/**
+ * The route's caller's key (or its previous value) in the `X-Handover-Key` header, or in `?key=` on
+ * the routes whose callers cannot send headers (the Router's, the presence webhook); constant time.
+ */
+function authenticate(event: APIGatewayProxyEventV2, expected: { route: RouteSpec; digests: Buffer[] } | undefined) {
+  if (expected === undefined || expected.digests.length === 0) throw new UnauthorizedError("no key for this route");
+  const header = event.headers?.["x-handover-key"];
+  const query = event.queryStringParameters?.key;
+  const presented = header ?? (keyInQueryAllowed(expected.route) ? query : undefined);
+  if (presented === undefined) {
+    throw new UnauthorizedError(query === undefined ? "no key" : "key in the query, which this route does not take");
+  }
+  const given = digest(presented);
+  let match = false;
+  for (const digestOfKey of expected.digests) match = timingSafeEqual(given, digestOfKey) || match;
+  if (!match) throw new UnauthorizedError(`not ${CALLERS[expected.route.caller].who}`);
 }
+
+/** The one preflight route (`OPTIONS /availability`): the stack declares it only when CORS origins are set. */
+export const PREFLIGHT_ROUTE_KEY = "OPTIONS /availability";
+/** The route whose answers carry CORS headers: Web Conversations' presence webhook. */
+const CORS_ROUTE_KEYS = new Set(["POST /availability", PREFLIGHT_ROUTE_KEY]);
+
+/** CORS headers for an allowed browser origin on the presence webhook; none anywhere else. */
+function corsHeaders(event: APIGatewayProxyEventV2, origins: readonly string[] | undefined): Record<string, string> {
+  const origin = event.headers?.origin;
+  if (!origins || !origin || !CORS_ROUTE_KEYS.has(event.routeKey) || !origins.includes(origin)) return {};
+  return { "access-control-allow-origin": origin, vary: "Origin" };
+}
+
+/** A browser's preflight: allowed origins may POST with a JSON body and the key header; others get no CORS headers. */
+function preflight(_event: APIGatewayProxyEventV2, cors: Record<string, string>): APIGatewayProxyStructuredResultV2 {
+  if (Object.keys(cors).length === 0) return { statusCode: 403, headers: { "cache-control": "no-store" }, body: "" };
+  return {
+    statusCode: 204,
+    headers: {
+      ...cors,
+      "access-control-allow-methods": "POST",
+      "access-control-allow-headers": "content-type, x-handover-key",
+      "access-control-max-age": "600",
+    },
+    body: "",
+  };
+}
+
+const withHeaders = (result: APIGatewayProxyStructuredResultV2, extra: Record<string, string>) =>
+  Object.keys(extra).length === 0 ? result : { ...result, headers: { ...result.headers, ...extra } };
 
 /** The first chat id a place gives; an unset variable (missing, JSON null, blank) gives none. */
 const firstGiven = (candidates: unknown[]) =>

@@ -16,7 +16,7 @@ export async function intakeStep(field: IntakeField) {
   const deps = { ...runtime, required: runtime.config.INTAKE_REQUIRED_FIELDS };
   const schema = intakeRequestSchema(field);
   return httpRoute(
-    { log: runtime.log, key: runtime.config.HANDOVER_WEBHOOK_KEY, chatId: "required", answerBody: true },
+    { log: runtime.log, keys: runtime.config, chatId: "required", answerBody: true },
     async (request) => {
       const chatId = request.chatId!;
       const culture = requestedCulture(

@@ -20,6 +20,6 @@ const deps = {
 };
 
 export const handler = httpRoute(
-  { log: runtime.log, key: config.HANDOVER_WEBHOOK_KEY, chatId: "optional", rawBody: true },
+  { log: runtime.log, keys: config, chatId: "optional", rawBody: true },
   async ({ rawBody, chatId }) => ({ json: await receiveRouterEvent(deps, rawBody, chatId) }),
 );

@@ -1,4 +1,4 @@
-import type { SecretName } from "@caic-handover/core/config";
+import { type KeyName, previousKeyName, type SecretName } from "@caic-handover/core/config";
 
 /**
  * The route table: declared once, read by the stack (`stacks/`), the local gateway
@@ -20,7 +20,10 @@ export type FunctionName =
 export type DynamoDbAction = "dynamodb:GetItem" | "dynamodb:UpdateItem" | "dynamodb:DeleteItem";
 
 export interface FunctionSpec {
-  /** Secrets the function reads; only these are bound to it. */
+  /**
+   * Secrets the function reads besides its callers' keys (those follow from the routes it serves:
+   * `requiredSecrets`, `optionalSecrets`); only these are bound to it.
+   */
   secrets: readonly SecretName[];
   /** DynamoDB actions it uses on the chats table; nothing else is granted. */
   dynamodb: readonly DynamoDbAction[];
@@ -30,7 +33,6 @@ export interface FunctionSpec {
   budget: string;
 }
 
-const KEY = "HANDOVER_WEBHOOK_KEY" as const;
 /** Writes may delete an expired record before re-creating it, and trim history. */
 const WRITE: readonly DynamoDbAction[] = ["dynamodb:UpdateItem", "dynamodb:DeleteItem"];
 
@@ -39,13 +41,13 @@ export const DYNAMODB_CALL_S = 5;
 
 export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
   "caic-event": {
-    secrets: [KEY],
+    secrets: [],
     dynamodb: WRITE,
     timeoutSeconds: 8,
     budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s)`,
   },
   availability: {
-    secrets: [KEY, "MSC_PRESENCE_API_KEY"],
+    secrets: ["MSC_PRESENCE_API_KEY"],
     // GetItem: instances waiting for another's presence call read the shared answer (docs/presence.md).
     dynamodb: ["dynamodb:GetItem", ...WRITE],
     timeoutSeconds: 15,
@@ -54,60 +56,74 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
       `for another instance's call; then one or two DynamoDB writes (normally one; ≤ ${DYNAMODB_CALL_S} s each)`,
   },
   "intake-email": {
-    secrets: [KEY],
+    secrets: [],
     dynamodb: WRITE,
     timeoutSeconds: 12,
     budget: `one DynamoDB write, two after a handover (≤ ${DYNAMODB_CALL_S} s each)`,
   },
   "intake-name": {
-    secrets: [KEY],
+    secrets: [],
     dynamodb: WRITE,
     timeoutSeconds: 12,
     budget: `one DynamoDB write, two after a handover (≤ ${DYNAMODB_CALL_S} s each)`,
   },
   "intake-message": {
-    secrets: [KEY],
+    secrets: [],
     dynamodb: WRITE,
     timeoutSeconds: 12,
     budget: `one DynamoDB write, two after a handover (≤ ${DYNAMODB_CALL_S} s each)`,
   },
   handover: {
-    secrets: [KEY, "CM_PRODUCT_TOKEN"],
+    secrets: ["CM_PRODUCT_TOKEN"],
     dynamodb: ["dynamodb:GetItem", ...WRITE],
     timeoutSeconds: 25,
     budget: `claim (a second one for a message while nobody is online; a read-back when its answer is lost) + routing ≤ 8 s and ≤ what is left of the 12 s lease + settle (retried ≤ 6 s; ≤ ${DYNAMODB_CALL_S} s each write); a concurrent duplicate waits ≤ 13 s`,
   },
   "handover-notification": {
-    secrets: [KEY],
+    secrets: [],
     dynamodb: WRITE,
     timeoutSeconds: 10,
     budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s) + forward ≤ 3 s`,
   },
   "router-events": {
     // CM_PRODUCT_TOKEN and GetItem: ERASE_CM_HISTORY=on-session-end deletes the session's history at CM.
-    secrets: [KEY, "CM_PRODUCT_TOKEN"],
+    secrets: ["CM_PRODUCT_TOKEN"],
     dynamodb: ["dynamodb:GetItem", ...WRITE],
     timeoutSeconds: 25,
     budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s); with ERASE_CM_HISTORY a read, CM's history deletion ≤ 6 s (3 attempts × ≤ 2 s) and a write`,
   },
   "chat-status": {
-    secrets: [KEY],
+    secrets: [],
     dynamodb: ["dynamodb:GetItem"],
     timeoutSeconds: 8,
     budget: `one DynamoDB read (≤ ${DYNAMODB_CALL_S} s)`,
   },
   "chat-erase": {
     // CM_PRODUCT_TOKEN and GetItem: ERASE_CM_HISTORY deletes the session's history at CM.
-    secrets: [KEY, "CM_PRODUCT_TOKEN"],
+    secrets: ["CM_PRODUCT_TOKEN"],
     dynamodb: ["dynamodb:GetItem", ...WRITE],
     timeoutSeconds: 25,
     budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s); with ERASE_CM_HISTORY a read, CM's history deletion ≤ 6 s (3 attempts × ≤ 2 s) and a write`,
   },
   handback: {
-    secrets: [KEY, "CM_PRODUCT_TOKEN"],
+    secrets: ["CM_PRODUCT_TOKEN"],
     dynamodb: ["dynamodb:GetItem", ...WRITE],
     timeoutSeconds: 25,
     budget: `claim + routing ≤ 8 s (3 attempts × ≤ 3 s) + settle (≤ ${DYNAMODB_CALL_S} s each write); a concurrent duplicate waits ≤ 12 s`,
+  },
+};
+
+/** Who calls the API, each with a key of its own (docs/deploy.md#keys). */
+export type Caller = "dialog" | "router" | "operator" | "presence";
+
+export const CALLERS: Record<Caller, { key: KeyName; query: boolean; who: string }> = {
+  dialog: { key: "HANDOVER_WEBHOOK_KEY", query: false, who: "the dialog's key (CAIC API Callouts)" },
+  router: { key: "ROUTER_WEBHOOK_KEY", query: true, who: "the Router's key (its two callbacks)" },
+  operator: { key: "OPERATOR_KEY", query: false, who: "the operator key (status, erase, hand-back)" },
+  presence: {
+    key: "PRESENCE_WEBHOOK_KEY",
+    query: true,
+    who: "the presence webhook's key (Web Conversations; low value: it may reach a browser)",
   },
 };
 
@@ -119,6 +135,8 @@ export interface RouteSpec {
   output: string;
   /** Who calls it, in CM.com's words. */
   calledBy: string;
+  /** Whose key it takes (`CALLERS`): each caller's key is refused on every other caller's routes. */
+  caller: Caller;
   /**
    * Where its caller puts the key: the Router's Event endpoint has no header section and the
    * presence-check webhook's headers are undocumented, so those URLs carry `?key=`.
@@ -133,6 +151,7 @@ export const ROUTES: readonly RouteSpec[] = [
     function: "caic-event",
     output: "CaicEventUrl",
     calledBy: "CAIC API Callout: start of the handover dialog",
+    caller: "dialog",
     keyIn: "header",
   },
   {
@@ -141,6 +160,7 @@ export const ROUTES: readonly RouteSpec[] = [
     function: "availability",
     output: "AvailabilityUrl",
     calledBy: "CAIC API Callout: agent availability",
+    caller: "dialog",
     keyIn: "header",
   },
   {
@@ -149,6 +169,7 @@ export const ROUTES: readonly RouteSpec[] = [
     function: "availability",
     output: "PresenceWebhookUrl",
     calledBy: "Web Conversations presence-check webhook (provider Third Party)",
+    caller: "presence",
     keyIn: "query",
   },
   {
@@ -157,6 +178,7 @@ export const ROUTES: readonly RouteSpec[] = [
     function: "intake-email",
     output: "IntakeEmailUrl",
     calledBy: "CAIC API Callout after the e-mail Capture Input",
+    caller: "dialog",
     keyIn: "header",
   },
   {
@@ -165,6 +187,7 @@ export const ROUTES: readonly RouteSpec[] = [
     function: "intake-name",
     output: "IntakeNameUrl",
     calledBy: "CAIC API Callout after the name Capture Input",
+    caller: "dialog",
     keyIn: "header",
   },
   {
@@ -173,6 +196,7 @@ export const ROUTES: readonly RouteSpec[] = [
     function: "intake-message",
     output: "IntakeMessageUrl",
     calledBy: "CAIC API Callout after the question Capture Input (leave a message)",
+    caller: "dialog",
     keyIn: "header",
   },
   {
@@ -181,6 +205,7 @@ export const ROUTES: readonly RouteSpec[] = [
     function: "handover",
     output: "HandoverUrl",
     calledBy: "CAIC API Callout: the handover itself",
+    caller: "dialog",
     keyIn: "header",
   },
   {
@@ -189,6 +214,7 @@ export const ROUTES: readonly RouteSpec[] = [
     function: "handover-notification",
     output: "RouterHandoverEndpointUrl",
     calledBy: "Conversational Router: Handover Endpoint",
+    caller: "router",
     keyIn: "header",
   },
   {
@@ -197,6 +223,7 @@ export const ROUTES: readonly RouteSpec[] = [
     function: "router-events",
     output: "RouterEventsUrl",
     calledBy: "Conversational Router: Event endpoint",
+    caller: "router",
     keyIn: "query",
   },
   {
@@ -205,6 +232,7 @@ export const ROUTES: readonly RouteSpec[] = [
     function: "chat-status",
     output: "ChatStatusUrl",
     calledBy: "operators, a page polling for 'handed over'",
+    caller: "operator",
     keyIn: "header",
   },
   {
@@ -213,6 +241,7 @@ export const ROUTES: readonly RouteSpec[] = [
     function: "chat-erase",
     output: "ChatEraseUrl",
     calledBy: "operators, privacy requests",
+    caller: "operator",
     keyIn: "header",
   },
   {
@@ -221,6 +250,7 @@ export const ROUTES: readonly RouteSpec[] = [
     function: "handback",
     output: "ChatHandbackUrl",
     calledBy: "operators, agent-side tooling: hand the chat back to the bot",
+    caller: "operator",
     keyIn: "header",
   },
 ];
@@ -229,17 +259,46 @@ export const routeKey = (route: RouteSpec) => `${route.method} ${route.path}`;
 export const handlerPath = (fn: FunctionName) => `packages/functions/src/${fn}.handler`;
 
 /**
- * The one place that says which key a route's caller presents: today every route takes
- * HANDOVER_WEBHOOK_KEY. `npm run check`, `npm run chat`, the 401 text and the setup guide's
- * hand-back section read it from here.
+ * The one place that says which key a route's caller presents (`CALLERS`). The functions' key
+ * check and bindings, the stack, `npm start`, `npm run check`, `npm run chat`, the 401 text, the
+ * setup guide and the tests read it from here.
  */
-export function routeKeyName(_route: RouteSpec): SecretName {
-  return KEY;
+export function routeKeyName(route: RouteSpec): KeyName {
+  return CALLERS[route.caller].key;
 }
+
+/** Whether the route also takes its key in the query (`?key=`): only the Router's and the presence webhook. */
+export const keyInQueryAllowed = (route: RouteSpec) => CALLERS[route.caller].query;
 
 /** Where the caller of a route puts its key, in prose: the X-Handover-Key header or the `key` query parameter. */
 export function keyPlacement(route: RouteSpec): string {
   return route.keyIn === "query" ? "the query parameter ?key=" : "the X-Handover-Key header";
+}
+
+/** The keys of the routes a function serves, each with its optional previous value (rotation). */
+function routeKeys(fn: FunctionName): KeyName[] {
+  return [...new Set(ROUTES.filter((route) => route.function === fn).map(routeKeyName))];
+}
+
+/** The secrets a function cannot start without: its own and its callers' keys. */
+export function requiredSecrets(fn: FunctionName): SecretName[] {
+  return [...FUNCTIONS[fn].secrets, ...routeKeys(fn)];
+}
+
+/** The secrets a function reads when set: the previous value of each of its callers' keys. */
+export function optionalSecrets(fn: FunctionName): SecretName[] {
+  return routeKeys(fn).map(previousKeyName);
+}
+
+/** Every secret bound to a function (least privilege: the stack grants it these and no others). */
+export const boundSecrets = (fn: FunctionName): SecretName[] => [...requiredSecrets(fn), ...optionalSecrets(fn)];
+
+/** The route a concrete request path matches (`/chats/abc` matches `/chats/{chatId}`), literal paths first. */
+export function routeForPath(method: string, path: string): RouteSpec | undefined {
+  const matches = (pattern: string) =>
+    new RegExp(`^${pattern.replace(/\{[^}]+\}/g, "[^/]+")}$`).test(path.split("?")[0] ?? "");
+  const candidates = ROUTES.filter((route) => route.method === method.toUpperCase() && matches(route.path));
+  return candidates.find((route) => !route.path.includes("{")) ?? candidates[0];
 }
 
 /** The route with this method and path. */

@@ -2,7 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDbChatStore } from "@caic-handover/core/chat-store-dynamodb";
 import { type ConfigWith, loadConfig, misspeltSettings } from "@caic-handover/core/config";
-import { FUNCTIONS, type FunctionName } from "./routes";
+import { type FunctionName, optionalSecrets, requiredSecrets } from "./routes";
 import { fetchBoundSecrets } from "./secrets";
 import { createLogger, createMetrics } from "./telemetry";
 
@@ -15,11 +15,11 @@ let misspeltWarned = false;
  * then throws, so the cold start fails and every request gets Lambda's bare 500 (an alarmed function error).
  */
 export async function createRuntime<F extends FunctionName>(fn: F) {
-  const secrets = FUNCTIONS[fn].secrets;
+  const secrets = requiredSecrets(fn);
   const log = createLogger(fn);
   let config: ConfigWith<(typeof secrets)[number]>;
   try {
-    const env = { ...process.env, ...(await fetchBoundSecrets(process.env, secrets)) };
+    const env = { ...process.env, ...(await fetchBoundSecrets(process.env, secrets, optionalSecrets(fn))) };
     config = loadConfig(env, secrets);
     // Once per process: each cold start in AWS; once for all of npm start's functions.
     if (!misspeltWarned) for (const warning of misspeltSettings(process.env)) log.warn(`configuration: ${warning}`);

@@ -48,10 +48,13 @@ export interface SsmAccess {
 export async function fetchBoundSecrets(
   env: Record<string, string | undefined>,
   names: readonly SecretName[],
+  optional: readonly SecretName[] = [],
   fetchImpl: typeof fetch = globalThis.fetch,
 ): Promise<Partial<Record<SecretName, string>>> {
-  const wanted = names.filter((name) => env[`SST_Secret_value_${name}`] === SST_SSM_PLACEHOLDER);
-  if (wanted.length === 0) return {};
+  const bound = (name: SecretName) => env[`SST_Secret_value_${name}`] === SST_SSM_PLACEHOLDER;
+  const wanted = names.filter(bound);
+  const wantedOptional = optional.filter(bound);
+  if (wanted.length + wantedOptional.length === 0) return {};
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const {
     SST_APP: app,
@@ -70,15 +73,17 @@ export async function fetchBoundSecrets(
     endpoint: env.AWS_ENDPOINT_URL_SSM,
     fetchImpl,
   };
-  const resolved = await readStageSecrets(access, app, stage, wanted);
+  const resolved = await readStageSecrets(access, app, stage, [...wanted, ...wantedOptional]);
   const missing = wanted.filter((name) => resolved[name] === undefined);
   if (missing.length > 0) throw new MissingSecretError(missing, stage);
+  // An optional secret (a key's previous value) that is set nowhere is simply absent, not SST's placeholder.
+  for (const name of wantedOptional) resolved[name] ??= "";
   return resolved;
 }
 
 /**
  * The values `sst secrets set` stored for a stage, the stage's value winning over the fallback;
- * secrets that are set nowhere are absent. One `GetParameters` call (at most 10 names) with decryption.
+ * secrets that are set nowhere are absent. `GetParameters` calls of at most 10 names, with decryption.
  */
 export async function readStageSecrets(
   access: SsmAccess,
@@ -87,9 +92,11 @@ export async function readStageSecrets(
   names: readonly SecretName[],
 ): Promise<Partial<Record<SecretName, string>>> {
   const path = (scope: string, name: string) => `/sst/${app}/${scope}/Secret/${name}/value`;
-  const parameters = await getParameters(
-    access,
-    names.flatMap((name) => [path(stage, name), path(".fallback", name)]),
+  const all = names.flatMap((name) => [path(stage, name), path(".fallback", name)]);
+  const batches: string[][] = [];
+  for (let i = 0; i < all.length; i += 10) batches.push(all.slice(i, i + 10));
+  const parameters = new Map(
+    (await Promise.all(batches.map((batch) => getParameters(access, batch)))).flatMap((found) => [...found]),
   );
   const resolved: Partial<Record<SecretName, string>> = {};
   for (const name of names) {

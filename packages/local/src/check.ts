@@ -2,7 +2,14 @@ import { randomUUID } from "node:crypto";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { ConfigSchema, MIN_WEBHOOK_KEY_LENGTH, SECRET_NAMES } from "@caic-handover/core/config";
+import {
+  ConfigSchema,
+  KEY_NAMES,
+  MIN_WEBHOOK_KEY_LENGTH,
+  PREVIOUS_KEY_NAMES,
+  REQUIRED_SECRET_NAMES,
+  type SecretName,
+} from "@caic-handover/core/config";
 import { ROUTES, type RouteSpec, routeKey, routeKeyName } from "@caic-handover/functions/routes";
 import { isExpected, topicSubscriptions } from "./aws";
 import { SetupGuideError } from "./setup-guide/document";
@@ -17,7 +24,7 @@ import { keyFor, resolveStage, routeRequest, type Stage, secretsOf } from "./sta
  */
 
 const USAGE = `npm run check -- --stage <stage> [--outputs <file>]
-       npm run check -- --api-url <url>   (secrets from HANDOVER_WEBHOOK_KEY / MSC_PRESENCE_API_KEY)`;
+       npm run check -- --api-url <url>   (secrets from the environment: each caller's key, MSC_PRESENCE_API_KEY)`;
 
 const TIMEOUT_MS = 8000;
 const PASSED = "ok  ";
@@ -67,7 +74,12 @@ function probe(
   };
 }
 
-async function checkRoute(stage: Stage, route: RouteSpec, key: string | undefined): Promise<CheckLine> {
+async function checkRoute(
+  stage: Stage,
+  route: RouteSpec,
+  key: string | undefined,
+  otherKey: string | undefined,
+): Promise<CheckLine> {
   const name = routeKey(route).padEnd(30);
   const without = routeRequest(stage, route, undefined, randomUUID());
   const refused = await call(without.url, {
@@ -76,14 +88,27 @@ async function checkRoute(stage: Stage, route: RouteSpec, key: string | undefine
     body: route.method === "GET" ? undefined : "{}",
   });
   if ("error" in refused) return line(false, `${name} does not answer: ${refused.error}`);
-  const refusesText =
+  let refusesText =
     refused.status === 401 ? "refuses without its key (401)" : `answers ${refused.status} WITHOUT its key`;
+  let refusesOther = true;
+  if (otherKey !== undefined) {
+    const other = routeRequest(stage, route, otherKey, randomUUID());
+    const answer = await call(other.url, {
+      method: route.method,
+      headers: { "content-type": "application/json", ...other.headers },
+      body: route.method === "GET" ? undefined : "{}",
+    });
+    refusesOther = !("error" in answer) && answer.status === 401;
+    refusesText += refusesOther
+      ? " and with another caller's key"
+      : `, answers ${"error" in answer ? answer.error : answer.status} with ANOTHER caller's key`;
+  }
   if (key === undefined)
     return line(false, `${name} ${refusesText}; not called with its key (${routeKeyName(route)} unknown)`);
   const proof = probe(route);
   if (proof === undefined) {
     return line(
-      refused.status === 401,
+      refused.status === 401 && refusesOther,
       `${name} ${refusesText}; not called with its key (every such call is passed on to Web Conversations)`,
     );
   }
@@ -100,7 +125,7 @@ async function checkRoute(stage: Stage, route: RouteSpec, key: string | undefine
     : answered.status === 401
       ? `REFUSES its key (401): the stage's ${routeKeyName(route)} is not the one given`
       : `answers ${answered.status} with its key`;
-  return line(accepted && refused.status === 401, `${name} ${withText}, ${refusesText}`);
+  return line(accepted && refused.status === 401 && refusesOther, `${name} ${withText}, ${refusesText}`);
 }
 
 async function checkPresence(env: Record<string, string | undefined>, apiKey: string | undefined): Promise<CheckLine> {
@@ -182,11 +207,17 @@ export async function runCheck(
   let secrets: Awaited<ReturnType<typeof secretsOf>>;
   try {
     secrets = await secretsOf(stage);
-    for (const name of SECRET_NAMES) {
+    const keys: readonly string[] = [...KEY_NAMES, ...PREVIOUS_KEY_NAMES];
+    // A key's previous value is optional (rotation); reported only while it is set.
+    const shown: SecretName[] = [
+      ...REQUIRED_SECRET_NAMES,
+      ...PREVIOUS_KEY_NAMES.filter((name) => secrets.values[name]),
+    ];
+    for (const name of shown) {
       const value = secrets.values[name];
       const setCommand = `npx sst secrets set ${name} <value> --stage ${stage.name ?? "<stage>"}`;
       if (value === undefined) lines.push(line(false, `secret ${name} is not set in ${secrets.source}: ${setCommand}`));
-      else if (name === "HANDOVER_WEBHOOK_KEY" && value.length < MIN_WEBHOOK_KEY_LENGTH)
+      else if (keys.includes(name) && value.length < MIN_WEBHOOK_KEY_LENGTH)
         lines.push(line(false, `secret ${name} is shorter than ${MIN_WEBHOOK_KEY_LENGTH} characters: ${setCommand}`));
       else lines.push(line(true, `secret ${name} is set (${secrets.source})`));
     }
@@ -194,7 +225,13 @@ export async function runCheck(
     lines.push(line(false, `secrets cannot be read: ${(error as Error).message}`));
     secrets = { values: {}, source: "nowhere" };
   }
-  for (const route of ROUTES) lines.push(await checkRoute(stage, route, keyFor(route, secrets.values)));
+  for (const route of ROUTES) {
+    // Another caller's key, which the route must refuse (keys scoped to callers).
+    const other = KEY_NAMES.map((name) => secrets.values[name]).find(
+      (value) => value !== undefined && value !== keyFor(route, secrets.values),
+    );
+    lines.push(await checkRoute(stage, route, keyFor(route, secrets.values), other));
+  }
   lines.push(await checkPresence(stage.env, secrets.values.MSC_PRESENCE_API_KEY));
   for (const name of ["ROUTING_API_URL", "PRESENCE_API_URL"] as const) {
     const fallback = ConfigSchema.shape[name].parse(undefined) as string;

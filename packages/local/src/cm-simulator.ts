@@ -503,6 +503,9 @@ async function applyFault(fault: Fault | undefined, res: ServerResponse, call: {
     const answer = call.status;
     call.status = 0;
     await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    // A caller that gave up meanwhile heard nothing: the status stays 0. A delay alone (a slow CM)
+    // still lets CM act on the request; the answer it would then send goes nowhere.
+    if (callerGone(res)) return fault.status !== undefined || fault.body !== undefined || !!fault.reset || !!fault.hang;
     call.status = answer;
   }
   if (fault.hang) {
@@ -521,8 +524,12 @@ async function applyFault(fault: Fault | undefined, res: ServerResponse, call: {
   return true;
 }
 
-/** Answers and records the status on the call, as CM's logs would show it. */
+/** The caller closed the connection (gave up waiting): nothing sent now is heard. */
+const callerGone = (res: ServerResponse) => res.destroyed || res.socket?.destroyed !== false;
+
+/** Answers and records the status on the call, as CM's logs would show it (0 when the caller is gone). */
 function answer(call: { status: number }, res: ServerResponse, status: number, body: string, contentType: string) {
+  if (callerGone(res)) return;
   call.status = status;
   send(res, status, body, contentType);
 }

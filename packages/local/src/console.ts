@@ -1,11 +1,12 @@
 import { readFileSync } from "node:fs";
-import type { ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { DeleteItemCommand, DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { maskEmail, maskMessage, maskName } from "@caic-handover/core/chat";
 import { CHAT_TABLE } from "@caic-handover/core/chat-store-dynamodb";
+import type { KeyName } from "@caic-handover/core/config";
 import { DIMENSION_VALUES, FUNNEL, METRIC_NAMES, Metric, type MetricName } from "@caic-handover/core/metrics";
 import { PRESENCE_KEY_PREFIX } from "@caic-handover/core/presence-store-dynamodb";
-import { ROUTES } from "@caic-handover/functions/routes";
+import { ROUTES, routeKeyName } from "@caic-handover/functions/routes";
 import type { CmSimulator } from "./cm-simulator";
 import { applySwitches, businessHoursIn, parseSwitches, SWITCHES, type Switches } from "./cm-switches";
 import { clientDefaults } from "./dynamodb-local";
@@ -41,9 +42,9 @@ const routerNotification = (chatId: string) =>
 export interface ConsoleOptions {
   simulator?: CmSimulator;
   switches: Switches;
-  /** The API's own URL and key: chats are read through the status route, so they are masked as it masks them. */
+  /** The API's own URL and its callers' keys: chats are read through the status route (operator key), so they are masked as it masks them. */
   apiUrl: () => string;
-  key: string;
+  keys: Record<KeyName, string>;
   dynamoDbEndpoint: string;
   tableName: string;
   /** Starts a function anew (a new instance: empty memory, config read from the environment again). */
@@ -55,6 +56,13 @@ export interface ConsoleOptions {
 }
 
 /** Counts of every metric of the metric table, read from the EMF lines the functions wrote. */
+/** An EMF value: a number, or an array of them (summed). */
+function amountOf(value: unknown): number {
+  if (typeof value === "number") return value;
+  if (Array.isArray(value)) return value.reduce((sum: number, v) => sum + (typeof v === "number" ? v : 0), 0);
+  return 1;
+}
+
 export class MetricTally {
   readonly counts = new Map<string, number>();
   /** Takes one EMF line; false when the line is not a metric line. */
@@ -66,16 +74,17 @@ export class MetricTally {
         if (emf[name] === undefined) continue;
         const dimension = Metric[name].dimension;
         const value = dimension === undefined ? undefined : emf[dimension];
-        this.#add(name, typeof value === "string" ? value : undefined);
+        // A metric's value, not its line: HandoverConfirmed rides as 0 beside every HandoverRequested.
+        this.#add(name, typeof value === "string" ? value : undefined, amountOf(emf[name]));
       }
       return true;
     } catch {
       return false;
     }
   }
-  #add(name: MetricName, dimensionValue: string | undefined) {
+  #add(name: MetricName, dimensionValue: string | undefined, amount: number) {
     for (const key of dimensionValue === undefined ? [name] : [name, `${name}:${dimensionValue}`]) {
-      this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+      this.counts.set(key, (this.counts.get(key) ?? 0) + amount);
     }
   }
   /** The funnel in the dashboard's order, then every other metric with its count per dimension value. */
@@ -113,19 +122,33 @@ export function tapMetricLines(tally: MetricTally, print: boolean): void {
   }) as typeof process.stdout.write;
 }
 
-const EMAIL = /[^\s@"'<>(),;:{}[\]\\]+@[^\s@"'<>(),;:{}[\]\\]+\.[^\s@"'<>(),;:{}[\]\\]+/g;
+// The local part stops at URL punctuation, so an address in a URL's query is masked and the URL kept.
+const EMAIL = /[^\s@"'<>(),;:{}[\]\\/?=&#]+@[^\s@"'<>(),;:{}[\]\\]+\.[^\s@"'<>(),;:{}[\]\\]+/g;
 
-/** Personal data in what CM received, masked the way the status route masks a chat's. */
+/** E-mail addresses in free text (a referrer, a problem), masked; nothing else changed. */
+const maskAddresses = (text: string) => text.replace(EMAIL, (email) => maskEmail(email));
+
+/** Shown instead of a body that is not JSON: its size and type, never its text. */
+export const notShown = (text: string, contentType?: string) =>
+  `[${text.length} characters${contentType ? ` of ${contentType.split(";")[0]}` : ""}, not JSON: not shown]`;
+
+/**
+ * What a visitor typed, masked the way the status route masks a chat's: the fields a visitor fills
+ * (known values, an intake answer's text, the Context's name, email, message and CustomerInfo),
+ * wherever the backend sends them. For what the backend sends CM and what the bot sends the API:
+ * there a `message` is the visitor's question. An answer's `message` is the bot's: see `maskAnswer`.
+ */
 export function maskPersonal(value: unknown, key = ""): unknown {
   if (typeof value === "string") {
     if (/^e-?mail$/i.test(key)) return maskEmail(value);
     if (/^name$/i.test(key)) return maskName(value);
     if (/^(message|question)$/i.test(key)) return maskMessage(value);
+    if (/^customerinfo$/i.test(key)) {
+      const info = jsonObject(value);
+      return info === undefined ? notShown(value) : JSON.stringify(maskPersonal(info));
+    }
     const parsed = jsonObject(value);
-    if (parsed !== undefined) return JSON.stringify(maskPersonal(parsed));
-    return value
-      .replace(/("name"\s*:\s*")([^"]*)(")/gi, (_, open, name, close) => `${open}${maskName(name)}${close}`)
-      .replace(EMAIL, (email) => maskEmail(email));
+    return parsed === undefined ? maskAddresses(value) : JSON.stringify(maskPersonal(parsed));
   }
   if (Array.isArray(value)) return value.map((item) => maskPersonal(item));
   if (typeof value === "object" && value !== null) {
@@ -137,14 +160,94 @@ export function maskPersonal(value: unknown, key = ""): unknown {
   return value;
 }
 
+/** A body received as text: masked when it is JSON, otherwise only its size and type (it may hold anything). */
+export function maskBody(text: string, contentType?: string): unknown {
+  const parsed = jsonObject(text);
+  return parsed === undefined ? notShown(text, contentType) : maskPersonal(parsed);
+}
+
+/**
+ * An answer of the API to the bot: its texts (`message`, `opensAtText`) are the catalogue's, shown as
+ * they are; only an intake answer's `value` (the visitor's normalised answer) is masked, as its field.
+ */
+export function maskAnswer(answer: unknown): unknown {
+  if (typeof answer !== "object" || answer === null || Array.isArray(answer)) return answer;
+  const { field, value } = answer as { field?: unknown; value?: unknown };
+  if (typeof field !== "string" || typeof value !== "string") return answer;
+  return { ...answer, value: maskPersonal(value, field) };
+}
+
+/** What the simulated CM received, each part masked by what it holds. */
+export function maskReceived(received: ReturnType<CmSimulator["received"]>) {
+  return {
+    ...received,
+    presence: received.presence.map((call) => ({
+      ...call,
+      referrer: call.referrer === null ? null : maskAddresses(call.referrer),
+    })),
+    mutationRequests: received.mutationRequests.map((call) => ({
+      ...call,
+      body:
+        typeof call.body === "string"
+          ? maskBody(call.body, call.headers["content-type"] as string)
+          : maskPersonal(call.body),
+    })),
+    // The Router's notification is its template filled in: often not JSON, and then not shown at all.
+    webConversationsHandovers: received.webConversationsHandovers.map((call) => ({
+      ...call,
+      body: maskBody(call.body, call.contentType),
+    })),
+  };
+}
+
 function jsonObject(text: string): object | undefined {
-  if (!text.startsWith("{")) return undefined;
+  if (!text.trimStart().startsWith("{")) return undefined;
   try {
     const parsed: unknown = JSON.parse(text);
     return typeof parsed === "object" && parsed !== null ? parsed : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The hosts the console answers on: loopback, on the port it is served on (no other name, no tunnel). */
+export const consoleHosts = (port: number) => [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+
+/**
+ * Why a console request is refused, or undefined when it may be served. The console calls the API
+ * with the server's own key, so it answers only its own loopback page: any other Host (DNS
+ * rebinding, a tunnel) is a 403; a change (PUT, POST) must be `application/json` (415: a cross-site
+ * form or "simple" request cannot send it without a preflight) and come from no other origin (403).
+ */
+export function consoleRefusal(
+  method: string,
+  headers: IncomingHttpHeaders,
+  port: number,
+): [status: number, message: string] | undefined {
+  const hosts = consoleHosts(port);
+  if (!hosts.includes(headers.host?.toLowerCase() ?? "")) {
+    return [403, `the console answers only on ${hosts.join(", ")}`];
+  }
+  if (method === "GET" || method === "HEAD") return undefined;
+  const origin = headers.origin;
+  if (origin !== undefined && !hosts.some((host) => `http://${host}` === origin.toLowerCase())) {
+    return [403, "a change from another origin is refused"];
+  }
+  if (headers["content-type"]?.split(";")[0]?.trim().toLowerCase() !== "application/json") {
+    return [415, "Content-Type must be application/json"];
+  }
+  return undefined;
+}
+
+/** The console's chat list holds this many, newest first; the state says how many there are. */
+export const CHATS_SHOWN = 50;
+
+/** The newest `limit` chats' ids, newest first. */
+export function newestChatIds(chats: { chatId: string; createdAt: string }[], limit = CHATS_SHOWN): string[] {
+  return [...chats]
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+    .slice(0, limit)
+    .map((chat) => chat.chatId);
 }
 
 export class LocalConsole {
@@ -159,17 +262,21 @@ export class LocalConsole {
   }
 
   /** Serves a console request; false when the path is not the console's. */
-  async serve(method: string, url: string, body: Buffer, res: ServerResponse): Promise<boolean> {
-    const path = url.split("?")[0]!;
-    if (!path.startsWith(CONSOLE_PATH)) return false;
+  async serve(req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<boolean> {
+    const method = req.method ?? "GET";
+    const path = (req.url ?? "/").split("?")[0]!;
+    if (path !== CONSOLE_PATH && !path.startsWith(`${CONSOLE_PATH}/`)) return false;
+    const refused = consoleRefusal(method, req.headers, req.socket.localPort ?? 0);
     const asset = ASSETS[path];
-    if (method === "GET" && asset) {
+    if (!refused && method === "GET" && asset) {
       const file = readFileSync(new URL(`./console/${asset.file}`, import.meta.url));
       res.writeHead(200, { "content-type": asset.type, "cache-control": "no-store" });
       res.end(file);
       return true;
     }
-    const [status, answer] = await this.#answer(method, path, body.toString("utf8"));
+    const [status, answer] = refused
+      ? [refused[0], { message: refused[1] }]
+      : await this.#answer(method, path, body.toString("utf8"));
     res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
     res.end(JSON.stringify(answer));
     return true;
@@ -246,12 +353,13 @@ export class LocalConsole {
           : entry.textBody
             ? [fill(entry.textBody), "text/plain; charset=utf-8"]
             : [undefined, undefined];
-    const keyQuery =
-      route.keyIn === "query" ? `${query.length > 0 ? "&" : "?"}key=${encodeURIComponent(this.options.key)}` : "";
+    // Each route with its own caller's key, from the route table.
+    const key = this.options.keys[routeKeyName(route)];
+    const keyQuery = route.keyIn === "query" ? `${query.length > 0 ? "&" : "?"}key=${encodeURIComponent(key)}` : "";
     const response = await fetch(`${this.options.apiUrl()}${path}${keyQuery}`, {
       method: route.method,
       headers: {
-        ...(route.keyIn === "header" ? { [KEY_HEADER]: this.options.key } : {}),
+        ...(route.keyIn === "header" ? { [KEY_HEADER]: key } : {}),
         ...(contentType ? { "content-type": contentType } : {}),
       },
       body,
@@ -264,13 +372,18 @@ export class LocalConsole {
         method: route.method,
         path,
         // A plain-text body is the one dialog variable it names (`{{email}}`): masked as that field.
-        body: maskPersonal(
-          body === undefined ? null : (jsonObject(body) ?? body),
-          /\w+/.exec(entry.textBody ?? "")?.[0],
-        ),
+        // The Router's notification is the console's own template around the chat id: shown as sent.
+        body:
+          body === undefined
+            ? null
+            : output === "RouterHandoverEndpointUrl"
+              ? body
+              : entry.textBody
+                ? maskPersonal(body, /\w+/.exec(entry.textBody)?.[0])
+                : maskPersonal(jsonObject(body) ?? body),
       },
       status: response.status,
-      answer: maskPersonal(jsonObject(answer) ?? answer),
+      answer: maskAnswer(jsonObject(answer) ?? answer),
     };
   }
 
@@ -281,48 +394,52 @@ export class LocalConsole {
       positions: SWITCHES,
       simulated: this.options.simulator !== undefined,
       metrics: this.tally.view(),
-      chats: await this.#chats(),
-      received: this.options.simulator ? maskPersonal(this.options.simulator.received()) : null,
+      ...(await this.#chats()),
+      received: this.options.simulator ? maskReceived(this.options.simulator.received()) : null,
     };
   }
 
-  /** Every chat, newest first, as `GET /chats/{chatId}` answers it. */
+  /** The newest chats (at most CHATS_SHOWN), newest first, as `GET /chats/{chatId}` answers each; and how many there are. */
   async #chats() {
-    const ids = (await this.#scan()).filter((id) => !id.startsWith(PRESENCE_KEY_PREFIX));
+    const all = (await this.#scan()).filter((item) => !item.chatId.startsWith(PRESENCE_KEY_PREFIX));
     const views = await Promise.all(
-      ids.map(async (id) => {
+      newestChatIds(all).map(async (id) => {
         const response = await fetch(`${this.options.apiUrl()}/chats/${encodeURIComponent(id)}`, {
-          headers: { "x-handover-key": this.options.key },
+          headers: { [KEY_HEADER]: this.options.keys.OPERATOR_KEY },
         });
         return response.ok ? ((await response.json()) as { createdAt: string }) : undefined;
       }),
     );
-    return views.filter((view) => view !== undefined).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return {
+      chats: views.filter((view) => view !== undefined).sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
+      chatCount: all.length,
+    };
   }
 
-  async #scan(): Promise<string[]> {
-    const ids: string[] = [];
+  /** Every item's key, with its `createdAt` (none for a presence answer). */
+  async #scan(): Promise<{ chatId: string; createdAt: string }[]> {
+    const items: { chatId: string; createdAt: string }[] = [];
     let start: Record<string, never> | undefined;
     do {
       const page = await this.#dynamoDb.send(
         new ScanCommand({
           TableName: this.options.tableName,
-          ProjectionExpression: "#key",
-          ExpressionAttributeNames: { "#key": CHAT_TABLE.partitionKey },
+          ProjectionExpression: "#key, #created",
+          ExpressionAttributeNames: { "#key": CHAT_TABLE.partitionKey, "#created": "createdAt" },
           ExclusiveStartKey: start,
         }),
       );
       for (const item of page.Items ?? []) {
         const id = item[CHAT_TABLE.partitionKey]?.S;
-        if (id) ids.push(id);
+        if (id) items.push({ chatId: id, createdAt: item.createdAt?.S ?? "" });
       }
       start = page.LastEvaluatedKey as typeof start;
     } while (start);
-    return ids;
+    return items;
   }
 
   async #clearPresenceCache() {
-    const keys = (await this.#scan()).filter((id) => id.startsWith(PRESENCE_KEY_PREFIX));
+    const keys = (await this.#scan()).map((item) => item.chatId).filter((id) => id.startsWith(PRESENCE_KEY_PREFIX));
     await Promise.all(
       keys.map((id) =>
         this.#dynamoDb.send(

@@ -1,7 +1,8 @@
+import type { KeyName } from "@caic-handover/core/config";
 import { FORWARD_TIMEOUT_MS } from "@caic-handover/core/notification";
 import { PRESENCE_TIMEOUT_MS } from "@caic-handover/core/presence";
 import { ROUTING_DEADLINES } from "@caic-handover/core/routing";
-import { DYNAMODB_CALL_S } from "@caic-handover/functions/routes";
+import { DYNAMODB_CALL_S, type RouteSpec, routeForPath, routeKeyName } from "@caic-handover/functions/routes";
 import { LOCAL_DEFAULTS, SIMULATED_CM } from "./local-defaults";
 
 /*
@@ -10,8 +11,22 @@ import { LOCAL_DEFAULTS, SIMULATED_CM } from "./local-defaults";
  * targets, and every upstream deadline as a budget.
  */
 
-/** The webhook key every call to the local API carries. */
+/** The dialog's key, which the CAIC callouts to the local API carry. */
 export const KEY = LOCAL_DEFAULTS.HANDOVER_WEBHOOK_KEY;
+/** Each caller's local key (routes.ts CALLERS). */
+export const LOCAL_KEYS: Record<KeyName, string> = {
+  HANDOVER_WEBHOOK_KEY: LOCAL_DEFAULTS.HANDOVER_WEBHOOK_KEY,
+  ROUTER_WEBHOOK_KEY: LOCAL_DEFAULTS.ROUTER_WEBHOOK_KEY,
+  OPERATOR_KEY: LOCAL_DEFAULTS.OPERATOR_KEY,
+  PRESENCE_WEBHOOK_KEY: LOCAL_DEFAULTS.PRESENCE_WEBHOOK_KEY,
+};
+/** The local key of a route's caller, from the route table. */
+export const localKeyFor = (route: RouteSpec) => LOCAL_KEYS[routeKeyName(route)];
+/** The local key of the route a request goes to (`/chats/abc/handback` → the operator key); the dialog's when none matches. */
+export function localKeyForRequest(method: string, path: string): string {
+  const route = routeForPath(method, path);
+  return route ? localKeyFor(route) : KEY;
+}
 /** What the simulated CM accepts, and so what a test expects CM to have received. */
 export const PRODUCT_TOKEN = SIMULATED_CM.productToken;
 export const PRESENCE_KEY = SIMULATED_CM.presenceApiKey;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { ConfigError } from "@caic-handover/core/config";
+import { ConfigError, type KeyName } from "@caic-handover/core/config";
+import { routeForPath, routeKeyName } from "@caic-handover/functions/routes";
 import type { CmSimulator } from "./cm-simulator";
 import { LOCAL_INFO_PATH, type LocalInfo } from "./gateway";
 import { loadLocalEnv, localBaseUrl } from "./local-defaults";
@@ -20,7 +21,13 @@ const env = (() => {
   }
 })();
 const baseUrl = (env.BASE_URL || localBaseUrl(env.PORT)).replace(/\/+$/, "");
-const key = env.HANDOVER_WEBHOOK_KEY;
+/** Each call carries the key of its route's caller (route table), from the shell, `.env` or the local default. */
+const keyNameOf = (method: string, path: string): KeyName => {
+  const route = routeForPath(method, path);
+  return route ? routeKeyName(route) : "HANDOVER_WEBHOOK_KEY";
+};
+/** The key name and value of the last call, for the 401 explanation. */
+let lastKey: { name: KeyName; value: string } = { name: "HANDOVER_WEBHOOK_KEY", value: "" };
 const chatId = randomUUID();
 /** The second conversation: a shop whose agents are all offline. */
 const offlineChatId = randomUUID();
@@ -40,7 +47,9 @@ class UnexpectedAnswerError extends Error {
 let step = 0;
 
 async function call(title: string, method: string, path: string, body?: object | string): Promise<Answer> {
-  const headers: Record<string, string> = { "x-handover-key": key };
+  const name = keyNameOf(method, path);
+  lastKey = { name, value: env[name]! };
+  const headers: Record<string, string> = { "x-handover-key": lastKey.value };
   if (body !== undefined) headers["content-type"] = "application/json";
   const text = typeof body === "string" ? body : body && JSON.stringify(body);
   console.log(`\n${++step}. ${title}\n   → ${method} ${baseUrl}${path}${text ? `\n     ${text}` : ""}`);
@@ -58,7 +67,7 @@ async function call(title: string, method: string, path: string, body?: object |
 function check(answer: Answer, ok: boolean, expected: string) {
   if (answer.status === 401) {
     throw new UnexpectedAnswerError(
-      `401: the API refused this demo's key (${key}). The demo takes HANDOVER_WEBHOOK_KEY from its shell or \`.env\`, else the local default; \`npm start\` prints the key it uses as "Local key". Run both from the same shell and project, or set HANDOVER_WEBHOOK_KEY to that key.`,
+      `401: the API refused this demo's key (${lastKey.value}). The demo takes ${lastKey.name} from its shell or \`.env\`, else the local default; \`npm start\` prints the key it uses as "Local key". Run both from the same shell and project, or set ${lastKey.name} to that key.`,
     );
   }
   if (answer.status !== 200 || !ok) throw new UnexpectedAnswerError(`expected 200 and ${expected}`);
@@ -81,7 +90,9 @@ async function routerSessionId(info: LocalInfo | undefined): Promise<string> {
 }
 
 async function conversation(info: LocalInfo | undefined) {
-  console.log(`Demo conversation ${chatId} against ${baseUrl}; every call carries X-Handover-Key: ${key}`);
+  console.log(
+    `Demo conversation ${chatId} against ${baseUrl}; every call carries X-Handover-Key: its caller's key (\`npm start\` prints them)`,
+  );
 
   const event = await call(
     "The handover dialog starts (CAIC event), with the bot's reason and skill",

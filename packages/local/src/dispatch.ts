@@ -1,4 +1,4 @@
-import type { Handler } from "@caic-handover/functions/http";
+import { type Handler, PREFLIGHT_ROUTE_KEY } from "@caic-handover/functions/http";
 import { FUNCTIONS, type FunctionName, ROUTES, type RouteSpec, routeKey } from "@caic-handover/functions/routes";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { type HttpInput, matchPath, toApiEvent } from "./api-event";
@@ -54,11 +54,22 @@ const TIMED_OUT = Symbol("timed out");
  */
 export async function dispatch(handlers: Handlers, input: HttpInput): Promise<APIGatewayProxyStructuredResultV2> {
   const path = input.url.split("?")[0] ?? "/";
-  const match = findRoute(input.method, path);
+  // The presence webhook's preflight route exists only when CORS origins are set, as the stack declares it.
+  const preflight =
+    input.method.toUpperCase() === "OPTIONS" && process.env.PRESENCE_WEBHOOK_CORS_ORIGINS
+      ? findRoute("POST", path)
+      : undefined;
+  const match =
+    preflight && routeKey(preflight.route) === PREFLIGHT_ROUTE_KEY.replace("OPTIONS", "POST")
+      ? preflight
+      : findRoute(input.method, path);
   if (!match) return gatewayError(404, "Not Found");
   const fn = match.route.function;
   const handler = handlers.get(fn)!;
-  const event = toApiEvent(input, { routeKey: routeKey(match.route), pathParameters: match.pathParameters });
+  const event = toApiEvent(input, {
+    routeKey: match === preflight ? PREFLIGHT_ROUTE_KEY : routeKey(match.route),
+    pathParameters: match.pathParameters,
+  });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
     timer = setTimeout(resolve, FUNCTIONS[fn].timeoutSeconds * 1000, TIMED_OUT);

@@ -24,7 +24,7 @@ export interface GatewayOptions {
   host?: string;
   localInfo?: LocalInfo;
   /** Local-only pages (the console) served before the route table; answers true when it served the request. */
-  localPages?: (method: string, url: string, body: Buffer, res: ServerResponse) => Promise<boolean>;
+  localPages?: (req: IncomingMessage, body: Buffer, res: ServerResponse) => Promise<boolean>;
 }
 
 export interface Gateway {
@@ -68,7 +68,7 @@ async function serve(options: GatewayOptions, req: IncomingMessage, res: ServerR
   if (options.localInfo && method === "GET" && url === LOCAL_INFO_PATH) {
     return write(res, toHttpResponse(options.localInfo));
   }
-  if (options.localPages && (await options.localPages(method, url, body, res))) return;
+  if (options.localPages && (await options.localPages(req, body, res))) return;
   const input: HttpInput = {
     method,
     url,

@@ -11,7 +11,11 @@ export const PROJECT_ROOT = fileURLToPath(new URL("../../../", import.meta.url))
  * accepted only by the simulated CM. Shared by `start`, `demo` and the tests so they always agree.
  */
 export const LOCAL_DEFAULTS = {
+  // One key per caller (routes.ts CALLERS), each refused on the others' routes, as deployed.
   HANDOVER_WEBHOOK_KEY: "local-handover-key-for-npm-start-only",
+  ROUTER_WEBHOOK_KEY: "local-router-key-for-npm-start-only-0",
+  OPERATOR_KEY: "local-operator-key-for-npm-start-only-0",
+  PRESENCE_WEBHOOK_KEY: "local-presence-webhook-key-npm-start-only",
   CM_PRODUCT_TOKEN: "local-product-token",
   MSC_PRESENCE_API_KEY: "local-presence-api-key",
   CM_TECHNICAL_LINK_ID: "00000000-0000-4000-8000-00000000c0de",

@@ -3,12 +3,14 @@ import { resolve } from "node:path";
 import {
   type Config,
   ConfigError,
+  KEY_NAMES,
+  type KeyName,
   loadConfig,
   misspeltSettings,
   nonDefaultSettings,
-  SECRET_NAMES,
+  REQUIRED_SECRET_NAMES,
 } from "@caic-handover/core/config";
-import { ROUTES } from "@caic-handover/functions/routes";
+import { CALLERS, ROUTES, routeKeyName } from "@caic-handover/functions/routes";
 import { CM_RATE_LIMITS, CmSimulator, parseRoutingFaults } from "./cm-simulator";
 import { businessHoursIn, switchesFromSettings } from "./cm-switches";
 import { CONSOLE_PATH, LocalConsole, tapMetricLines } from "./console";
@@ -46,7 +48,7 @@ async function start() {
   const printMetrics = process.env.POWERTOOLS_METRICS_DISABLED === "false";
   process.env.POWERTOOLS_METRICS_DISABLED = "false";
   process.env.POWERTOOLS_LOG_LEVEL ??= "INFO";
-  const config = loadConfig(process.env, SECRET_NAMES);
+  const config = loadConfig(process.env, REQUIRED_SECRET_NAMES);
   for (const warning of misspeltSettings(process.env)) console.warn(`npm start: warning: ${warning}`);
   const gatewayPort = port(env.PORT);
   const switches = switchesFromSettings(env);
@@ -83,7 +85,7 @@ async function start() {
     simulator,
     switches,
     apiUrl: () => apiUrl,
-    key: config.HANDOVER_WEBHOOK_KEY!,
+    keys: Object.fromEntries(KEY_NAMES.map((name) => [name, config[name]!])) as Record<KeyName, string>,
     dynamoDbEndpoint: dynamoDb.endpoint,
     tableName: config.TABLE_NAME,
     offlineHandover: config.OFFLINE_HANDOVER,
@@ -95,7 +97,7 @@ async function start() {
   const gateway = await startGateway({
     handlers,
     port: gatewayPort,
-    localPages: (method, url, body, res) => localConsole.serve(method, url, body, res),
+    localPages: (req, body, res) => localConsole.serve(req, body, res),
     localInfo: {
       simulator: {
         inspectUrl,
@@ -169,9 +171,9 @@ function banner(
   inspectUrl: string | undefined,
   rateLimited: boolean,
 ) {
-  const key = config.HANDOVER_WEBHOOK_KEY!;
+  // Each route's URL with its own caller's key where the caller puts it in the query (route table).
   const urlOf = (route: (typeof ROUTES)[number]) =>
-    `${gateway.url}${route.path}${route.keyIn === "query" ? `?key=${encodeURIComponent(key)}` : ""}`;
+    `${gateway.url}${route.path}${route.keyIn === "query" ? `?key=${encodeURIComponent(config[routeKeyName(route)]!)}` : ""}`;
   const urlWidth = Math.max(...ROUTES.map((route) => urlOf(route).length)) + 2;
   const line = (label: string, value: string) => `  ${label.padEnd(34)}${value}`;
   return [
@@ -180,8 +182,8 @@ function banner(
     "",
     ...ROUTES.map((route) => `  ${route.method.padEnd(7)}${urlOf(route).padEnd(urlWidth)}${route.calledBy}`),
     "",
-    line("Header to add", `X-Handover-Key: ${key}  (URLs with ?key= carry it already)`),
-    line("Local key (HANDOVER_WEBHOOK_KEY)", key),
+    line("Header to add", "X-Handover-Key: the key of the route's caller  (URLs with ?key= carry it already)"),
+    ...Object.values(CALLERS).map(({ key, who }) => line(`Local key (${key})`, `${config[key]}  ${who}`)),
     line("DynamoDB", `${dynamoDb}, table ${config.TABLE_NAME}`),
     line(
       "OFFLINE_HANDOVER",

@@ -1,6 +1,6 @@
 import { SUPPLIED_FIELDS } from "@caic-handover/core/chat";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KEY, newChatId, TECHNICAL_LINK } from "../../support/harness";
+import { LOCAL_KEYS, newChatId, TECHNICAL_LINK } from "../../support/harness";
 import { person, putItem, type Reliability, startReliability } from "../../support/reliability-harness";
 
 /**
@@ -125,7 +125,7 @@ describe("erasure", () => {
     const { chatId, name, email } = await converse("session-end");
     const ended = await r.call("POST", "/router/events", {
       key: null,
-      query: { key: KEY },
+      query: { key: LOCAL_KEYS.ROUTER_WEBHOOK_KEY },
       body: { chat: { id: chatId }, conversationEvents: [{ $type: "RouterSessionEnded" }] },
     });
     expect(ended).toMatchObject({ status: 200, json: { ok: true } });

@@ -30,38 +30,49 @@ async function api(method, path, body) {
 
 let state;
 
+/**
+ * Draws a part of the page anew and gives keyboard focus back to the element that had it: every
+ * focusable element drawn carries a `data-key` that names the same thing from one draw to the next.
+ */
+function redraw(root, draw) {
+  const active = document.activeElement;
+  const key = root.contains(active) ? active?.dataset?.key : undefined;
+  draw();
+  if (key) root.querySelector(`[data-key="${CSS.escape(key)}"]`)?.focus();
+}
+
 function drawSwitches() {
   const root = $("#switch-groups");
-  const focused = document.activeElement?.dataset?.switch ? { ...document.activeElement.dataset } : undefined;
   if (!state.simulated) {
     root.replaceChildren(el("p", { text: "CM is not simulated in this run: every CM URL is configured." }));
     return;
   }
-  root.replaceChildren(
-    ...Object.entries(state.positions).map(([name, positions]) =>
-      el(
-        "div",
-        { class: "group", role: "group", "aria-labelledby": `switch-${name}` },
-        el("span", { class: "name", id: `switch-${name}`, text: name === "businessHours" ? "business hours" : name }),
-        ...positions.map((position) => {
-          const button = el("button", {
-            type: "button",
-            "aria-pressed": String(state.switches[name] === position),
-            "data-switch": name,
-            "data-position": position,
-            text: position,
-          });
-          button.addEventListener("click", async () => {
-            await api("PUT", "/switches", { [name]: position });
-            await refresh();
-          });
-          return button;
-        }),
+  redraw(root, () =>
+    root.replaceChildren(
+      ...Object.entries(state.positions).map(([name, positions]) =>
+        el(
+          "div",
+          { class: "group", role: "group", "aria-labelledby": `switch-${name}` },
+          el("span", { class: "name", id: `switch-${name}`, text: name === "businessHours" ? "business hours" : name }),
+          ...positions.map((position) => {
+            const button = el("button", {
+              type: "button",
+              "aria-pressed": String(state.switches[name] === position),
+              "data-switch": name,
+              "data-position": position,
+              "data-key": `switch-${name}-${position}`,
+              text: position,
+            });
+            button.addEventListener("click", async () => {
+              await api("PUT", "/switches", { [name]: position });
+              await refresh();
+            });
+            return button;
+          }),
+        ),
       ),
     ),
   );
-  // Keyboard users keep their place when the switches are drawn anew.
-  if (focused) root.querySelector(`[data-switch="${focused.switch}"][data-position="${focused.position}"]`)?.focus();
 }
 
 function drawFunnel() {
@@ -92,6 +103,8 @@ function drawFunnel() {
 }
 
 function drawChats() {
+  $("#chat-count").textContent =
+    state.chatCount > state.chats.length ? `The newest ${state.chats.length} of ${state.chatCount}.` : "";
   if (state.chats.length === 0) {
     $("#chat-list").replaceChildren(el("p", { text: "No chat yet: start one in the visitor panel." }));
     return;
@@ -128,36 +141,61 @@ function drawChats() {
 function drawReceived() {
   const received = state.received;
   if (!received) return;
-  $("#mutations").replaceChildren(
-    ...received.mutationRequests
-      .slice()
-      .reverse()
-      .map((call) =>
-        el(
-          "li",
-          { "data-mutation": call.chatId },
-          el("a", { href: `#chat-${call.chatId}`, text: `chat ${call.chatId.slice(0, 8)}…` }),
-          document.createTextNode(
-            ` ${call.kind} → ${call.status === 0 ? "no answer" : call.status}${call.applied ? " · applied by CM" : ""}` +
-              `${call.problems.length ? ` · ${call.problems.join("; ")}` : ""}`,
+  // Status 0: the caller heard no answer (held past its timeout, or the connection dropped).
+  redraw($("#mutations"), () =>
+    $("#mutations").replaceChildren(
+      ...received.mutationRequests
+        .map((call, index) => ({ call, key: `mutation-${index}` }))
+        .reverse()
+        .map(({ call, key }) =>
+          el(
+            "li",
+            { "data-mutation": call.chatId },
+            el("a", { href: `#chat-${call.chatId}`, "data-key": key, text: `chat ${call.chatId.slice(0, 8)}…` }),
+            document.createTextNode(
+              ` ${call.kind} → ${call.status === 0 ? "no answer heard" : call.status}${call.applied ? " · applied by CM" : ""}` +
+                `${call.problems.length ? ` · ${call.problems.join("; ")}` : ""}`,
+            ),
+            el("pre", { "data-key": `${key}-body`, text: pretty(call.body) }),
           ),
-          el("pre", { text: pretty(call.body) }),
         ),
-      ),
+    ),
   );
-  $("#presence").replaceChildren(
-    ...received.presence
-      .slice(-10)
-      .reverse()
-      .map((call) =>
-        el("li", {
-          text: `${call.at.slice(11, 19)} channel ${call.channel} · referrer ${call.referrer ?? "–"} → ${call.status === 0 ? "no answer" : call.status}`,
-        }),
-      ),
+  redraw($("#presence"), () =>
+    $("#presence").replaceChildren(
+      ...received.presence
+        .slice(-10)
+        .reverse()
+        .map((call) =>
+          el("li", {
+            text: `${call.at.slice(11, 19)} channel ${call.channel} · referrer ${call.referrer ?? "–"} → ${call.status === 0 ? "no answer heard" : call.status}`,
+          }),
+        ),
+    ),
   );
 }
 
-async function refresh() {
+/**
+ * One poll at a time: a refresh asked for while one is in flight runs once after it (so a click sees
+ * the state after its change), shared by everyone who asks meanwhile.
+ */
+let inFlight;
+let queued;
+function refresh() {
+  if (!inFlight) {
+    inFlight = poll().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  }
+  queued ??= inFlight.then(() => {
+    queued = undefined;
+    return refresh();
+  });
+  return queued;
+}
+
+async function poll() {
   try {
     state = await api("GET", "/state");
   } catch {
@@ -285,5 +323,9 @@ async function confirmHandover() {
 $("#start").addEventListener("click", () => void startChat().then(refresh));
 $("#visitor-form").addEventListener("submit", (event) => void sendAnswer(event).then(refresh));
 $("#confirm").addEventListener("click", () => void confirmHandover());
-await refresh();
-setInterval(refresh, 1000);
+// The next poll starts a second after the last one ended: a slow answer never piles polls up.
+async function pollForever() {
+  await refresh();
+  setTimeout(pollForever, 1000);
+}
+await pollForever();

@@ -1,4 +1,4 @@
-import { ConfigSchema, SECRET_NAMES } from "@caic-handover/core/config";
+import { ConfigSchema, REQUIRED_SECRET_NAMES } from "@caic-handover/core/config";
 import { ref, SetupGuideError, type StepDraft, set } from "./document";
 import type { Target } from "./targets";
 
@@ -54,15 +54,38 @@ export const CM_VALUES: Record<string, CmValue> = {
     notes: ["A wrong key makes every availability answer `offline` with reason `presence-error`."],
   },
   HANDOVER_WEBHOOK_KEY: {
-    title: "Webhook key",
+    title: "The dialog's key",
     where: "Not from CM.com: make one up, long and random, e.g. `openssl rand -hex 32`.",
-    notes: ["You enter it below in CAIC's API Callouts and the Router's endpoints; nothing else needs it."],
+    notes: [
+      "You enter it below in the header of CAIC's API Callouts; it is refused on the Router's, the presence webhook's and operators' routes.",
+    ],
+  },
+  ROUTER_WEBHOOK_KEY: {
+    title: "The Router's key",
+    where: "Not from CM.com: make one up, long and random, e.g. `openssl rand -hex 32`.",
+    notes: [
+      "You enter it below in the Router's Handover Endpoint (header) and Event endpoint (`?key=`); nothing else takes it.",
+    ],
+  },
+  OPERATOR_KEY: {
+    title: "The operator key",
+    where: "Not from CM.com: make one up, long and random, e.g. `openssl rand -hex 32`.",
+    notes: [
+      "Only for your own tools: chat status, erase and hand-back (header only). Keep it out of CM.com and out of any page a visitor loads.",
+    ],
+  },
+  PRESENCE_WEBHOOK_KEY: {
+    title: "The presence webhook's key",
+    where: "Not from CM.com: make one up, long and random, e.g. `openssl rand -hex 32`.",
+    notes: [
+      "You enter it below in Web Conversations' presence-check webhook URL (`?key=`). It may reach a visitor's browser, so it opens that route only.",
+    ],
   },
 };
 
-/** The settings a user must supply: every secret and every parameter without a default, in schema order. */
+/** The settings a user must supply: every required secret and every parameter without a default, in schema order. */
 export function requiredSettings(): string[] {
-  const secrets: readonly string[] = SECRET_NAMES;
+  const secrets: readonly string[] = REQUIRED_SECRET_NAMES;
   return Object.entries(ConfigSchema.shape)
     .filter(([name, schema]) => secrets.includes(name) || !schema.safeParse(undefined).success)
     .map(([name]) => name);
@@ -72,7 +95,7 @@ export function requiredSettings(): string[] {
 export function cmValueSteps(target: Target): StepDraft[] {
   const missing = requiredSettings().filter((name) => !CM_VALUES[name]);
   if (missing.length > 0) throw new SetupGuideError(`setup guide: no "where to find it" for ${missing.join(", ")}`);
-  const secrets: readonly string[] = SECRET_NAMES;
+  const secrets: readonly string[] = REQUIRED_SECRET_NAMES;
   return requiredSettings().map((name) => {
     const value = CM_VALUES[name]!;
     return {

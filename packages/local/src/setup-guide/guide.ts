@@ -1,10 +1,10 @@
 import { IN_FLIGHT } from "@caic-handover/core/chat";
 import type { Language } from "@caic-handover/core/culture";
 import { type BotTextKey, botText } from "@caic-handover/core/messages";
-import { findRoute, keyPlacement, routeKeyName } from "@caic-handover/functions/routes";
+import { CALLERS, findRoute, keyPlacement, routeKeyName } from "@caic-handover/functions/routes";
 import { cmValueSteps, rulesetStep } from "./cm-values";
 import { code, type Guide, numberGuide, ref, SetupGuideError, type StepDraft, set } from "./document";
-import { guideDrift, KEY_PLACEHOLDER, ROUTE_GUIDE, routeStep, variable } from "./route-steps";
+import { guideDrift, ROUTE_GUIDE, routeStep, variable } from "./route-steps";
 import type { Target } from "./targets";
 
 /**
@@ -160,18 +160,22 @@ export function buildGuide(target: Target, languages: readonly Language[] = ["en
   }
   const route = (output: string) => routeStep(target, output);
   const leaveMessage = target.offlineHandover === "message";
-  const keyText = target.key ?? `${KEY_PLACEHOLDER} (${target.keySource})`;
+  // One key per caller (routes.ts CALLERS): each node gets its caller's key, never another's.
+  const keys = Object.values(CALLERS).map(({ key, who }) => {
+    const shown = target.keys?.[key];
+    return set(`Key: ${who}`, shown ? code(shown) : `<${key}> (${target.keySource(key)})`);
+  });
 
   return numberGuide({
     title: `caic-handover setup guide: ${target.describe}`,
     about: [
       ...(target.unreachable ? [set("Warning", target.unreachable)] : []),
-      set("Key", target.key ? code(target.key) : keyText),
+      ...keys,
       ...(target.dashboardUrl ? [set("Dashboard", code(target.dashboardUrl))] : []),
     ],
     conventions: [
       `\`${variable("name")}\` stands for the CAIC variable of that name: insert it with the node's variable picker.`,
-      `\`${KEY_PLACEHOLDER}\` stands for the webhook key: enter the key itself, never this text.`,
+      "`<HANDOVER_WEBHOOK_KEY>` and the other `<…_KEY>` stand for the keys above: enter the key itself, never this text, and in each node only the key it names.",
       "Every answer is flat JSON: map each response field named below into the dialog variable named beside it.",
       `Bot texts are in ${languages.join(", ")} (\`npm run setup-guide -- --culture nl-NL\`, several separated by commas), from the same catalogue as the backend's answers; in a project with several cultures, enter each culture's text in that culture's version of the node.`,
       "Where a node relies on something CM.com does not document, its notes say so and give the alternative to use if your tenant behaves otherwise; a Logical Step whose conditions must be tested in order says so.",

@@ -4,7 +4,6 @@ import { code, ref, SetupGuideError, type StepDraft, set } from "./document";
 import type { Target } from "./targets";
 
 export const KEY_HEADER = "X-Handover-Key";
-export const KEY_PLACEHOLDER = "<HANDOVER_WEBHOOK_KEY>";
 /** How this guide writes a CAIC variable; CM.com does not document the placeholder syntax of its nodes. */
 export const variable = (name: string) => `{{${name}}}`;
 
@@ -163,10 +162,11 @@ export function routeStep(target: Target, output: string, variant?: RouteStepVar
   const entry = variant?.entry ?? ROUTE_GUIDE[output];
   if (!route || !entry) throw new SetupGuideError(`the route table and the setup guide disagree about ${output}`);
   // Which key a route's caller presents comes from the route table (routeKeyName), in one place.
-  const key = target.key ?? `<${routeKeyName(route)}>`;
+  const shown = target.keys?.[routeKeyName(route)];
+  const key = shown ?? `<${routeKeyName(route)}>`;
   const query = {
     ...entry.query,
-    ...(route.keyIn === "query" ? { key: target.key ? encodeURIComponent(key) : key } : {}),
+    ...(route.keyIn === "query" ? { key: shown ? encodeURIComponent(key) : key } : {}),
   };
   const queryText = Object.entries(query)
     .map(([name, value]) => `${name}=${value}`)

@@ -1,4 +1,5 @@
 import type { OfflineHandover } from "@caic-handover/core/config";
+import { KEY_NAMES, type KeyName } from "@caic-handover/core/config";
 import { ROUTES, type RouteSpec } from "@caic-handover/functions/routes";
 import { LOCAL_DEFAULTS, localBaseUrl } from "../local-defaults";
 import { SetupGuideError } from "./document";
@@ -13,10 +14,10 @@ export interface Target {
   /** Each route's URL without query, by the route's stack output name. */
   urls: Record<string, string>;
   dashboardUrl: string | undefined;
-  /** The key itself, only with --show-key. */
-  key: string | undefined;
-  /** Where to find the key when it is not shown. */
-  keySource: string;
+  /** The callers' keys themselves, only with --show-key. */
+  keys: Partial<Record<KeyName, string>> | undefined;
+  /** Where to find a key when it is not shown. */
+  keySource: (name: KeyName) => string;
   /** How a deploy parameter such as WEB_CONVERSATIONS_HANDOVER_URL is set for this target. */
   setParameter: (name: string) => string;
   /** OFFLINE_HANDOVER of the target: with `message` the dialog gets its leave-a-message branch. */
@@ -58,13 +59,13 @@ function offlineHandover(value: string | undefined, source: string): OfflineHand
 
 export function localTarget(options: GuideOptions, env: Record<string, string | undefined>): Target {
   const base = options.apiUrl ?? localBaseUrl(env.PORT || LOCAL_DEFAULTS.PORT);
-  const key = env.HANDOVER_WEBHOOK_KEY || LOCAL_DEFAULTS.HANDOVER_WEBHOOK_KEY;
+  const keys = Object.fromEntries(KEY_NAMES.map((name) => [name, env[name] || LOCAL_DEFAULTS[name]]));
   return {
     describe: `npm start on ${base}`,
     urls: routeUrls(base),
     dashboardUrl: undefined,
-    key: options.showKey ? key : undefined,
-    keySource: "HANDOVER_WEBHOOK_KEY from your shell or `.env`, else the local default; `npm start` prints it",
+    keys: options.showKey ? keys : undefined,
+    keySource: (name) => `${name} from your shell or \`.env\`, else the local default; \`npm start\` prints it`,
     setParameter: (name) => `\`${name}=…\` in \`.env\` (or the shell), then restart \`npm start\``,
     offlineHandover: offlineHandover(env.OFFLINE_HANDOVER, "the environment's"),
     setSecret: (name) =>
@@ -75,7 +76,7 @@ export function localTarget(options: GuideOptions, env: Record<string, string | 
 
 /**
  * A deployed stage: every stack entry of that stage in `.sst/outputs.json`, merged; or only
- * --api-url. The key is shown only when --show-key is given and HANDOVER_WEBHOOK_KEY is set.
+ * --api-url. The keys are shown only when --show-key is given and each caller's key is set.
  */
 export function deployedTarget(
   options: GuideOptions,
@@ -102,16 +103,19 @@ export function deployedTarget(
   }
   const anyUrl = Object.values(urls)[0]!;
   const stageFlag = `--stage ${stage ?? "<stage>"}`;
-  const secretCommand = `npx sst secrets get HANDOVER_WEBHOOK_KEY ${stageFlag}`;
-  if (options.showKey && !env.HANDOVER_WEBHOOK_KEY) {
-    throw new SetupGuideError(`--show-key needs the key in HANDOVER_WEBHOOK_KEY; its value: ${secretCommand}`);
+  const secretCommand = (name: KeyName) => `npx sst secrets get ${name} ${stageFlag}`;
+  const unknown = KEY_NAMES.filter((name) => !env[name]);
+  if (options.showKey && unknown.length > 0) {
+    throw new SetupGuideError(
+      unknown.map((name) => `--show-key needs the key in ${name}; its value: ${secretCommand(name)}`).join("; "),
+    );
   }
   return {
     describe: `${stage ? `stage ${stage}` : "a deployed stage"} (from ${from})`,
     urls,
     dashboardUrl,
-    key: options.showKey ? env.HANDOVER_WEBHOOK_KEY : undefined,
-    keySource: `the stage's HANDOVER_WEBHOOK_KEY secret: \`${secretCommand}\``,
+    keys: options.showKey ? Object.fromEntries(KEY_NAMES.map((name) => [name, env[name]!])) : undefined,
+    keySource: (name) => `the stage's ${name} secret: \`${secretCommand(name)}\``,
     setParameter: (name) => `\`${name}=…\` in \`.env.${stage ?? "<stage>"}\`, then \`npx sst deploy ${stageFlag}\``,
     setSecret: (name) => `\`npx sst secrets set ${name} '<value>' ${stageFlag}\``,
     offlineHandover: offline,
