@@ -384,7 +384,7 @@ describe("the edge", () => {
     ["value of wrong type", "/intake/email", { chatId: "ok-1", value: 12 }, /value must be a string/],
     ["no value at all", "/intake/name", { chatId: "ok-1" }, /name is required/],
     ["not JSON", "/intake/name", "{nope", /body/],
-    ["a JSON array", "/handover", "[1,2]", /body must be a JSON object/],
+    ["a JSON array", "/handover", "[1,2]", /chatId is required/],
     ["referrer of wrong type", "/handover", { chatId: "ok-1", referrer: { a: 1 } }, /referrer/],
   ])("%s is a 400 naming the problem, and changes nothing", async (_label, path, body, message) => {
     const answer = await h.call("POST", path, { body, headers: { "content-type": "application/json" } });

@@ -1,4 +1,5 @@
-import { MAX_REASON_LENGTH } from "@caic-handover/core/handover-details";
+import { MAX_REASON_LENGTH, normaliseDetail } from "@caic-handover/core/handover-details";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, newChatId, startHarness, TECHNICAL_LINK } from "../support/harness";
 
@@ -78,21 +79,106 @@ describe("the mutation request's Context", () => {
     });
   });
 
+  it("makes reason and skill one clean line: white space runs one space, invisible characters gone, scripts' joiners kept", async () => {
+    const chatId = await readyChat({ reason: "line one\nline\ttwo\u200b ", skill: "پشتیبانی\u200cفنی\u200b" });
+    expect(await h.item(chatId)).toMatchObject({ reason: "line one line two", skill: "پشتیبانی\u200cفنی" });
+    for (const [skill, stored] of [
+      ["customer's", "customer's"],
+      ["tier\u00a0one", "tier one"],
+      ["billing\u0000", "billing"],
+    ] as const) {
+      const other = await readyChat({ skill });
+      expect((await h.item(other))?.skill).toBe(stored);
+    }
+  });
+
   it.each([
-    ["reason", "line one\nline two"],
+    ["reason", "refund \u202eevil"],
     ["reason", "x".repeat(MAX_REASON_LENGTH + 1)],
     ["skill", "<script>"],
-    ["skill", "billing\u0000"],
-  ])("refuses %s %j with a 400 naming it, storing and sending nothing", async (field, value) => {
+    ["skill", "vip\u2066"],
+  ])("leaves out a refused %s %j with a warning, never stopping the intake or the handover", async (field, value) => {
+    const started = newChatId();
+    const answer = await h.call("POST", "/caic/events", { body: { chatId: started, ...VISITOR, [field]: value } });
+    expect(answer.status).toBe(200);
+    expect((await h.item(started))?.[field as "reason"]).toBeUndefined();
+
     const chatId = await readyChat({ reason: "kept" });
-    for (const path of ["/caic/events", "/handover"]) {
-      const answer = await h.call("POST", path, { body: { chatId, [field]: value } });
-      expect(answer.status).toBe(400);
-      expect(answer.json.message).toContain(field);
-    }
-    expect(h.cm.routing.calls.filter((call) => call.chatId === chatId)).toEqual([]);
-    expect((await h.item(chatId))?.reason).toBe("kept");
+    const handover = await h.call("POST", "/handover", { body: { chatId, [field]: value } });
+    expect(handover.json).toEqual({ handover: "requested" });
+    expect(contextOf(chatId)).toMatchObject({ reason: "kept" });
+    expect(JSON.stringify(contextOf(chatId))).not.toContain(value.slice(0, 12));
   });
+
+  it("takes the reason as a plain-text body, which no character can break, and hands over on a JSON body a reason broke", async () => {
+    const chatId = await readyChat();
+    const reason = 'refund","skill":"x \\ "quoted"';
+    const plain = await h.call("POST", `/handover?chatId=${chatId}&skill=billing&culture=nl-NL`, {
+      body: reason,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    });
+    expect(plain.json).toEqual({ handover: "requested" });
+    expect(contextOf(chatId)).toMatchObject({ reason, skill: "billing", RoutingKeywords: "billing" });
+
+    const broken = await readyChat();
+    const template = `{"chatId":"${broken}","reason":"${reason}","skill":"sales"}`;
+    const answer = await h.call("POST", "/handover", {
+      body: template,
+      headers: { "content-type": "application/json" },
+    });
+    expect(answer.json).toEqual({ handover: "requested" });
+    expect(contextOf(broken)?.skill).toBeUndefined();
+    expect(contextOf(broken)?.reason).toBeUndefined();
+  });
+
+  it("under fixed-seed reasons and skills in several scripts, always hands over, with one clean line in the Context", async () => {
+    const fragment = fc.constantFrom(
+      "refund",
+      "ضمانت",
+      "پشتیبانی\u200cفنی",
+      "वापसी",
+      "返金",
+      "Rückerstattung",
+      "возврат",
+      "customer's",
+      " ",
+      "\n",
+      "\t",
+      "\u00a0",
+      "\u200b",
+      "\u2060",
+      "\ufeff",
+      "\u202e",
+      "\u2067",
+      '"',
+      "\\",
+      "&",
+      "<b>",
+    );
+    const text = fc.array(fragment, { maxLength: 6 }).map((parts) => parts.join(""));
+    await fc.assert(
+      fc.asyncProperty(text, text, async (reason, skill) => {
+        const chatId = await readyChat();
+        const answer = await h.call("POST", `/handover?chatId=${chatId}&skill=${encodeURIComponent(skill)}`, {
+          body: reason,
+          headers: { "content-type": "text/plain; charset=utf-8" },
+        });
+        expect(answer.json).toEqual({ handover: "requested" });
+        const context = contextOf(chatId)!;
+        for (const [field, sent] of [
+          ["reason", reason],
+          ["skill", skill],
+        ] as const) {
+          const expected = normaliseDetail(field, sent).value;
+          expect(context[field]).toBe(expected);
+          if (expected !== undefined) {
+            expect(expected).not.toMatch(/[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff\n\t\u00a0]|^ | $| {2}/u);
+          }
+        }
+      }),
+      { seed: 25, numRuns: 10 },
+    );
+  }, 60_000);
 });
 
 describe("the Router session id from the Handover Endpoint body", () => {

@@ -1,5 +1,7 @@
 import { CmHistoryClient, type CmHistoryClientOptions, erasesCmHistoryOn } from "@caic-handover/core/cm-history";
+import { findRouterSessionId } from "@caic-handover/core/notification";
 import { handoverMutation } from "@caic-handover/core/routing";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -34,33 +36,102 @@ const networkError = () => {
   throw new TypeError("fetch failed");
 };
 
+const owned = (chatId: string) => () =>
+  new Response(JSON.stringify({ routerSessionId: "s", chatId, messages: [] }), { status: 200 });
+const SESSION = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
+
 describe("CM's Conversation History API client", () => {
   it("deletes the session with the documented request and the product token", async () => {
     const { history, seen } = client([status(204)]);
-    expect(await history.deleteSession("s/1")).toEqual({ ok: true, status: 204, attempts: 1, found: true });
+    expect(await history.deleteSession(SESSION)).toEqual({ outcome: "erased", status: 204, attempts: 1 });
     expect(seen[0]!.url).toBe(
-      "https://cm.test/conversational/conversation-history/v1/accounts/link-1/session-history/s%2F1",
+      `https://cm.test/conversational/conversation-history/v1/accounts/link-1/session-history/${SESSION}`,
     );
     expect(seen[0]!.init.method).toBe("DELETE");
     expect(seen[0]!.init.headers).toEqual({ "X-CM-PRODUCTTOKEN": "token" });
   });
 
-  it("takes 404 as nothing left at CM, without retrying", async () => {
+  it("given the chat, reads the session first and deletes only when CM's read names that chat (or none)", async () => {
+    const mine = client([owned("chat-1"), status(204)]);
+    expect(await mine.history.deleteSession(SESSION, "chat-1")).toMatchObject({ outcome: "erased", attempts: 2 });
+    expect(mine.seen.map((s) => [s.init.method, s.url])).toEqual([
+      [
+        "GET",
+        `https://cm.test/conversational/conversation-history/v2/accounts/link-1/session-history?routerSessionId=${SESSION}`,
+      ],
+      ["DELETE", `https://cm.test/conversational/conversation-history/v1/accounts/link-1/session-history/${SESSION}`],
+    ]);
+    const unnamed = client([() => new Response("{}", { status: 200 }), status(204)]);
+    expect(await unnamed.history.deleteSession(SESSION, "chat-1")).toMatchObject({ outcome: "erased" });
+  });
+
+  it("refuses to delete a session CM's read says belongs to another chat", async () => {
+    const { history, seen } = client([owned("chat-2")]);
+    expect(await history.deleteSession(SESSION, "chat-1")).toEqual({
+      outcome: "failed",
+      reason: "other-chat",
+      status: 200,
+      attempts: 1,
+    });
+    expect(seen.map((s) => s.init.method)).toEqual(["GET"]);
+  });
+
+  it.each([".", "..", "", "-", "_", ".x", "..%2F", "a/b", "a b", "{{$sessionId}}", "x".repeat(129)])(
+    "never sends a request for the unsafe session id %j",
+    async (id) => {
+      const { history, seen } = client([status(204)]);
+      expect(await history.deleteSession(id, "chat-1")).toEqual({
+        outcome: "failed",
+        reason: "invalid-id",
+        attempts: 0,
+      });
+      expect(seen).toEqual([]);
+      expect(() => history.sessionUrl(id)).toThrow(RangeError);
+    },
+  );
+
+  it("never takes a dot segment or a template for a Router session id from the Handover Endpoint body", () => {
+    for (const id of [".", "..", "...", "-.", "{{$sessionId}}", "a/b"]) {
+      const raw = JSON.stringify({ chatId: "c", sessionId: id });
+      expect(findRouterSessionId(raw, JSON.parse(raw))).toBeUndefined();
+    }
+    const raw = JSON.stringify({ chatId: "c", sessionId: SESSION });
+    expect(findRouterSessionId(raw, JSON.parse(raw))).toBe(SESSION);
+  });
+
+  it("builds a URL whose final path is the session's own segment under the account, for any safe id", () => {
+    const { history } = client([]);
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,40}$/), (id) => {
+        const url = new URL(history.sessionUrl(id));
+        expect(url.pathname).toBe(
+          `/conversational/conversation-history/v1/accounts/link-1/session-history/${encodeURIComponent(id)}`,
+        );
+        expect(new URL(history.readUrl(id)).searchParams.get("routerSessionId")).toBe(id);
+      }),
+      { seed: 25, numRuns: 200 },
+    );
+  });
+
+  it("takes 404 as not found (never erased), without retrying", async () => {
     const { history, seen } = client([status(404)]);
-    expect(await history.deleteSession("s")).toMatchObject({ ok: true, found: false });
+    expect(await history.deleteSession(SESSION)).toEqual({ outcome: "not-found", status: 404, attempts: 1 });
     expect(seen).toHaveLength(1);
+    const read = client([status(404)]);
+    expect(await read.history.deleteSession(SESSION, "chat-1")).toMatchObject({ outcome: "not-found" });
+    expect(read.seen.map((s) => s.init.method)).toEqual(["GET"]);
   });
 
   it("retries 5xx, 429 and network errors, then succeeds", async () => {
     const { history, seen } = client([status(503), networkError, status(200)]);
-    expect(await history.deleteSession("s")).toMatchObject({ ok: true, attempts: 3 });
+    expect(await history.deleteSession(SESSION)).toMatchObject({ outcome: "erased", attempts: 3 });
     expect(seen).toHaveLength(3);
   });
 
   it("gives up after its attempts, as unavailable", async () => {
     const { history } = client([status(500), status(429), status(502)]);
-    expect(await history.deleteSession("s")).toEqual({
-      ok: false,
+    expect(await history.deleteSession(SESSION)).toEqual({
+      outcome: "failed",
       reason: "history-unavailable",
       status: 502,
       attempts: 3,
@@ -69,7 +140,11 @@ describe("CM's Conversation History API client", () => {
 
   it("takes another 4xx (a bad token) as final", async () => {
     const { history, seen } = client([status(401)]);
-    expect(await history.deleteSession("s")).toMatchObject({ ok: false, reason: "history-rejected", status: 401 });
+    expect(await history.deleteSession(SESSION)).toMatchObject({
+      outcome: "failed",
+      reason: "history-rejected",
+      status: 401,
+    });
     expect(seen).toHaveLength(1);
   });
 
@@ -84,7 +159,11 @@ describe("CM's Conversation History API client", () => {
         })) as typeof fetch,
       clock: Date.now,
     });
-    expect(await history.deleteSession("s")).toMatchObject({ ok: false, reason: "history-unavailable", attempts: 1 });
+    expect(await history.deleteSession(SESSION)).toMatchObject({
+      outcome: "failed",
+      reason: "history-unavailable",
+      attempts: 1,
+    });
   });
 });
 

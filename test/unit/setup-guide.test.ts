@@ -108,9 +108,9 @@ const EXPECTED: Record<
   },
   HandoverUrl: {
     method: "POST",
-    url: `${PROD}/handover`,
+    url: `${PROD}/handover?chatId={{chatId}}&culture={{culture}}&skill={{skill}}`,
     key: "header",
-    body: { chatId: "{{chatId}}", reason: "{{reasonForAgent}}", skill: "{{skill}}", culture: "{{culture}}" },
+    textBody: "{{reasonForAgent}}",
     responses: { handover: "handoverResult", reason: "handoverReason", mode: "handoverMode" },
   },
   RouterHandoverEndpointUrl: { method: "POST", url: `${PROD}/router/handover`, key: "header" },

@@ -319,28 +319,53 @@ export class DynamoDbChatStore implements ChatStore {
     return outcome.old?.claimId === claimId && outcome.old.status === settledAs;
   }
 
+  /**
+   * The Router's session id is kept only for a chat whose handover this run asked for (requesting,
+   * requested, unconfirmed): a body naming another chat's session for a chat that never asked cannot
+   * make an erase delete that other chat's history at CM (docs/reliability-privacy.md#cm-history).
+   */
   async confirmHandover(chatId: string, now: Date, routerSessionId?: string) {
-    const setSession = (e: Expression) =>
-      routerSessionId === undefined ? [] : [`${e.name("routerSessionId")} = ${e.value(routerSessionId)}`];
-    const outcome = await this.#change(chatId, now, {
+    const asked: readonly StoredStatus[] = ["requesting", "requested", "unconfirmed"];
+    const confirm = (withSession: boolean): Change => ({
       create: false,
       // A late notification never turns a hand-back (or one under way) or an end into handed_over.
       // An erased chat's run is closed: only a handover already asked for is confirmed.
       condition: (e) =>
-        `NOT ${e.statusIn(["handed_over", "handing_back", "handed_back", "ended"])} AND (attribute_not_exists(${e.name(
-          "erasedAt",
-        )}) OR ${e.statusIn(["requesting", "requested", "unconfirmed"])})`,
+        withSession
+          ? e.statusIn(asked)
+          : `NOT ${e.statusIn(["handed_over", "handing_back", "handed_back", "ended"])} AND (attribute_not_exists(${e.name(
+              "erasedAt",
+            )}) OR ${e.statusIn(asked)})`,
       set: (e) => [
         `${e.name("status")} = ${e.value("handed_over")}`,
         `${e.name("handedOverAt")} = ${e.value(now.toISOString())}`,
-        ...setSession(e),
+        ...(withSession ? [`${e.name("routerSessionId")} = ${e.value(routerSessionId)}`] : []),
       ],
       remove: (e) => [e.name("claimExpiresAt"), e.name("unconfirmedReason")],
       history: { status: "handed_over" },
     });
+    let outcome = routerSessionId === undefined ? undefined : await this.#change(chatId, now, confirm(true));
+    if (outcome === undefined || (!outcome.ok && outcome.old !== undefined)) {
+      outcome = await this.#change(chatId, now, confirm(false));
+    }
     if (outcome.ok) return "confirmed";
     if (outcome.old === undefined) return "unknown";
     return outcome.old.status === "handed_over" ? "already" : "stale";
+  }
+
+  /**
+   * Keeps a session id the Router's session end carried, for a chat whose handover this run asked
+   * for and that has none yet (the same rule as `confirmHandover`), so a failed erase at CM can be
+   * tried again by a later `DELETE /chats/{chatId}`.
+   */
+  async recordRouterSession(chatId: string, routerSessionId: string, now: Date) {
+    const outcome = await this.#change(chatId, now, {
+      create: false,
+      condition: (e) => `attribute_not_exists(${e.name("routerSessionId")}) AND ${e.statusIn(HANDOVER_ACTIVE)}`,
+      set: (e) => [`${e.name("routerSessionId")} = ${e.value(routerSessionId)}`],
+      keepExpiry: true,
+    });
+    return outcome.ok;
   }
 
   async claimHandback(
@@ -431,10 +456,11 @@ export class DynamoDbChatStore implements ChatStore {
     return outcome.ok;
   }
 
-  async recordCmHistory(chatId: string, status: CmHistoryRecord["status"], now: Date) {
+  async recordCmHistory(chatId: string, status: CmHistoryRecord["status"], now: Date, reason?: string) {
+    const value: CmHistoryRecord = { status, ...(reason === undefined ? {} : { reason }), at: now.toISOString() };
     await this.#change(chatId, now, {
       create: false,
-      set: (e) => [`${e.name("cmHistory")} = ${e.value({ status, at: now.toISOString() })}`],
+      set: (e) => [`${e.name("cmHistory")} = ${e.value(value)}`],
       keepExpiry: true,
     });
   }

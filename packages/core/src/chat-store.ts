@@ -85,6 +85,8 @@ export interface ChatStore {
     now: Date,
     routerSessionId?: string,
   ): Promise<"confirmed" | "already" | "stale" | "unknown">;
+  /** Keeps the session id a session end carried, only for a chat whose handover this run asked for and that has none. */
+  recordRouterSession(chatId: string, routerSessionId: string, now: Date): Promise<boolean>;
   /** Claims a handed-over chat for its hand-back to the bot (docs/no-dead-ends.md). */
   claimHandback(chatId: string, claim: { claimId: string; leaseSeconds: number }, now: Date): Promise<HandbackClaim>;
   /** Records the hand-back's outcome: `handed_back`, or back to the status it came from; false when no longer ours. */
@@ -98,5 +100,5 @@ export interface ChatStore {
   /** Removes every value a visitor or dialog supplied (`SUPPLIED_FIELDS`); status and history stay for the funnel; the expiry is not extended. */
   erase(chatId: string, now: Date): Promise<boolean>;
   /** Records what became of the session's history at CM; the expiry is not extended. */
-  recordCmHistory(chatId: string, outcome: CmHistoryRecord["status"], now: Date): Promise<void>;
+  recordCmHistory(chatId: string, outcome: CmHistoryRecord["status"], now: Date, reason?: string): Promise<void>;
 }

@@ -76,9 +76,12 @@ export interface PresenceRecord {
   at: string;
 }
 
-/** `erased`: CM deleted it; `not-found`: CM had none (404); `failed`: CM could not be reached or refused. */
+/** `erased`: CM confirmed the deletion; `not-found`: CM answered 404; `failed`: CM could not be reached, refused, or named another chat. */
 export interface CmHistoryRecord {
+  /** `erased` only when CM confirmed a deletion; `not-found` is CM's 404 (no such session, or a wrong account). */
   status: "erased" | "not-found" | "failed";
+  /** Why it failed: `history-rejected`, `history-unavailable`, `other-chat` (CM's read named another chat), `invalid-id`. */
+  reason?: string;
   at: string;
 }
 
@@ -191,7 +194,8 @@ export function chatView(record: ChatRecord, required: readonly IntakeField[], n
     skill: record.skill ?? null,
     culture: record.culture ?? null,
     routerSessionId: record.routerSessionId ?? null,
-    cmHistoryErased: record.cmHistory === undefined ? null : record.cmHistory.status !== "failed",
+    /** True only when CM confirmed the deletion; `cmHistory.status` says why not (`not-found`, `failed`). */
+    cmHistoryErased: record.cmHistory === undefined ? null : record.cmHistory.status === "erased",
     cmHistory: record.cmHistory ?? null,
     failureReason: record.failureReason ?? null,
     unconfirmedReason: record.unconfirmedReason ?? (leaseLapsed(record, now) ? "lease-lapsed" : null),

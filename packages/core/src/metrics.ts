@@ -24,7 +24,7 @@ export const Metric = {
   HandbackUnconfirmed: { dimension: undefined },
   HandbackFailed: { dimension: "reason" },
   SessionEnded: { dimension: undefined },
-  /** The Router session's history deleted at CM (or CM had none), ERASE_CM_HISTORY. */
+  /** The Router session's history deleted at CM, ERASE_CM_HISTORY; a 404 or failure counts CmHistoryEraseFailed. */
   CmHistoryErased: { dimension: undefined },
   CmHistoryEraseFailed: { dimension: undefined },
 } as const satisfies Record<string, { dimension: string | undefined }>;

@@ -1,5 +1,6 @@
 import { parseChatId } from "./chat-id";
 import type { ChatStore } from "./chat-store";
+import { isRouterSessionId } from "./cm-history";
 import { StoreUnavailableError } from "./errors";
 import type { Log, Metrics } from "./metrics";
 
@@ -49,11 +50,10 @@ export function findChat(raw: string, parsed: unknown): { chatId?: string; ambig
   return chatId === undefined ? {} : { chatId };
 }
 
-/** A Router session id as CM writes one (a GUID); anything else, an unreplaced `{{$sessionId}}` included, is none. */
-const SESSION_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
-
 /**
- * Finds the Router's session id in its Handover Endpoint body: the default template's `sessionId`,
+ * Finds the Router's session id in its Handover Endpoint body (a GUID as CM writes one, or an id of
+ * the same path-safe alphabet: `isRouterSessionId`; an unreplaced `{{$sessionId}}`, `.` or `..` is none):
+ * the default template's `sessionId`,
  * a TwoWay body's `chat.sessionId`, `SessionId` or `routerSessionId`, else by pattern in broken JSON.
  */
 export function findRouterSessionId(raw: string, parsed: unknown): string | undefined {
@@ -63,7 +63,7 @@ export function findRouterSessionId(raw: string, parsed: unknown): string | unde
     [body.sessionId, body.SessionId, body.routerSessionId, chat.sessionId, chat.SessionId].find(
       (value) => typeof value === "string" && value !== "",
     ) ?? /"(?:router)?session_?id"\s*:\s*"([^"]{1,200})"/i.exec(raw)?.[1];
-  return typeof candidate === "string" && SESSION_ID.test(candidate) ? candidate : undefined;
+  return typeof candidate === "string" && isRouterSessionId(candidate) ? candidate : undefined;
 }
 
 export interface Forwarder {

@@ -19,7 +19,7 @@ export function eventTypes(parsed: unknown): string[] {
 }
 
 export interface RouterEventDeps {
-  store: Pick<ChatStore, "endSession" | "get" | "recordCmHistory">;
+  store: Pick<ChatStore, "endSession" | "get" | "recordCmHistory" | "recordRouterSession">;
   /** Set when ERASE_CM_HISTORY is `on-session-end`: the session's history at CM goes too. */
   cmHistory?: CmHistoryEraseDeps["history"];
   metrics: Metrics;
@@ -50,11 +50,20 @@ export async function receiveRouterEvent(
     deps.log.warn("session end without a chat id");
     return { ok: true };
   }
+  const eventSessionId = findRouterSessionId(raw, parsed);
+  if (deps.cmHistory && eventSessionId !== undefined) {
+    // Kept (for a chat whose handover this run asked for) so a failed erase at CM can be retried.
+    await deps.store.recordRouterSession(chatId, eventSessionId, deps.now()).catch((error: unknown) => {
+      deps.log.warn("could not keep the session end's Router session id", {
+        error: error instanceof Error ? error.name : "error",
+      });
+    });
+  }
   const result = await deps.store.endSession(chatId, deps.now());
   if (result === "ended") deps.metrics.count("SessionEnded");
   deps.log.info("router session ended", { chatId, result });
   if (result !== "unknown" && deps.cmHistory) {
-    await eraseCmHistory({ ...deps, history: deps.cmHistory }, chatId, findRouterSessionId(raw, parsed));
+    await eraseCmHistory({ ...deps, history: deps.cmHistory }, chatId, eventSessionId);
   }
   return { ok: true };
 }

@@ -1,7 +1,7 @@
 import type { IntakeField } from "@caic-handover/core/config";
 import { CultureRequestSchema } from "@caic-handover/core/culture";
 import { BadRequestError } from "@caic-handover/core/errors";
-import { HandoverDetailsSchema, handoverDetails } from "@caic-handover/core/handover-details";
+import { handoverDetails, readHandoverDetails } from "@caic-handover/core/handover-details";
 import { parseInput } from "@caic-handover/core/input";
 import { recordKnownValue, startIntake } from "@caic-handover/core/intake";
 import { KnownValuesSchema, knownValues } from "@caic-handover/core/known-values";
@@ -38,10 +38,7 @@ export const handler = httpRoute(
       });
       return { json: await startIntake(deps, chatId!) };
     }
-    const details = handoverDetails(
-      parseInput(HandoverDetailsSchema, fields),
-      parseInput(CultureRequestSchema, fields),
-    );
+    const details = handoverDetails(readHandoverDetails(fields, runtime.log), parseInput(CultureRequestSchema, fields));
     return { json: await startIntake(deps, chatId!, knownValues(parseInput(KnownValuesSchema, fields)), details) };
   },
 );

@@ -1,6 +1,6 @@
 import { CultureRequestSchema } from "@caic-handover/core/culture";
 import { HandoverRequestSchema, requestHandover } from "@caic-handover/core/handover";
-import { HandoverDetailsSchema, handoverDetails } from "@caic-handover/core/handover-details";
+import { handoverDetails, readHandoverDetails } from "@caic-handover/core/handover-details";
 import { parseInput } from "@caic-handover/core/input";
 import { RoutingClient } from "@caic-handover/core/routing";
 import { httpRoute } from "./http";
@@ -26,7 +26,23 @@ const deps = {
   offlineHandover: config.OFFLINE_HANDOVER,
 };
 
-export const handler = httpRoute({ log: runtime.log, keys: config, chatId: "required" }, async ({ chatId, fields }) => {
-  const details = handoverDetails(parseInput(HandoverDetailsSchema, fields), parseInput(CultureRequestSchema, fields));
-  return { json: await requestHandover(deps, chatId!, parseInput(HandoverRequestSchema, fields), details) };
-});
+/**
+ * The handover. The dialog's `reason` may come as a plain-text body with the chat id (and `skill`,
+ * `culture`) in the URL: the setup guide's form, which no value can break. A JSON body a dialog
+ * variable broke (a `"` or `\` in the reason) still hands over, without the details, with a warning:
+ * the details only inform the agent (the query's, if any, still count).
+ */
+export const handler = httpRoute(
+  { log: runtime.log, keys: config, chatId: "required", answerBody: true },
+  async ({ chatId, bodyForm, fields, rawBody }) => {
+    if (bodyForm === "unreadable") {
+      runtime.log.warn("handover details unreadable: the body is not valid JSON; handing over without them", {
+        problem: "unreadable-body",
+      });
+    }
+    // An unreadable body's fields are the query's alone: the broken body's details are ignored.
+    const given = bodyForm === "text" ? { ...fields, reason: rawBody } : fields;
+    const details = handoverDetails(readHandoverDetails(given, runtime.log), parseInput(CultureRequestSchema, fields));
+    return { json: await requestHandover(deps, chatId!, parseInput(HandoverRequestSchema, given), details) };
+  },
+);

@@ -58,15 +58,52 @@ describe("DELETE /chats/{chatId} with ERASE_CM_HISTORY", () => {
     r.resetCm();
   });
 
-  it("takes CM's 404 (no history there) as nothing left to erase", async () => {
+  it("never reports a 404 (no such session, or a wrong account: CM's answers look alike) as erased, and alarms", async () => {
     const { chatId, sessionId } = await handedOver("gone");
     r.h.cm.history.sessions.delete(sessionId);
+    const failedBefore = metricLines("CmHistoryEraseFailed").length;
     await r.call("DELETE", `/chats/${chatId}`);
-    expect(deletes().map((call) => call.status)).toEqual([404]);
+    expect(r.h.cm.history.calls.map((call) => [call.method, call.status])).toEqual([["GET", 404]]);
     expect((await r.call("GET", `/chats/${chatId}`)).json).toMatchObject({
-      cmHistoryErased: true,
+      cmHistoryErased: false,
       cmHistory: { status: "not-found" },
     });
+    expect(metricLines("CmHistoryEraseFailed").length).toBeGreaterThan(failedBefore);
+    // A not-found is asked again on a later request (the account may have been put right meanwhile).
+    await r.call("DELETE", `/chats/${chatId}`);
+    expect(r.h.cm.history.calls).toHaveLength(2);
+    r.resetCm();
+  });
+
+  it("never stores another chat's session for a chat that did not ask for a handover, so its erase leaves that history", async () => {
+    const victim = await handedOver("victim");
+    const chatId = newChatId();
+    await r.call("POST", "/caic/events", { body: { chatId } });
+    const forged = JSON.stringify({ chatId, sessionId: victim.sessionId });
+    await r.call("POST", "/router/handover", { body: forged, headers: { "content-type": "application/json" } });
+    expect((await r.call("GET", `/chats/${chatId}`)).json.routerSessionId).toBeNull();
+    await r.call("DELETE", `/chats/${chatId}`);
+    expect(r.h.cm.history.calls).toEqual([]);
+    expect(r.h.cm.sessionOf(victim.chatId)).toBe(victim.sessionId);
+    r.resetCm();
+  });
+
+  it("refuses to delete when CM's read says the stored session is another chat's, and counts it failed", async () => {
+    const victim = await handedOver("victim-2");
+    const chatId = newChatId();
+    await r.call("POST", "/caic/events", { body: { chatId, email: "x@example.org", name: "Ann Example" } });
+    expect((await r.call("POST", "/handover", { body: { chatId } })).json).toEqual({ handover: "requested" });
+    const forged = JSON.stringify({ chatId, sessionId: victim.sessionId });
+    await r.call("POST", "/router/handover", { body: forged, headers: { "content-type": "application/json" } });
+    const failedBefore = metricLines("CmHistoryEraseFailed").length;
+    await r.call("DELETE", `/chats/${chatId}`);
+    expect(deletes()).toEqual([]);
+    expect(r.h.cm.sessionOf(victim.chatId)).toBe(victim.sessionId);
+    expect((await r.call("GET", `/chats/${chatId}`)).json).toMatchObject({
+      cmHistoryErased: false,
+      cmHistory: { status: "failed", reason: "other-chat" },
+    });
+    expect(metricLines("CmHistoryEraseFailed").length).toBeGreaterThan(failedBefore);
     r.resetCm();
   });
 
@@ -76,7 +113,12 @@ describe("DELETE /chats/{chatId} with ERASE_CM_HISTORY", () => {
     const failedBefore = metricLines("CmHistoryEraseFailed").length;
     const erased = await r.call("DELETE", `/chats/${chatId}`);
     expect(erased.json).toEqual({ erased: true, found: true });
-    expect(deletes().map((call) => call.status)).toEqual([503, 503, 503]);
+    // The ownership read is retried, then given up within the budget: nothing deleted, nothing claimed.
+    expect(r.h.cm.history.calls.map((call) => [call.method, call.status])).toEqual([
+      ["GET", 503],
+      ["GET", 503],
+      ["GET", 503],
+    ]);
     expect((await r.h.item(chatId))?.email).toBeUndefined();
     expect(JSON.stringify(await r.h.item(chatId))).not.toContain(email);
     expect((await r.call("GET", `/chats/${chatId}`)).json).toMatchObject({
@@ -136,12 +178,13 @@ describe("DELETE /chats/{chatId} with ERASE_CM_HISTORY", () => {
         const erased = await r.call("DELETE", `/chats/${chatId}`);
         expect(erased.status).toBe(200);
         expect((await r.h.item(chatId))?.email).toBeUndefined();
-        const asked = deletes();
+        const asked = r.h.cm.history.calls;
         expect(asked.length).toBeGreaterThanOrEqual(1);
-        expect(asked.length).toBeLessThanOrEqual(HISTORY_DEADLINES.maxAttempts);
-        const settled = asked.at(-1)!.status;
+        expect(deletes().length).toBeLessThanOrEqual(HISTORY_DEADLINES.maxAttempts);
         const status = (await r.call("GET", `/chats/${chatId}`)).json;
-        expect(status.cmHistoryErased).toBe(settled === 204 || settled === 404);
+        // Erased exactly when CM answered a DELETE with 2xx: never on a 404 or a fault.
+        expect(status.cmHistoryErased).toBe(deletes().some((call) => call.status === 204));
+        expect(r.h.cm.sessionOf(chatId) === undefined).toBe(status.cmHistoryErased);
       }),
       { numRuns: 6 },
     );
@@ -150,6 +193,47 @@ describe("DELETE /chats/{chatId} with ERASE_CM_HISTORY", () => {
 });
 
 describe("RouterSessionEnded with ERASE_CM_HISTORY=on-session-end", () => {
+  it("keeps the session id the event carries, so a failed erase at CM is tried again by a later DELETE", async () => {
+    const chatId = newChatId();
+    const { name, email } = person("retried");
+    r.logs.personal(name, email);
+    await r.call("POST", "/caic/events", { body: { chatId, name, email } });
+    expect((await r.call("POST", "/handover", { body: { chatId } })).json).toEqual({ handover: "requested" });
+    const sessionId = r.h.cm.sessionOf(chatId)!;
+    // The Handover Endpoint call never came; the session end carries the id while CM is down.
+    r.h.cm.history.behaviour.standing = { status: 503 };
+    const event = JSON.stringify({
+      chat: { id: chatId, sessionId },
+      conversationEvents: [{ $type: "RouterSessionEnded" }],
+    });
+    await r.call("POST", "/router/events", { body: event });
+    expect((await r.call("GET", `/chats/${chatId}`)).json).toMatchObject({
+      status: "ended",
+      routerSessionId: sessionId,
+      cmHistoryErased: false,
+    });
+    r.h.cm.history.behaviour.reset();
+    await r.call("DELETE", `/chats/${chatId}`);
+    expect(deletes().at(-1)).toMatchObject({ sessionId, status: 204 });
+    expect((await r.call("GET", `/chats/${chatId}`)).json.cmHistoryErased).toBe(true);
+    r.resetCm();
+  });
+
+  it("neither keeps nor deletes another chat's session named in a session end", async () => {
+    const victim = await handedOver("victim-3");
+    const chatId = newChatId();
+    await r.call("POST", "/caic/events", { body: { chatId } });
+    const event = JSON.stringify({
+      chat: { id: chatId, sessionId: victim.sessionId },
+      conversationEvents: [{ $type: "RouterSessionEnded" }],
+    });
+    await r.call("POST", "/router/events", { body: event });
+    expect(deletes()).toEqual([]);
+    expect(r.h.cm.sessionOf(victim.chatId)).toBe(victim.sessionId);
+    expect((await r.call("GET", `/chats/${chatId}`)).json.routerSessionId).toBeNull();
+    r.resetCm();
+  });
+
   it("ends the chat and deletes the reported session's history at CM", async () => {
     const { chatId, sessionId } = await handedOver("ended");
     const event = JSON.stringify({ chat: { id: chatId }, conversationEvents: [{ $type: "RouterSessionEnded" }] });

@@ -81,13 +81,14 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
   },
   HandoverUrl: {
     title: 'API Callout "Hand over" (CM.com guide, step 4)',
-    body: { chatId: CHAT_ID, reason: variable("reasonForAgent"), skill: variable("skill"), culture: CULTURE },
+    query: { chatId: CHAT_ID, culture: CULTURE, skill: variable("skill") },
+    textBody: variable("reasonForAgent"),
     responses: { handover: "handoverResult", reason: "handoverReason", mode: "handoverMode" },
     notes: [
       "Replaces the guide's call to the routing mutation request: this backend sends it, once per chat, with the product token it keeps.",
       "`handover` is `requested` or `failed`; `reason` is `intake-incomplete`, `routing-rejected`, `routing-unavailable` or `agents-offline` (the chat's last availability was offline and OFFLINE_HANDOVER is off). Calling again retries a failed handover.",
       "`mode` is `message` when the chat was handed over as a message while nobody was online (OFFLINE_HANDOVER=message); absent for a live handover.",
-      "What the agent gets besides the visitor's details, in the mutation's Context: `reason` (why the bot hands over, in the dialog's words, at most 200 characters on one line: set the dialog variable `reasonForAgent` in each branch, never to the visitor's text), `skill` (sent as `RoutingKeywords`, as CM.com's own live-chat handover does with the answer's `skill` output addition; at most 64 letters, digits, spaces and `_.,;:/&+-`) and `culture` (so MSC routing can send a Dutch visitor to a Dutch-speaking team). Each is optional: an empty or unset one is left out of the Context. They may also ride on the Start handover callout.",
+      "What the agent gets besides the visitor's details, in the mutation's Context: `reason` (why the bot hands over, in the dialog's words: the plain-text body, so no character in it can break the call; at most 200 characters, line breaks and tabs become spaces: set the dialog variable `reasonForAgent` in each branch, never to the visitor's text), `skill` (sent as `RoutingKeywords`, as CM.com's own live-chat handover does with the answer's `skill` output addition; at most 64 letters, marks and digits of any script, spaces and `_.,;:/&+-'`; it is in the URL, so write a keyword your branch sets, and a `&`, `#` or `%` in it as `%26`, `%23`, `%25`: CM.com does not document whether the node encodes a variable in a URL) and `culture` (so MSC routing can send a Dutch visitor to a Dutch-speaking team). Each is optional: an empty or unset one is left out of the Context. A reason or skill that is refused (too long, a direction control, a skill character outside its alphabet) is left out with a warning in the log; it never stops the handover or the intake. They may also ride on the Start handover callout.",
     ],
   },
   IntakeMessageUrl: {
