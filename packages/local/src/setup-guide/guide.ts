@@ -1,6 +1,6 @@
+import { type BotTextKey, botText } from "@caic-handover/core/bot-texts";
 import { IN_FLIGHT } from "@caic-handover/core/chat";
 import type { Language } from "@caic-handover/core/culture";
-import { type BotTextKey, botText } from "@caic-handover/core/messages";
 import { CALLERS, findRoute, keyPlacement, routeKeyName } from "@caic-handover/functions/routes";
 import { cmValueSteps, rulesetStep } from "./cm-values";
 import { code, type Guide, numberGuide, ref, SetupGuideError, type StepDraft, set } from "./document";
@@ -15,7 +15,7 @@ import type { Target } from "./targets";
  */
 
 /**
- * A bot text of the catalogue (`BOT_TEXTS` in core/messages.ts) in the guide's languages: one
+ * A bot text of the catalogue (`BOT_TEXTS` in core/bot-texts.ts) in the guide's languages: one
  * language gives `"text"`, several `nl "…" | en "…"`. Placeholders become CAIC variables.
  */
 export type Say = (key: BotTextKey) => string;
