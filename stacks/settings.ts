@@ -120,8 +120,7 @@ export function deploySettings(env: Record<string, string | undefined>): DeployS
       windowMinutes: data.UNCONFIRMED_HANDOVER_WINDOW_MINUTES,
     },
     throttle: { rate: data.API_THROTTLE_RATE, burst: data.API_THROTTLE_BURST },
-    reservedConcurrency:
-      data.FUNCTION_RESERVED_CONCURRENCY === "off" ? undefined : data.FUNCTION_RESERVED_CONCURRENCY,
+    reservedConcurrency: data.FUNCTION_RESERVED_CONCURRENCY === "off" ? undefined : data.FUNCTION_RESERVED_CONCURRENCY,
   };
 }
 

@@ -10,7 +10,21 @@ const parameters = {
 };
 
 /** Values some setting or other refuses: every setting refuses at least one of them. */
-const BAD_VALUES = [" ", "yes", "-1", "0", "1.5", "2", "40", "99999999", "short", "notanemail", "ftp://x", "{", "pt-BR"];
+const BAD_VALUES = [
+  " ",
+  "yes",
+  "-1",
+  "0",
+  "1.5",
+  "2",
+  "40",
+  "99999999",
+  "short",
+  "notanemail",
+  "ftp://x",
+  "{",
+  "pt-BR",
+];
 
 function refusal(load: () => unknown): string | undefined {
   try {
@@ -58,7 +72,11 @@ describe("the deploy settings a reviewer found saying (Invalid input)", () => {
   it.each([
     ["POINT_IN_TIME_RECOVERY_DAYS", "40", '"40" (accepted: a whole number from 1 to 35)'],
     ["ALARM_EMAIL", "notanemail", '"notanemail" (accepted: an e-mail address'],
-    ["POWERTOOLS_LOG_LEVEL", "verbose", "accepted: one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT (upper case)"],
+    [
+      "POWERTOOLS_LOG_LEVEL",
+      "verbose",
+      "accepted: one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT (upper case)",
+    ],
     ["UNCONFIRMED_HANDOVER_WINDOW_MINUTES", "2", "accepted: a whole number from 5 to 1440"],
     ["FUNCTION_RESERVED_CONCURRENCY", "-1", "accepted: off, or a whole number from 1 to 1000"],
     ["ERASE_CM_HISTORY", "yes", "accepted: one of off, on-erase, on-session-end (lower case)"],

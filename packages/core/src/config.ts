@@ -140,7 +140,12 @@ export function acceptedBy(schema: AnySchema): string | undefined {
       const element = def.element?._zod.def as unknown as Def | undefined;
       const min = checkOf(def, "min_length")?.minimum ?? 0;
       const values = element?.type === "enum" ? Object.values(element.entries ?? {}).join(", ") : "values";
-      const example = element?.type === "enum" ? `, such as "${Object.values(element.entries ?? {}).slice(0, 2).join(",")}"` : "";
+      const example =
+        element?.type === "enum"
+          ? `, such as "${Object.values(element.entries ?? {})
+              .slice(0, 2)
+              .join(",")}"`
+          : "";
       return `a comma-separated list of ${min > 0 ? `${min === 1 ? "one" : min} or more` : "any"} of ${values}${example}`;
     }
     case "number": {
