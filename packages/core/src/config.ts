@@ -14,7 +14,7 @@ export const MIN_WEBHOOK_KEY_LENGTH = 32;
 
 const text = z.string().check(z.trim(), z.minLength(1));
 
-/** Whole-number settings: [min, max, default], read by the schema and by the error naming what is valid. */
+/** Whole-number settings: [min, max, default]. */
 const NUMBER_RANGES = {
   PRESENCE_CACHE_SECONDS: [0, 3600, 10],
   PRESENCE_MAX_STALE_SECONDS: [0, 3600, 60],

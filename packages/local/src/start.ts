@@ -196,9 +196,10 @@ function banner(
     ...nonDefaultSettings(config)
       .filter((setting) => !SHOWN_ABOVE.some((name) => setting.startsWith(`${name}=`)))
       .map((setting) => line("Changed from its default", setting)),
-    ...nonDefaultSettings(stackSettings(process.env).data ?? {}, StackSettingsSchema).map((setting) =>
-      line("Deploy setting (applies at deploy)", setting),
-    ),
+    // The deploy's own settings (POWERTOOLS_LOG_LEVEL works here too, so is not one of them here).
+    ...nonDefaultSettings(stackSettings(process.env).data ?? {}, StackSettingsSchema)
+      .filter((setting) => !setting.startsWith("POWERTOOLS_LOG_LEVEL="))
+      .map((setting) => line("Applies at deploy only", setting)),
     ...CM_URLS.map((name) =>
       line(name, `${(simulated.includes(name) ? "simulated" : "configured").padEnd(12)}${process.env[name]}`),
     ),
