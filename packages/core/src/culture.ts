@@ -59,23 +59,22 @@ export function resolveCulture(requested: string | undefined, fallback: Culture)
 const CULTURE_SETTING_ACCEPTS = `a culture of a language with texts (${LANGUAGES.join(", ")}), such as "nl-NL" or "en"`;
 
 /** `DEFAULT_CULTURE`: a culture of a language the catalogue has, checked at start. */
-export const CultureSetting = z
-  .pipe(
-    z.string(),
-    z.transform((text, ctx): Culture => {
-      const tag = readTag(text);
-      if (tag === undefined || !isLanguage(tag.language)) {
-        ctx.issues.push({
-          code: "custom",
-          input: text,
-          message: `"${text}" is not ${CULTURE_SETTING_ACCEPTS}`,
-        });
-        return z.NEVER;
-      }
-      return { language: tag.language, locale: tag.locale };
-    }),
-  )
-  .register(z.globalRegistry, { description: CULTURE_SETTING_ACCEPTS });
+export const CultureSetting = z.pipe(
+  z.string(),
+  z.transform((text, ctx): Culture => {
+    const tag = readTag(text);
+    if (tag === undefined || !isLanguage(tag.language)) {
+      ctx.issues.push({
+        code: "custom",
+        input: text,
+        message: `"${text}" is not ${CULTURE_SETTING_ACCEPTS}`,
+      });
+      return z.NEVER;
+    }
+    return { language: tag.language, locale: tag.locale };
+  }),
+);
+z.globalRegistry.add(CultureSetting, { description: CULTURE_SETTING_ACCEPTS });
 
 const cultureText = z.optional(z.nullable(z.string().check(z.maxLength(MAX_CULTURE_LENGTH))));
 

@@ -100,38 +100,37 @@ const entry = (path: readonly PropertyKey[]) =>
   path.map((key, i) => (typeof key === "number" ? `[${key}]` : `${i === 0 ? "" : "."}${String(key)}`)).join("");
 
 /** `BUSINESS_HOURS` as configured: JSON text, checked at start with every bad entry named. */
-export const BusinessHoursText = z
-  .pipe(
-    z.string(),
-    z.transform((text, ctx) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        ctx.issues.push({ code: "custom", input: text, message: "is not JSON" });
-        return z.NEVER;
-      }
-      const parsed = businessHoursSchema().safeParse(json);
-      const problems = parsed.success
-        ? parsed.data.holidays
-            .filter((day) => parsed.data.special[day] !== undefined)
-            .map((day) => `special.${day}: is also listed as a holiday`)
-        : parsed.error.issues.map((issue) => {
-            // A record key's own message sits one level down.
-            const message = issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : issue.message;
-            return issue.path.length > 0 ? `${entry(issue.path)}: ${message}` : message;
-          });
-      if (problems.length > 0 || !parsed.success) {
-        ctx.issues.push({ code: "custom", input: text, message: problems.join("; ") });
-        return z.NEVER;
-      }
-      return parsed.data;
-    }),
-  )
-  .register(z.globalRegistry, {
-    description:
-      "opening hours as JSON with timeZone, weekly, holidays and special (docs/business-hours-and-setup-guide.md#business-hours-and-holidays-business_hours)",
-  });
+export const BusinessHoursText = z.pipe(
+  z.string(),
+  z.transform((text, ctx) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      ctx.issues.push({ code: "custom", input: text, message: "is not JSON" });
+      return z.NEVER;
+    }
+    const parsed = businessHoursSchema().safeParse(json);
+    const problems = parsed.success
+      ? parsed.data.holidays
+          .filter((day) => parsed.data.special[day] !== undefined)
+          .map((day) => `special.${day}: is also listed as a holiday`)
+      : parsed.error.issues.map((issue) => {
+          // A record key's own message sits one level down.
+          const message = issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+          return issue.path.length > 0 ? `${entry(issue.path)}: ${message}` : message;
+        });
+    if (problems.length > 0 || !parsed.success) {
+      ctx.issues.push({ code: "custom", input: text, message: problems.join("; ") });
+      return z.NEVER;
+    }
+    return parsed.data;
+  }),
+);
+z.globalRegistry.add(BusinessHoursText, {
+  description:
+    "opening hours as JSON with timeZone, weekly, holidays and special (docs/business-hours-and-setup-guide.md#business-hours-and-holidays-business_hours)",
+});
 
 interface Shift {
   opens: number;
