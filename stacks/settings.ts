@@ -1,4 +1,4 @@
-import { ConfigSchema, loadConfig, SECRET_NAMES } from "@caic-handover/core/config";
+import { ConfigSchema, loadConfig, misspeltSettings, SECRET_NAMES, settingProblems } from "@caic-handover/core/config";
 import * as z from "zod/mini";
 
 /**
@@ -17,7 +17,7 @@ export const PARAMETER_NAMES = Object.keys(ConfigSchema.shape).filter((name) => 
 const TLS_ONLY = ["PRESENCE_API_URL", "ROUTING_API_URL", "WEB_CONVERSATIONS_HANDOVER_URL"] as const;
 
 /** Settings of the deployment itself rather than of the product. */
-const StackSettingsSchema = z.object({
+export const StackSettingsSchema = z.object({
   POWERTOOLS_LOG_LEVEL: z._default(z.enum(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "SILENT"]), "INFO"),
   ALARM_EMAIL: z.optional(z.email()),
   /** Point-in-time recovery keeps erased data this long; DynamoDB allows 1–35 days. */
@@ -43,6 +43,29 @@ const StackSettingsSchema = z.object({
   ),
 });
 
+/** The deployment's own settings (log level, alarm, recovery, throttles), read from the environment. */
+export const STACK_SETTING_NAMES = Object.keys(StackSettingsSchema.shape);
+/** Every name a `.env` file may set: the product's settings and the deployment's. */
+export const KNOWN_SETTINGS: readonly string[] = [...Object.keys(ConfigSchema.shape), ...STACK_SETTING_NAMES];
+/** Warnings already printed: the stacks read the settings more than once per synth. */
+const warned = new Set<string>();
+
+/**
+ * The deployment's own settings as set (empty means unset), checked: one line per malformed one naming
+ * what it accepts (the same words as the product's settings), and the values with defaults applied.
+ */
+export function stackSettings(env: Record<string, string | undefined>): {
+  problems: string[];
+  data?: z.infer<typeof StackSettingsSchema>;
+} {
+  const values = Object.fromEntries(STACK_SETTING_NAMES.flatMap((name) => (env[name] ? [[name, env[name]]] : [])));
+  const checked = settingProblems(StackSettingsSchema, values);
+  return {
+    problems: [...checked.problems.values()],
+    data: checked.data as z.infer<typeof StackSettingsSchema> | undefined,
+  };
+}
+
 export interface DeploySettings {
   /** Parameters set in the environment, as given: the functions apply the schema's defaults themselves. */
   parameters: Record<string, string>;
@@ -65,6 +88,12 @@ export interface DeploySettings {
  * missing or malformed setting, instead of every function failing at its first cold start.
  */
 export function deploySettings(env: Record<string, string | undefined>): DeploySettings {
+  // A misspelt setting never reaches Lambda (only known names are passed): said here, once per synth.
+  for (const warning of misspeltSettings(env, KNOWN_SETTINGS)) {
+    if (warned.has(warning)) continue;
+    warned.add(warning);
+    console.warn(`caic-handover deploy settings: warning: ${warning}`);
+  }
   const parameters = Object.fromEntries(
     PARAMETER_NAMES.flatMap((name) => (env[name] ? [[name, env[name]] as const] : [])),
   );
@@ -78,32 +107,20 @@ export function deploySettings(env: Record<string, string | undefined>): DeployS
       `caic-handover deploy settings: ${cleartext.map((name) => `${name} must be an https:// URL when deployed`).join("; ")}`,
     );
   }
-  const settings = StackSettingsSchema.safeParse({
-    POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL || undefined,
-    ALARM_EMAIL: env.ALARM_EMAIL || undefined,
-    POINT_IN_TIME_RECOVERY_DAYS: env.POINT_IN_TIME_RECOVERY_DAYS || undefined,
-    UNCONFIRMED_HANDOVER_THRESHOLD: env.UNCONFIRMED_HANDOVER_THRESHOLD || undefined,
-    UNCONFIRMED_HANDOVER_WINDOW_MINUTES: env.UNCONFIRMED_HANDOVER_WINDOW_MINUTES || undefined,
-    API_THROTTLE_RATE: env.API_THROTTLE_RATE || undefined,
-    API_THROTTLE_BURST: env.API_THROTTLE_BURST || undefined,
-    FUNCTION_RESERVED_CONCURRENCY: env.FUNCTION_RESERVED_CONCURRENCY || undefined,
-  });
-  if (!settings.success) {
-    const names = settings.error.issues.map((issue) => `${String(issue.path[0])} is invalid (${issue.message})`);
-    throw new Error(`caic-handover deploy settings: ${names.join("; ")}`);
-  }
+  const settings = stackSettings(env);
+  if (settings.problems.length > 0) throw new Error(`caic-handover deploy settings: ${settings.problems.join("; ")}`);
+  const data = settings.data as z.infer<typeof StackSettingsSchema>;
   return {
     parameters,
-    logLevel: settings.data.POWERTOOLS_LOG_LEVEL,
-    alarmEmail: settings.data.ALARM_EMAIL,
-    recoveryDays: settings.data.POINT_IN_TIME_RECOVERY_DAYS,
+    logLevel: data.POWERTOOLS_LOG_LEVEL,
+    alarmEmail: data.ALARM_EMAIL,
+    recoveryDays: data.POINT_IN_TIME_RECOVERY_DAYS,
     unconfirmedHandovers: {
-      threshold: settings.data.UNCONFIRMED_HANDOVER_THRESHOLD,
-      windowMinutes: settings.data.UNCONFIRMED_HANDOVER_WINDOW_MINUTES,
+      threshold: data.UNCONFIRMED_HANDOVER_THRESHOLD,
+      windowMinutes: data.UNCONFIRMED_HANDOVER_WINDOW_MINUTES,
     },
-    throttle: { rate: settings.data.API_THROTTLE_RATE, burst: settings.data.API_THROTTLE_BURST },
-    reservedConcurrency:
-      settings.data.FUNCTION_RESERVED_CONCURRENCY === "off" ? undefined : settings.data.FUNCTION_RESERVED_CONCURRENCY,
+    throttle: { rate: data.API_THROTTLE_RATE, burst: data.API_THROTTLE_BURST },
+    reservedConcurrency: data.FUNCTION_RESERVED_CONCURRENCY === "off" ? undefined : data.FUNCTION_RESERVED_CONCURRENCY,
   };
 }
 

@@ -51,6 +51,7 @@ it("npm start serves, npm run demo walks a conversation and one while nobody is 
     OFFLINE_HANDOVER: "message",
     ERASE_CM_HISTORY: "on-erase",
     INTAKE_TTL_HOURS: "48",
+    POINT_IN_TIME_RECOVERY_DAYS: "14",
   });
   await waitForOutput(started, "Ctrl-C stops everything", 40_000);
   const banner = started.output();
@@ -58,6 +59,8 @@ it("npm start serves, npm run demo walks a conversation and one while nobody is 
   expect(banner).toContain(`POST   ${baseUrl}/caic/events`);
   // Every setting that differs from its default, and the opening hours.
   expect(banner).toMatch(/Changed from its default\s+INTAKE_TTL_HOURS=48/);
+  // The deploy's own settings, which do nothing here, are shown as such.
+  expect(banner).toMatch(/Applies at deploy only\s+POINT_IN_TIME_RECOVERY_DAYS=14/);
   expect(banner).toMatch(/BUSINESS_HOURS\s+none \(always open\)/);
   expect(banner).toContain(`${baseUrl}/router/events?key=`);
   expect(banner).toContain(`CM.com's cloud cannot call ${baseUrl}: these URLs work from this machine only.`);

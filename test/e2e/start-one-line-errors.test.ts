@@ -71,13 +71,22 @@ describe("npm start refuses what it cannot run with, in one line", () => {
     );
   });
 
+  it("a misspelt or malformed deploy setting: warns at npm start too, naming the setting and what it accepts", () => {
+    const java11 = 'openjdk version "11.0.22" 2024-01-16';
+    const { lines } = start({ ALARM_EMIAL: "oncall@example.com", POINT_IN_TIME_RECOVERY_DAYS: "40" }, java11);
+    expect(lines.slice(0, 2)).toEqual([
+      "npm start: warning: ALARM_EMIAL is not a setting and is ignored; did you mean ALARM_EMAIL?",
+      'npm start: warning: POINT_IN_TIME_RECOVERY_DAYS is invalid: "40" (accepted: a whole number from 1 to 35); a deploy setting, unused by npm start, that sst deploy refuses',
+    ]);
+  });
+
   it("an impossible BUSINESS_HOURS date: names the entry", () => {
     const { status, lines } = start({
       BUSINESS_HOURS: '{"timeZone":"Europe/Amsterdam","weekly":{"mon":[["09:00","17:00"]]},"holidays":["2026-13-01"]}',
     });
     expect(status).not.toBe(0);
     expect(lines).toEqual([
-      'npm start: caic-handover configuration: BUSINESS_HOURS is invalid (holidays[0]: "2026-13-01" is not a date "YYYY-MM-DD")',
+      'npm start: caic-handover configuration: BUSINESS_HOURS is invalid (holidays[0]: "2026-13-01" is not a date "YYYY-MM-DD"; accepted: opening hours as JSON with timeZone, weekly, holidays and special (docs/business-hours-and-setup-guide.md#business-hours-and-holidays-business_hours))',
     ]);
   });
 });

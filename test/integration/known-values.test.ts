@@ -167,6 +167,28 @@ describe("known values one at a time, as plain text (the setup guide's form)", (
     expect(item?.nameAttempts ?? 0).toBe(0);
   });
 
+  it("the same call with a form body value=… (the guide's alternative) answers the same {field, known}", async () => {
+    const chatId = newChatId();
+    await start(chatId, {});
+    const knownForm = (field: string, body: string) =>
+      h.call("POST", `/caic/events?chatId=${chatId}&known=${field}`, {
+        body,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      });
+    expect((await knownForm("name", 'value=Johannes "Jan" Jansen')).json).toEqual({
+      field: "name",
+      known: true,
+      complete: false,
+      missing: ["email"],
+    });
+    expect((await knownForm("email", "value=http://spam.example")).json).toEqual({ field: "email", known: false });
+    expect(await h.item(chatId)).toMatchObject({ name: 'Johannes "Jan" Jansen' });
+    const wrong = await knownForm("phone", "value=0612345678");
+    expect(wrong.status).toBe(400);
+    expect(wrong.json.message).toMatch(/email, name or message/);
+    expect(await h.item(chatId)).not.toHaveProperty("email");
+  });
+
   it("a plain-text body without ?known= is a 400 naming it, and changes nothing", async () => {
     const chatId = newChatId();
     const answer = await h.call("POST", `/caic/events?chatId=${chatId}`, {

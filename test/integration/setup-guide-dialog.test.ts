@@ -51,7 +51,13 @@ async function converse(
   chatId: string,
   visitor: (variable: string, attempt: number) => string,
   failing: ReadonlySet<string> = new Set(),
-  flow: { steps: readonly Step[]; redirect: Record<string, Record<string, string>>; known?: Record<string, string> } = {
+  flow: {
+    steps: readonly Step[];
+    redirect: Record<string, Record<string, string>>;
+    known?: Record<string, string>;
+    /** The tenant sends no plain-text body as typed: every such callout uses the alternative its note prints. */
+    formAlternative?: boolean;
+  } = {
     steps: dialog,
     redirect: {},
   },
@@ -73,7 +79,16 @@ async function converse(
         const headers = Object.fromEntries(
           value(step, "Header").map((header) => header.split(": ") as [string, string]),
         );
-        const body = value(step, "Body")[0];
+        let body = value(step, "Body")[0];
+        if (flow.formAlternative && headers["Content-Type"]?.startsWith("text/plain")) {
+          // As the step's note says: this content type, the body this prefix and then the variable, unencoded.
+          const alternative = /send `Content-Type: ([^`]+)` with the body `(\w+=)` followed by the variable/.exec(
+            step.notes.join("\n"),
+          );
+          if (!alternative) throw new Error(`${step.number}: no alternative to a plain-text body`);
+          headers["Content-Type"] = alternative[1]!;
+          body = `${alternative[2]}${body}`;
+        }
         const json = headers["Content-Type"]?.startsWith("application/json");
         const filled =
           body === undefined
@@ -216,6 +231,31 @@ describe("the known-values section of the guide, wired in", () => {
     expect(mutations(chatId)).toHaveLength(1);
     expect(h.cm.acceptedMutations.find((call) => call.chatId === chatId)!.body).toMatchObject({
       Context: { name: 'Johannes "Jan" Jansen', email: "jan@example.com" },
+    });
+  });
+
+  it("works the same where plain text is not sent as typed: the form alternative the guide prints", async () => {
+    const chatId = randomUUID();
+    const conversation = await converse(h, chatId, () => "never asked", new Set(), {
+      ...known("jan@example.com", 'Johannes "Jan" Jansen'),
+      formAlternative: true,
+    });
+    expect(conversation.asked).toEqual({});
+    expect(conversation.outputs).toEqual(["One moment, I am connecting you to a colleague."]);
+    expect(h.cm.acceptedMutations.find((call) => call.chatId === chatId)!.body).toMatchObject({
+      Context: { name: 'Johannes "Jan" Jansen', email: "jan@example.com" },
+    });
+
+    // A known name that fails the checks is not known: the visitor is asked, and the answer goes as a form too.
+    const asked = randomUUID();
+    const second = await converse(h, asked, (variable) => GOOD[variable]!, new Set(), {
+      ...known("jan@example.com", "http://spam.example"),
+      formAlternative: true,
+    });
+    expect(second.asked).toEqual({ name: 1 });
+    expect(second.outputs).toEqual(["One moment, I am connecting you to a colleague."]);
+    expect(h.cm.acceptedMutations.find((call) => call.chatId === asked)!.body).toMatchObject({
+      Context: { name: "Jane Doe", email: "jan@example.com" },
     });
   });
 

@@ -789,6 +789,34 @@ describe("what CM.com does not document is said where it is relied on", () => {
     expect(notes("handover-started")).not.toMatch(/Order matters/);
   });
 
+  it("every Logical Step comparing with true or false carries the JSON-boolean hedge naming what it compares", () => {
+    const guides = [
+      guide,
+      buildGuide(localTarget({ local: true }, { OFFLINE_HANDOVER: "off" })),
+      buildGuide(deployedTarget({ outputs: FIXTURE, stage: "prod" }, {}, OUTPUTS)),
+    ];
+    let compared = 0;
+    for (const each of guides) {
+      for (const step of steps(each)) {
+        const variables = step.settings.flatMap((s) =>
+          [...s.label.matchAll(/\b(\w+) equals (?:true|false)\b/g)].map((m) => m[1]!),
+        );
+        if (variables.length === 0) continue;
+        compared++;
+        const hedge = step.notes.find((note) =>
+          note.startsWith("Unknown: whether `equals true` matches a JSON boolean"),
+        );
+        expect(hedge, step.id).toBeDefined();
+        for (const name of variables) expect(hedge, step.id).toContain(`\`${name}\``);
+        expect(hedge, step.id).toContain('compare with the text "true"');
+      }
+    }
+    // The intake answers' steps and the known values' steps (emailKnown, nameKnown) among them.
+    expect(compared).toBeGreaterThanOrEqual(3 * 4);
+    expect(notes("known-already")).toMatch(/JSON boolean \(`emailKnown`, `nameKnown` arrive as/);
+    expect(notes("name-known")).toMatch(/JSON boolean \(`nameKnown` arrives as/);
+  });
+
   it("hedges equals true on a JSON boolean and an Output leading back to a Capture Input", () => {
     expect(notes("email-accepted")).toMatch(/Unknown: whether `equals true` matches a JSON boolean/);
     expect(notes("email-accepted")).toMatch(/Unknown: whether an Output node may lead back to a Capture Input/);

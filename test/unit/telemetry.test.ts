@@ -54,6 +54,11 @@ describe("log lines carry only allow-listed attributes", () => {
     expect(refused).toMatchObject({ status: 401, rule: "wrong key" });
   });
 
+  it("logs which known values were stored and which refused (field names), so a refused known name shows", () => {
+    const [line] = linesOf(() => log.info("known values", { stored: ["email"], invalid: ["name"] }));
+    expect(line).toMatchObject({ message: "known values", stored: ["email"], invalid: ["name"] });
+  });
+
   it("still scrubs an e-mail address from an allowed attribute and from the message", () => {
     const [line] = linesOf(() => log.warn("failed for marta@example.pl", { error: "rejected marta@example.pl" }));
     expect(JSON.stringify(line)).not.toContain("marta@example.pl");

@@ -43,7 +43,7 @@ const key = z.optional(
   ),
 );
 
-/** Whole-number settings: [min, max, default], read by the schema and by the error naming what is valid. */
+/** Whole-number settings: [min, max, default]. */
 const NUMBER_RANGES = {
   PRESENCE_CACHE_SECONDS: [0, 3600, 10],
   PRESENCE_MAX_STALE_SECONDS: [0, 3600, 60],
@@ -61,6 +61,17 @@ export type IntakeField = (typeof INTAKE_FIELDS)[number];
 export type OfflineHandover = Config["OFFLINE_HANDOVER"];
 export type EraseCmHistory = Config["ERASE_CM_HISTORY"];
 
+const CorsOrigins = z.pipe(
+  z.pipe(
+    text,
+    z.transform((list) => list.split(",").map((origin) => origin.trim())),
+  ),
+  z.array(z.string().check(z.regex(/^https?:\/\/[^/\s]+$/))).check(z.minLength(1)),
+);
+z.globalRegistry.add(CorsOrigins, {
+  description: "a comma-separated list of origins such as https://www.example.com (scheme and host, no path)",
+});
+
 /** Every setting the product reads, with its default: the single source for functions, stack and local runner. */
 export const ConfigSchema = z.object({
   CM_PRODUCT_TOKEN: optionalText,
@@ -70,15 +81,7 @@ export const ConfigSchema = z.object({
     typeof key
   >),
   /** Origins whose browsers may call the presence webhook (`POST /availability`), comma-separated; unset: no CORS. */
-  PRESENCE_WEBHOOK_CORS_ORIGINS: z.optional(
-    z.pipe(
-      z.pipe(
-        text,
-        z.transform((list) => list.split(",").map((origin) => origin.trim())),
-      ),
-      z.array(z.string().check(z.regex(/^https?:\/\/[^/\s]+$/))).check(z.minLength(1)),
-    ),
-  ),
+  PRESENCE_WEBHOOK_CORS_ORIGINS: z.optional(CorsOrigins),
   CM_TECHNICAL_LINK_ID: text,
   ROUTER_CLIENT_ADAPTER_ID: text,
   ROUTER_BOT_ADAPTER_ID: text,
@@ -119,31 +122,134 @@ export type Config = z.infer<typeof ConfigSchema>;
 /** Config whose listed secrets are known to be present. */
 export type ConfigWith<S extends SecretName> = Config & { [K in S]: string };
 
-/** What a setting accepts, in the words an error uses when the schema's own message is generic. */
-export function acceptedValues(name: string): string | undefined {
-  if (name in NUMBER_RANGES) {
-    const [min, max] = NUMBER_RANGES[name as keyof typeof NUMBER_RANGES];
-    return `a whole number from ${min} to ${max}`;
-  }
-  switch (name) {
-    case "OFFLINE_HANDOVER":
-      return `one of ${OFFLINE_HANDOVER_VALUES.join(", ")} (lower case)`;
-    case "INTAKE_REQUIRED_FIELDS":
-      return `a comma-separated list of one or more of ${INTAKE_FIELDS.join(", ")}, such as "email,name"`;
-    case "PRESENCE_API_URL":
-    case "ROUTING_API_URL":
-    case "WEB_CONVERSATIONS_HANDOVER_URL":
-    case "DYNAMODB_ENDPOINT":
-      return "an http or https URL, such as https://api.conversational.cm.com";
-    case "DEFAULT_CULTURE":
-      return 'a culture such as "nl-NL" or "en"';
-    case "PRESENCE_WEBHOOK_CORS_ORIGINS":
-      return "a comma-separated list of origins such as https://www.example.com (scheme and host, no path)";
-    case "BUSINESS_HOURS":
-      return "opening hours as JSON (docs/configuration.md#business-hours)";
+type AnySchema = z.core.$ZodType;
+interface Def {
+  type: string;
+  innerType?: AnySchema;
+  in?: AnySchema;
+  out?: AnySchema;
+  entries?: Record<string, string | number>;
+  values?: unknown[];
+  options?: AnySchema[];
+  element?: AnySchema;
+  format?: string;
+  protocol?: RegExp;
+  checks?: { _zod: { def: { check: string; value?: number; minimum?: number; format?: string } } }[];
+}
+
+/** One check's bound, read from a schema's definition. */
+function checkOf(def: Def, check: string) {
+  return def.checks?.map((c) => c._zod.def).find((c) => c.check === check);
+}
+
+/**
+ * What a setting's schema accepts, in the words an error uses, read from the schema itself (enum
+ * values, number bounds, formats) so no setting of any schema falls through; a schema whose value is
+ * checked by code (a transform) carries its own words as its registered `description`.
+ */
+export function acceptedBy(schema: AnySchema): string | undefined {
+  const described = z.globalRegistry.get(schema)?.description;
+  if (described !== undefined) return described;
+  const def = schema._zod.def as unknown as Def;
+  switch (def.type) {
+    case "default":
+    case "optional":
+    case "nullable":
+    case "prefault":
+      return acceptedBy(def.innerType as AnySchema);
+    case "pipe": {
+      const out = def.out as AnySchema;
+      const outType = (out._zod.def as unknown as Def).type;
+      if (outType === "array") return acceptedBy(out);
+      return outType === "transform" ? acceptedBy(def.in as AnySchema) : acceptedBy(out);
+    }
+    case "enum": {
+      const values = Object.values(def.entries ?? {}).map(String);
+      const letters = values.join("");
+      const lettering =
+        letters === letters.toLowerCase() ? " (lower case)" : letters === letters.toUpperCase() ? " (upper case)" : "";
+      return `one of ${values.join(", ")}${lettering}`;
+    }
+    case "literal":
+      return (def.values ?? []).map(String).join(", ");
+    case "union":
+      return (def.options ?? []).map((option) => acceptedBy(option)).join(", or ");
+    case "array": {
+      const element = def.element?._zod.def as unknown as Def | undefined;
+      const min = checkOf(def, "min_length")?.minimum ?? 0;
+      const values = element?.type === "enum" ? Object.values(element.entries ?? {}).join(", ") : "values";
+      const example =
+        element?.type === "enum"
+          ? `, such as "${Object.values(element.entries ?? {})
+              .slice(0, 2)
+              .join(",")}"`
+          : "";
+      return `a comma-separated list of ${min > 0 ? `${min === 1 ? "one" : min} or more` : "any"} of ${values}${example}`;
+    }
+    case "number": {
+      const whole = checkOf(def, "number_format")?.format?.includes("int");
+      const min = checkOf(def, "greater_than")?.value;
+      const max = checkOf(def, "less_than")?.value;
+      const kind = whole ? "a whole number" : "a number";
+      if (min !== undefined && max !== undefined) return `${kind} from ${min} to ${max}`;
+      if (min !== undefined) return `${kind} of ${min} or more`;
+      return max !== undefined ? `${kind} up to ${max}` : kind;
+    }
+    case "string": {
+      if (def.format === "email") return "an e-mail address, such as oncall@example.com";
+      if (def.format === "url") {
+        return def.protocol?.test("http")
+          ? "an http or https URL, such as https://api.conversational.cm.com"
+          : "a URL, such as https://api.conversational.cm.com";
+      }
+      const min = checkOf(def, "min_length")?.minimum ?? 0;
+      return min > 1 ? `at least ${min} characters` : min === 1 ? "a non-blank text" : "any text";
+    }
     default:
-      return name in ConfigSchema.shape ? "a non-blank text" : undefined;
+      return undefined;
   }
+}
+
+/** What a setting of the product's config accepts (see acceptedBy). */
+export function acceptedValues(name: string): string | undefined {
+  const schema = (ConfigSchema.shape as Record<string, AnySchema>)[name];
+  return schema === undefined ? undefined : acceptedBy(schema);
+}
+
+/** Zod's own words for a failed check, which say nothing a user can act on. */
+const GENERIC_MESSAGE = /^(Invalid|Too (big|small)|Expected)/;
+
+/**
+ * One line per malformed or missing setting of an object schema, each naming what the setting accepts
+ * (and the value given, never a secret's): shared by the product's config and the deploy's settings.
+ */
+export function settingProblems(
+  schema: z.ZodMiniObject,
+  values: Record<string, string>,
+  secretNames: readonly string[] = SECRET_NAMES,
+): { problems: Map<string, string>; data?: Record<string, unknown> } {
+  const problems = new Map<string, string>();
+  const parsed = schema.safeParse(values);
+  for (const issue of parsed.success ? [] : parsed.error.issues) {
+    const name = String(issue.path[0]);
+    if (problems.has(name)) continue;
+    if (values[name] === undefined) {
+      problems.set(name, `${name} is missing`);
+      continue;
+    }
+    const accepted = acceptedBy((schema.shape as Record<string, AnySchema>)[name] as AnySchema);
+    const shown = secretNames.includes(name) ? "" : `: ${JSON.stringify(values[name])}`;
+    // Zod's generic words give way to what the setting accepts, after the value; a message of the
+    // setting's own (which names the value) is kept, with what is accepted unless it says so already.
+    const generic = GENERIC_MESSAGE.test(issue.message) && accepted !== undefined;
+    const why = generic
+      ? `accepted: ${accepted}`
+      : accepted === undefined || issue.message.includes(accepted)
+        ? issue.message
+        : `${issue.message}; accepted: ${accepted}`;
+    problems.set(name, `${name} is invalid${generic ? shown : ""} (${why})`);
+  }
+  return { problems, data: parsed.success ? (parsed.data as Record<string, unknown>) : undefined };
 }
 
 /**
@@ -183,8 +289,10 @@ function distanceWithin(a: string, b: string, limit: number): number {
  * A misspelt setting is otherwise silently ignored and its default applies. Runs once per cold start
  * over the whole environment, so each comparison is bounded (distanceWithin).
  */
-export function misspeltSettings(env: Record<string, string | undefined>): string[] {
-  const known = Object.keys(ConfigSchema.shape);
+export function misspeltSettings(
+  env: Record<string, string | undefined>,
+  known: readonly string[] = Object.keys(ConfigSchema.shape),
+): string[] {
   const knownSet = new Set(known);
   const warnings: string[] = [];
   for (const variable of Object.keys(env)) {
@@ -206,11 +314,11 @@ export function misspeltSettings(env: Record<string, string | undefined>): strin
 }
 
 /** The settings whose value differs from the default (secrets by name only), for a start-up banner. */
-export function nonDefaultSettings(config: Config): string[] {
+export function nonDefaultSettings(config: object, schema: z.ZodMiniObject = ConfigSchema): string[] {
   const lines: string[] = [];
-  for (const [name, schema] of Object.entries(ConfigSchema.shape)) {
+  for (const [name, setting] of Object.entries(schema.shape as Record<string, AnySchema>)) {
     const value = (config as Record<string, unknown>)[name];
-    const fallback = schema.safeParse(undefined);
+    const fallback = z.safeParse(setting, undefined);
     if (value === undefined || (fallback.success && JSON.stringify(value) === JSON.stringify(fallback.data))) continue;
     if ((SECRET_NAMES as readonly string[]).includes(name)) continue;
     lines.push(
@@ -241,29 +349,13 @@ export function loadConfig<S extends SecretName>(
     if (value === SST_SSM_PLACEHOLDER) problems.set(key, `${key} is missing (it holds SST's placeholder, not a value)`);
     else if (value !== undefined && value !== "") values[key] = value;
   }
-  const parsed = ConfigSchema.safeParse(values);
-  for (const issue of parsed.success ? [] : parsed.error.issues) {
-    const name = String(issue.path[0]);
-    if (!problems.has(name)) {
-      const generic = issue.message === "Invalid input" || issue.message.startsWith("Invalid ");
-      const accepted = acceptedValues(name);
-      // A generic schema message is replaced by what the setting accepts, after the value (never a secret's).
-      const shown = (SECRET_NAMES as readonly string[]).includes(name) ? "" : `: ${JSON.stringify(values[name])}`;
-      problems.set(
-        name,
-        values[name] === undefined
-          ? `${name} is missing`
-          : generic && accepted !== undefined
-            ? `${name} is invalid${shown} (accepted: ${accepted})`
-            : `${name} is invalid (${issue.message})`,
-      );
-    }
-  }
+  const checked = settingProblems(ConfigSchema, values);
+  for (const [name, problem] of checked.problems) if (!problems.has(name)) problems.set(name, problem);
   for (const secret of requiredSecrets) {
     if (values[secret] === undefined && !problems.has(secret)) problems.set(secret, `${secret} is missing`);
   }
-  if (problems.size > 0 || !parsed.success) {
+  if (problems.size > 0 || checked.data === undefined) {
     throw new ConfigError(`caic-handover configuration: ${[...problems.values()].join("; ")}`);
   }
-  return parsed.data as ConfigWith<S>;
+  return checked.data as ConfigWith<S>;
 }

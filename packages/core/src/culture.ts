@@ -56,6 +56,8 @@ export function resolveCulture(requested: string | undefined, fallback: Culture)
   return tag !== undefined && isLanguage(tag.language) ? { language: tag.language, locale: tag.locale } : fallback;
 }
 
+const CULTURE_SETTING_ACCEPTS = `a culture of a language with texts (${LANGUAGES.join(", ")}), such as "nl-NL" or "en"`;
+
 /** `DEFAULT_CULTURE`: a culture of a language the catalogue has, checked at start. */
 export const CultureSetting = z.pipe(
   z.string(),
@@ -65,13 +67,14 @@ export const CultureSetting = z.pipe(
       ctx.issues.push({
         code: "custom",
         input: text,
-        message: `"${text}" is not a culture of a language with texts (${LANGUAGES.join(", ")}), such as "nl-NL" or "en"`,
+        message: `"${text}" is not ${CULTURE_SETTING_ACCEPTS}`,
       });
       return z.NEVER;
     }
     return { language: tag.language, locale: tag.locale };
   }),
 );
+z.globalRegistry.add(CultureSetting, { description: CULTURE_SETTING_ACCEPTS });
 
 const cultureText = z.optional(z.nullable(z.string().check(z.maxLength(MAX_CULTURE_LENGTH))));
 

@@ -127,6 +127,10 @@ export const BusinessHoursText = z.pipe(
     return parsed.data;
   }),
 );
+z.globalRegistry.add(BusinessHoursText, {
+  description:
+    "opening hours as JSON with timeZone, weekly, holidays and special (docs/business-hours-and-setup-guide.md#business-hours-and-holidays-business_hours)",
+});
 
 interface Shift {
   opens: number;

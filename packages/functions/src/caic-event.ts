@@ -25,12 +25,20 @@ const KNOWN_FIELDS: readonly string[] = ["email", "name", "message"] satisfies I
 export const handler = httpRoute(
   { log: runtime.log, keys: runtime.config, chatId: "required", answerBody: true },
   async ({ chatId, bodyForm, fields, query, rawBody }) => {
-    if (bodyForm === "text") {
+    if (bodyForm === "text" || (bodyForm === "fields" && query.known !== undefined)) {
       const field = query.known;
       if (field === undefined || !KNOWN_FIELDS.includes(field)) {
-        throw new BadRequestError("body as plain text is one known value: add ?known=email, name or message");
+        throw new BadRequestError(
+          bodyForm === "text"
+            ? "body as plain text is one known value: add ?known=email, name or message"
+            : "?known= names one known value: email, name or message",
+        );
       }
-      return { json: await recordKnownValue(deps, chatId!, field as IntakeField, rawBody) };
+      // The guide's alternative where a plain-text body is not sent as typed: the same call with a
+      // form body `value=…` (or the field's own name), answering the same `{"field","known"}`.
+      const formValue = bodyForm === "fields" ? (fields.value ?? fields[field]) : rawBody;
+      const value = typeof formValue === "string" ? formValue : "";
+      return { json: await recordKnownValue(deps, chatId!, field as IntakeField, value) };
     }
     if (bodyForm === "unreadable") {
       runtime.log.warn("known values unreadable: the body is not valid JSON; intake starts with none known", {

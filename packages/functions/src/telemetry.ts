@@ -41,6 +41,9 @@ export const LOGGED_ATTRIBUTES: ReadonlySet<string> = new Set([
   // CM's random id for the conversation (not personal) and what became of its history there.
   "routerSessionId",
   "outcome",
+  // Which intake fields' known values were stored or refused: field names only, never the values.
+  "stored",
+  "invalid",
 ]);
 
 /** Keys whose values are personal data or raw caller input: never written, whatever a call site passes. */

@@ -128,7 +128,50 @@ async function checkRoute(
   return line(accepted && refused.status === 401 && refusesOther, `${name} ${withText}, ${refusesText}`);
 }
 
-async function checkPresence(env: Record<string, string | undefined>, apiKey: string | undefined): Promise<CheckLine> {
+/** How much of CM's answer a line quotes. */
+const QUOTED_CHARACTERS = 80;
+/** The shortest start of a secret hidden where a quote ends, and anywhere else. */
+const MIN_HIDDEN_AT_END = 4;
+const MIN_HIDDEN_INSIDE = 8;
+
+/** Replaces each secret, and each start of one (8 characters, or 4 at the text's end), by `<key>`. */
+function hideSecrets(text: string, forms: readonly string[]): string {
+  let out = "";
+  for (let at = 0; at < text.length; ) {
+    let hidden = 0;
+    for (const form of forms) {
+      let length = 0;
+      while (length < form.length && at + length < text.length && text[at + length] === form[length]) length++;
+      const atEnd = at + length === text.length;
+      if (
+        (length === form.length || length >= MIN_HIDDEN_INSIDE || (atEnd && length >= MIN_HIDDEN_AT_END)) &&
+        length > hidden
+      )
+        hidden = length;
+    }
+    if (hidden > 0) {
+      out += "<key>";
+      at += hidden;
+    } else out += text[at++];
+  }
+  return out;
+}
+
+/**
+ * What a line may quote of an answer: every secret (and its URL-encoded form) replaced by `<key>` first,
+ * then cut, then a start of a secret left at the cut hidden too, so no secret shows in part wherever the
+ * answer echoes it.
+ */
+export function quoteAnswer(text: string, secrets: readonly string[], limit = QUOTED_CHARACTERS): string {
+  const forms = [...new Set(secrets.filter((secret) => secret.length > 0).flatMap((s) => [s, encodeURIComponent(s)]))];
+  return hideSecrets(hideSecrets(text.trim(), forms).slice(0, limit), forms);
+}
+
+export async function checkPresence(
+  env: Record<string, string | undefined>,
+  apiKey: string | undefined,
+  secrets: readonly string[] = apiKey === undefined ? [] : [apiKey],
+): Promise<CheckLine> {
   if (apiKey === undefined) return line(false, "presence API: not called, MSC_PRESENCE_API_KEY is not set");
   const base = env.PRESENCE_API_URL || (ConfigSchema.shape.PRESENCE_API_URL.parse(undefined) as string);
   const url = new URL(base);
@@ -137,7 +180,7 @@ async function checkPresence(env: Record<string, string | undefined>, apiKey: st
   const answer = await call(url, { headers: { accept: "text/plain" } });
   const where = `presence API ${new URL(base).origin}`;
   if ("error" in answer) return line(false, `${where} did not answer: ${answer.error}`);
-  const said = answer.text.trim().slice(0, 80).replaceAll(apiKey, "<key>");
+  const said = quoteAnswer(answer.text, [apiKey, ...secrets]);
   const ok = answer.status === 200 && /^(online|offline)$/i.test(said);
   return line(
     ok,
@@ -232,7 +275,8 @@ export async function runCheck(
     );
     lines.push(await checkRoute(stage, route, keyFor(route, secrets.values), other));
   }
-  lines.push(await checkPresence(stage.env, secrets.values.MSC_PRESENCE_API_KEY));
+  const secretValues = Object.values(secrets.values).filter((value): value is string => typeof value === "string");
+  lines.push(await checkPresence(stage.env, secrets.values.MSC_PRESENCE_API_KEY, secretValues));
   for (const name of ["ROUTING_API_URL", "PRESENCE_API_URL"] as const) {
     const fallback = ConfigSchema.shape[name].parse(undefined) as string;
     lines.push(await checkHttps(name, stage.env[name] || fallback));

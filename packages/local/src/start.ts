@@ -11,6 +11,7 @@ import {
   REQUIRED_SECRET_NAMES,
 } from "@caic-handover/core/config";
 import { CALLERS, ROUTES, routeKeyName } from "@caic-handover/functions/routes";
+import { KNOWN_SETTINGS, StackSettingsSchema, stackSettings } from "../../../stacks/settings";
 import { CM_RATE_LIMITS, CmSimulator, parseRoutingFaults } from "./cm-simulator";
 import { businessHoursIn, switchesFromSettings } from "./cm-switches";
 import { CONSOLE_PATH, LocalConsole, tapMetricLines } from "./console";
@@ -49,7 +50,11 @@ async function start() {
   process.env.POWERTOOLS_METRICS_DISABLED = "false";
   process.env.POWERTOOLS_LOG_LEVEL ??= "INFO";
   const config = loadConfig(process.env, REQUIRED_SECRET_NAMES);
-  for (const warning of misspeltSettings(process.env)) console.warn(`npm start: warning: ${warning}`);
+  for (const warning of misspeltSettings(process.env, KNOWN_SETTINGS)) console.warn(`npm start: warning: ${warning}`);
+  // The deploy's own settings do nothing here, but `sst deploy` would refuse a malformed one: said now.
+  for (const problem of stackSettings(process.env).problems) {
+    console.warn(`npm start: warning: ${problem}; a deploy setting, unused by npm start, that sst deploy refuses`);
+  }
   const gatewayPort = port(env.PORT);
   const switches = switchesFromSettings(env);
 
@@ -193,6 +198,10 @@ function banner(
     ...nonDefaultSettings(config)
       .filter((setting) => !SHOWN_ABOVE.some((name) => setting.startsWith(`${name}=`)))
       .map((setting) => line("Changed from its default", setting)),
+    // The deploy's own settings (POWERTOOLS_LOG_LEVEL works here too, so is not one of them here).
+    ...nonDefaultSettings(stackSettings(process.env).data ?? {}, StackSettingsSchema)
+      .filter((setting) => !setting.startsWith("POWERTOOLS_LOG_LEVEL="))
+      .map((setting) => line("Applies at deploy only", setting)),
     ...CM_URLS.map((name) =>
       line(name, `${(simulated.includes(name) ? "simulated" : "configured").padEnd(12)}${process.env[name]}`),
     ),

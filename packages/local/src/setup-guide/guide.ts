@@ -31,19 +31,38 @@ const sayIn =
 const orderMatters = (why: string, otherwise: string) =>
   `Order matters: ${why}. CAIC is assumed to test conditions top-down and take the first that holds (unknown, docs/cm-interfaces.md); if your tenant does not, make them exclusive: ${otherwise}.`;
 
-/** A Logical Step: each condition and where it leads, in the order CAIC should test them. */
+/** A condition comparing a variable with `true` or `false`: every answer field compared so is a JSON boolean. */
+const BOOLEAN_CONDITION = /\b(\w+) equals (?:true|false)\b/g;
+
+/**
+ * The hedge every Logical Step comparing a JSON boolean with `equals true` carries, naming the
+ * variables it compares; `otherwise` is a step's own alternative besides comparing with text.
+ */
+export const booleanHedge = (variables: readonly string[], otherwise?: string) =>
+  `Unknown: whether \`equals true\` matches a JSON boolean (${variables.map((name) => `\`${name}\``).join(", ")} ${variables.length === 1 ? "arrives" : "arrive"} as \`true\`/\`false\`, not text). If it never matches, compare with the text "true"${otherwise ? `, or ${otherwise}` : ""}.`;
+
+/**
+ * A Logical Step: each condition and where it leads, in the order CAIC should test them. A step
+ * comparing a variable with true or false carries the JSON-boolean hedge, whoever writes it.
+ */
 const logicalStep = (
   id: string,
   title: string,
   branches: Array<[condition: string, then: string]>,
   notes: string[] = [],
-): StepDraft => ({
-  id,
-  title: `Logical Step "${title}"`,
-  settings: branches.map(([condition, then]) => set(condition, then)),
-  notes,
-  branches: true,
-});
+  booleanOtherwise?: string,
+): StepDraft => {
+  const booleans = [
+    ...new Set(branches.flatMap(([condition]) => [...condition.matchAll(BOOLEAN_CONDITION)].map((m) => m[1]!))),
+  ];
+  return {
+    id,
+    title: `Logical Step "${title}"`,
+    settings: branches.map(([condition, then]) => set(condition, then)),
+    notes: booleans.length > 0 ? [...notes, booleanHedge(booleans, booleanOtherwise)] : notes,
+    branches: true,
+  };
+};
 
 export const continueTo = (id: string) => `continue to ${ref(id)}`;
 /** An Output node that ends the dialog, its text as `say` gives it. */
@@ -102,9 +121,9 @@ export function intakeSteps(target: Target, intake: IntakeQuestion, say: Say): S
           `an exhausted answer is invalid too, so \`${exhausted} equals true\` comes before \`${valid} equals false\``,
           `write the third condition as \`${valid} equals false and ${exhausted} equals false\``,
         ),
-        `Unknown: whether \`equals true\` matches a JSON boolean (the answers send \`true\`/\`false\`, not text). If it never matches, compare with the text "true", or branch on ${variable(message)}: an invalid answer always has one, a valid answer never.`,
         `Unknown: whether an Output node may lead back to a Capture Input. If yours cannot, add a Capture Input "${intake.title}, again" whose question is ${variable(message)}, storing into \`${intake.field}\` and leading to step ${ref(intake.output)}.`,
       ],
+      `branch on ${variable(message)}: an invalid answer always has one, a valid answer never`,
     ),
   ];
 }

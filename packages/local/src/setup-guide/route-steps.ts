@@ -144,7 +144,7 @@ export function guideDrift(routes: readonly RouteSpec[] = ROUTES) {
 
 /** Said next to every plain-text body: CM.com does not document that an API Callout sends one as typed. */
 export const TEXT_BODY_HEDGE =
-  "Unknown (docs/cm-interfaces.md, CAIC dialog nodes): whether an API Callout sends a text/plain body exactly as typed. If yours does not, send `Content-Type: application/x-www-form-urlencoded` with the body `value=` followed by the variable (for a known value: the field's name, `email=` or `name=`, instead of `?known=`): a `&` or `%` in the value then shortens it, which is checked like any answer; never a JSON body, which a `\"` or `\\` breaks.";
+  'Unknown (docs/cm-interfaces.md, CAIC dialog nodes): whether an API Callout sends a text/plain body exactly as typed. If yours does not, send `Content-Type: application/x-www-form-urlencoded` with the body `value=` followed by the variable (a known value keeps its `?known=`; the answer and its mapping stay the same): a `&` or `%` in the value then shortens it, which is checked like any answer; never a JSON body, which a `"` or `\\` breaks.';
 
 /** Said next to every callout whose answer the dialog reads. */
 export const RESPONSES_HEDGE =
