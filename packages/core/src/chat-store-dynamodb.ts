@@ -3,6 +3,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import {
+  CLAIMED,
   type ChatRecord,
   type CmHistoryRecord,
   HANDED_OVER,
@@ -10,6 +11,7 @@ import {
   HISTORY_LIMIT,
   type HistoryEntry,
   IN_FLIGHT,
+  OUTSTANDING,
   PERSONAL_FIELDS,
   type PresenceRecord,
   type StoredStatus,
@@ -87,12 +89,13 @@ const LAST_SEEN_OFFLINE = (e: Expression) =>
 const seenOffline = (record: ChatRecord) =>
   record.presence?.agentStatus === "offline" && OFFLINE_REASONS.includes(record.presence.reason);
 
-/** A new run starts without the previous run's claim, outcome, timestamps and erasure tombstone. */
+/**
+ * A new run starts without the previous run's claim, outcome, timestamps and erasure tombstone. The last
+ * failed round's `retryAt` and `failureReason` stay: the back-off holds across runs (rule 4).
+ */
 const RUN_FIELDS = [
-  "failureReason",
   "claimId",
   "claimExpiresAt",
-  "retryAt",
   "unconfirmedReason",
   "handbackFrom",
   "handbackFailureReason",
@@ -155,8 +158,11 @@ export class DynamoDbChatStore implements ChatStore {
     const outcome = await this.#change(chatId, now, {
       create: true,
       reopens: true,
+      // A retry of the run in flight (or confirmed) within the window, or a claim whose lease is live (rule 3).
       condition: (e) =>
-        `NOT (${e.statusIn(IN_FLIGHT)} AND ${e.name("runStart")} > ${e.value(nowSec - retryWindowSeconds)})`,
+        `NOT (${e.statusIn(IN_FLIGHT)} AND ${e.name("runStart")} > ${e.value(nowSec - retryWindowSeconds)}) AND NOT (${e.statusIn(
+          CLAIMED,
+        )} AND ${e.name("claimExpiresAt")} >= ${e.value(nowSec)})`,
       set: (e) => [
         `${e.name("status")} = ${e.value("started")}`,
         `${e.name("runStart")} = ${e.value(nowSec)}`,
@@ -238,9 +244,8 @@ export class DynamoDbChatStore implements ChatStore {
         [
           ...claim.required.map((field) => `attribute_exists(${e.name(field)})`),
           `NOT ${e.statusIn(HANDOVER_ACTIVE)}`,
-          `(NOT ${e.name("status")} = ${e.value("failed")} OR attribute_not_exists(${e.name("retryAt")}) OR ${e.name(
-            "retryAt",
-          )} <= ${e.value(nowSec)})`,
+          // The back-off of a failed round holds in a new run too (rule 4).
+          `(attribute_not_exists(${e.name("retryAt")}) OR ${e.name("retryAt")} <= ${e.value(nowSec)})`,
           ...(mode === "live" ? [`NOT ${LAST_SEEN_OFFLINE(e)}`] : []),
         ].join(" AND "),
       set: (e) => [
@@ -271,7 +276,7 @@ export class DynamoDbChatStore implements ChatStore {
     }
     if (old.status === "handing_back") return { outcome: "busy", record: old };
     if (old.status === "handed_back" || isClosed(old)) return { outcome: "closed", record: old };
-    if (old.status === "failed" && (old.retryAt ?? 0) > nowSec) return { outcome: "backoff", record: old };
+    if ((old.retryAt ?? 0) > nowSec) return { outcome: "backoff", record: old };
     if (mode === "live" && seenOffline(old)) return { outcome: "offline", record: old };
     return { outcome: "incomplete", missing: claim.required.filter((field) => old[field] === undefined) };
   }
@@ -324,12 +329,9 @@ export class DynamoDbChatStore implements ChatStore {
       routerSessionId === undefined ? [] : [`${e.name("routerSessionId")} = ${e.value(routerSessionId)}`];
     const outcome = await this.#change(chatId, now, {
       create: false,
-      // A late notification never turns a hand-back (or one under way) or an end into handed_over.
-      // An erased chat's run is closed: only a handover already asked for is confirmed.
-      condition: (e) =>
-        `NOT ${e.statusIn(["handed_over", "handing_back", "handed_back", "ended"])} AND (attribute_not_exists(${e.name(
-          "erasedAt",
-        )}) OR ${e.statusIn(["requesting", "requested", "unconfirmed"])})`,
+      // Only a run with a handover request outstanding is confirmed: a late notification of an earlier run,
+      // or one after a hand-back or an end, changes nothing and is not forwarded (rules 1 and 4).
+      condition: (e) => e.statusIn(OUTSTANDING),
       set: (e) => [
         `${e.name("status")} = ${e.value("handed_over")}`,
         `${e.name("handedOverAt")} = ${e.value(now.toISOString())}`,
@@ -339,8 +341,12 @@ export class DynamoDbChatStore implements ChatStore {
       history: { status: "handed_over" },
     });
     if (outcome.ok) return "confirmed";
-    if (outcome.old === undefined) return "unknown";
-    return outcome.old.status === "handed_over" ? "already" : "stale";
+    const old = outcome.old;
+    if (old === undefined) return "unknown";
+    // A repeat for this run's confirmed handover; one naming another Router session is of an earlier run.
+    const sameSession =
+      routerSessionId === undefined || old.routerSessionId === undefined || old.routerSessionId === routerSessionId;
+    return old.status === "handed_over" && sameSession ? "already" : "stale";
   }
 
   async claimHandback(
