@@ -3,8 +3,8 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import {
-  CLAIMED,
   type ChatRecord,
+  CLAIMED,
   type CmHistoryRecord,
   HANDED_OVER,
   HANDOVER_ACTIVE,
