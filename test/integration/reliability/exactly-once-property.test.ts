@@ -153,6 +153,7 @@ it("random interleavings with random faults: one request per run, nothing stuck,
           "caic-events-twice",
           "confirm-then-caic-retry",
           "visitor-returns",
+          "caic-during-claim",
           "alternate-rejected",
         ].includes(op)
           ? answers.some((a) => a.json.status === "started")
@@ -240,7 +241,12 @@ async function perform(op: Op, chatId: string, name: string, email: string, sess
       await ageRun(chatId);
       return [await r.call("POST", "/caic/events", { body: { chatId } })];
     case "caic-during-claim": {
-      // A slow CM; once the claim landed, the run looks older than the window and caic/events arrives.
+      // A returning visitor's new run, then a slow CM; once the claim landed, the run looks older than the
+      // window (a slow dialog) and caic/events arrives.
+      await ageRun(chatId);
+      const fresh = await r.call("POST", "/caic/events", { body: { chatId } });
+      await r.call("POST", "/intake/email", { body: { chatId, value: email } });
+      await r.call("POST", "/intake/name", { body: { chatId, value: name } });
       r.h.cm.routing.behaviour.reset();
       r.h.cm.routing.behaviour.next({ delayMs: 1_500 });
       let pendingDone = false;
@@ -255,7 +261,7 @@ async function perform(op: Op, chatId: string, name: string, email: string, sess
       const caic = await r.call("POST", "/caic/events", { body: { chatId } });
       const overlap = claimed && !pendingDone && caic.json.status === "started";
       const handover = await pending;
-      return [caic, handover, { status: 200, json: { overlap } } as Answer];
+      return [fresh, caic, handover, { status: 200, json: { overlap } } as Answer];
     }
     case "alternate-rejected": {
       r.h.cm.routing.behaviour.reset();
