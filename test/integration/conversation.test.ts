@@ -322,7 +322,9 @@ describe("handover notification", () => {
       expect(ended).toMatchObject({ status: 200, json: { ok: true } });
       expect((await h.item(chatId))!.status).toBe("ended");
     }
+    // A notification confirms only a run whose handover was requested (docs/design.md#chat-states).
     const chatId = await readyChat();
+    await h.call("POST", "/handover", { body: { chatId } });
     const big = JSON.stringify({ chatId, context: { transcript: "x".repeat(20 * 1024) } });
     const forwards = h.cm.webConversations.calls.length;
     expect(await h.call("POST", "/router/handover", { body: big })).toMatchObject({ status: 200, json: { ok: true } });
@@ -330,12 +332,14 @@ describe("handover notification", () => {
     expect((await h.item(chatId))!.status).toBe("handed_over");
     // A valid chat id in the URL stands in when the body names none.
     const named = await readyChat();
+    await h.call("POST", "/handover", { body: { chatId: named } });
     expect((await h.call("POST", "/router/handover", { query: { chatId: named }, body: "{}" })).status).toBe(200);
     expect((await h.item(named))!.status).toBe("handed_over");
   });
 
   it("still answers 200 when Web Conversations is down", async () => {
     const chatId = await readyChat();
+    await h.call("POST", "/handover", { body: { chatId } });
     h.cm.webConversations.behaviour.standing = { status: 502 };
     const answer = await h.call("POST", "/router/handover", { body: { chatId } });
     expect(answer).toMatchObject({ status: 200, json: { ok: true } });

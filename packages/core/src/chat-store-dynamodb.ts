@@ -4,12 +4,14 @@ import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand }
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import {
   type ChatRecord,
+  CLAIMED,
   type CmHistoryRecord,
   HANDED_OVER,
   HANDOVER_ACTIVE,
   HISTORY_LIMIT,
   type HistoryEntry,
   IN_FLIGHT,
+  OUTSTANDING,
   PERSONAL_FIELDS,
   type PresenceRecord,
   type StoredStatus,
@@ -87,12 +89,13 @@ const LAST_SEEN_OFFLINE = (e: Expression) =>
 const seenOffline = (record: ChatRecord) =>
   record.presence?.agentStatus === "offline" && OFFLINE_REASONS.includes(record.presence.reason);
 
-/** A new run starts without the previous run's claim, outcome, timestamps and erasure tombstone. */
+/**
+ * A new run starts without the previous run's claim, outcome, timestamps and erasure tombstone. The last
+ * failed round's `retryAt` and `failureReason` stay: the back-off holds across runs (rule 4).
+ */
 const RUN_FIELDS = [
-  "failureReason",
   "claimId",
   "claimExpiresAt",
-  "retryAt",
   "unconfirmedReason",
   "handbackFrom",
   "handbackFailureReason",
@@ -155,8 +158,11 @@ export class DynamoDbChatStore implements ChatStore {
     const outcome = await this.#change(chatId, now, {
       create: true,
       reopens: true,
+      // A retry of the run in flight (or confirmed) within the window, or a claim whose lease is live (rule 3).
       condition: (e) =>
-        `NOT (${e.statusIn(IN_FLIGHT)} AND ${e.name("runStart")} > ${e.value(nowSec - retryWindowSeconds)})`,
+        `NOT (${e.statusIn(IN_FLIGHT)} AND ${e.name("runStart")} > ${e.value(nowSec - retryWindowSeconds)}) AND NOT (${e.statusIn(
+          CLAIMED,
+        )} AND ${e.name("claimExpiresAt")} >= ${e.value(nowSec)})`,
       set: (e) => [
         `${e.name("status")} = ${e.value("started")}`,
         `${e.name("runStart")} = ${e.value(nowSec)}`,
@@ -238,9 +244,8 @@ export class DynamoDbChatStore implements ChatStore {
         [
           ...claim.required.map((field) => `attribute_exists(${e.name(field)})`),
           `NOT ${e.statusIn(HANDOVER_ACTIVE)}`,
-          `(NOT ${e.name("status")} = ${e.value("failed")} OR attribute_not_exists(${e.name("retryAt")}) OR ${e.name(
-            "retryAt",
-          )} <= ${e.value(nowSec)})`,
+          // The back-off of a failed round holds in a new run too (rule 4).
+          `(attribute_not_exists(${e.name("retryAt")}) OR ${e.name("retryAt")} <= ${e.value(nowSec)})`,
           ...(mode === "live" ? [`NOT ${LAST_SEEN_OFFLINE(e)}`] : []),
         ].join(" AND "),
       set: (e) => [
@@ -271,7 +276,7 @@ export class DynamoDbChatStore implements ChatStore {
     }
     if (old.status === "handing_back") return { outcome: "busy", record: old };
     if (old.status === "handed_back" || isClosed(old)) return { outcome: "closed", record: old };
-    if (old.status === "failed" && (old.retryAt ?? 0) > nowSec) return { outcome: "backoff", record: old };
+    if ((old.retryAt ?? 0) > nowSec) return { outcome: "backoff", record: old };
     if (mode === "live" && seenOffline(old)) return { outcome: "offline", record: old };
     return { outcome: "incomplete", missing: claim.required.filter((field) => old[field] === undefined) };
   }
@@ -320,22 +325,17 @@ export class DynamoDbChatStore implements ChatStore {
   }
 
   /**
-   * The Router's session id is kept only for a chat whose handover this run asked for (requesting,
-   * requested, unconfirmed): a body naming another chat's session for a chat that never asked cannot
-   * make an erase delete that other chat's history at CM (docs/reliability-privacy.md#cm-history).
+   * Confirms only a run with a handover request outstanding (requesting, requested, unconfirmed), and
+   * keeps the Router's session id with that confirm: a body naming another chat's session for a chat
+   * that never asked cannot make an erase delete that other chat's history at CM
+   * (docs/reliability-privacy.md#cm-history).
    */
   async confirmHandover(chatId: string, now: Date, routerSessionId?: string) {
-    const asked: readonly StoredStatus[] = ["requesting", "requested", "unconfirmed"];
     const confirm = (withSession: boolean): Change => ({
       create: false,
-      // A late notification never turns a hand-back (or one under way) or an end into handed_over.
-      // An erased chat's run is closed: only a handover already asked for is confirmed.
-      condition: (e) =>
-        withSession
-          ? e.statusIn(asked)
-          : `NOT ${e.statusIn(["handed_over", "handing_back", "handed_back", "ended"])} AND (attribute_not_exists(${e.name(
-              "erasedAt",
-            )}) OR ${e.statusIn(asked)})`,
+      // Only a run with a handover request outstanding is confirmed: a late notification of an earlier run,
+      // or one after a hand-back or an end, changes nothing and is not forwarded (rules 1 and 4).
+      condition: (e) => e.statusIn(OUTSTANDING),
       set: (e) => [
         `${e.name("status")} = ${e.value("handed_over")}`,
         `${e.name("handedOverAt")} = ${e.value(now.toISOString())}`,
@@ -344,13 +344,15 @@ export class DynamoDbChatStore implements ChatStore {
       remove: (e) => [e.name("claimExpiresAt"), e.name("unconfirmedReason")],
       history: { status: "handed_over" },
     });
-    let outcome = routerSessionId === undefined ? undefined : await this.#change(chatId, now, confirm(true));
-    if (outcome === undefined || (!outcome.ok && outcome.old !== undefined)) {
-      outcome = await this.#change(chatId, now, confirm(false));
-    }
+    // The session id rides on the confirm itself: the same condition (a handover of this run asked for).
+    const outcome = await this.#change(chatId, now, confirm(routerSessionId !== undefined));
     if (outcome.ok) return "confirmed";
-    if (outcome.old === undefined) return "unknown";
-    return outcome.old.status === "handed_over" ? "already" : "stale";
+    const old = outcome.old;
+    if (old === undefined) return "unknown";
+    // A repeat for this run's confirmed handover; one naming another Router session is of an earlier run.
+    const sameSession =
+      routerSessionId === undefined || old.routerSessionId === undefined || old.routerSessionId === routerSessionId;
+    return old.status === "handed_over" && sameSession ? "already" : "stale";
   }
 
   /**

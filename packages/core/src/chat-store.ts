@@ -10,7 +10,7 @@ export type HandoverClaim =
   | { outcome: "done"; record: ChatRecord }
   /** The run is over (handed back, ended or erased): only a new run (`POST /caic/events`) may claim again. */
   | { outcome: "closed"; record: ChatRecord }
-  /** Failed less than a back-off period ago: no new round of attempts yet. */
+  /** A round failed less than a back-off period ago (in this run or the one before): no new round yet. */
   | { outcome: "backoff"; record: ChatRecord }
   | { outcome: "incomplete"; missing: IntakeField[] }
   /** A live claim found the chat's last availability a real offline (presence or closed). */
@@ -76,9 +76,10 @@ export interface ChatStore {
   /** Records the outcome of the claimed request; false when the claim was no longer ours. */
   settleHandover(chatId: string, claimId: string, outcome: SettleOutcome, now: Date): Promise<boolean>;
   /**
-   * The Router's confirmation, keeping the Router's session id when given: `confirmed`, `already` when
-   * handed over, `stale` when the chat is being or was handed back, or the session ended: such a late
-   * notification is not forwarded.
+   * The Router's confirmation, keeping the Router's session id when given: `confirmed` only while this
+   * run's handover request is outstanding (`requesting`, `requested`, `unconfirmed`); `already` for a
+   * repeat while handed over (same or unknown session); `stale` otherwise (a notification of an earlier
+   * run, or after a hand-back or an end): such a notification changes nothing and is not forwarded.
    */
   confirmHandover(
     chatId: string,

@@ -39,8 +39,24 @@ export const HANDOVER_ACTIVE: readonly StoredStatus[] = [
 /** Statuses a chat may be handed back to the bot from (CM may have acted on an unconfirmed request). */
 export const HANDED_OVER: readonly StoredStatus[] = ["requested", "unconfirmed", "handed_over"];
 
-/** Statuses in which a `POST /caic/events` within the retry window is a retry of the run, not a new run. */
-export const IN_FLIGHT: readonly StoredStatus[] = ["requesting", "requested", "unconfirmed", "handing_back"];
+/**
+ * Statuses in which a `POST /caic/events` within the retry window is a retry of the run, not a new run:
+ * in flight, unconfirmed, or confirmed by the Router less than the window after the run began (a CAIC
+ * retry after a fast confirm must not cause a second request; docs/design.md#runs).
+ */
+export const IN_FLIGHT: readonly StoredStatus[] = [
+  "requesting",
+  "requested",
+  "unconfirmed",
+  "handed_over",
+  "handing_back",
+];
+
+/** Statuses in which a handover request of this run is outstanding: the only ones a Router notification confirms. */
+export const OUTSTANDING: readonly StoredStatus[] = ["requesting", "requested", "unconfirmed"];
+
+/** Statuses of a claim (hand-over or hand-back) whose lease, while live, no new run may take over (rule 3). */
+export const CLAIMED: readonly StoredStatus[] = ["requesting", "handing_back"];
 
 export const PERSONAL_FIELDS = ["email", "name", "message"] as const satisfies readonly IntakeField[];
 
@@ -115,7 +131,7 @@ export interface ChatRecord {
   claimId?: string;
   /** Epoch seconds; while `requesting`/`handing_back`, past it the claim counts as unconfirmed. */
   claimExpiresAt?: number;
-  /** Epoch seconds before which a `failed` handover is not claimed again (one round of attempts per back-off). */
+  /** Epoch seconds before which no handover is claimed again after a failed round, in this run or a new one (one round per back-off). */
   retryAt?: number;
   /** Why CM's answer is unknown (timeout, reset, 5xx, lease ran out); set with status `unconfirmed`. */
   unconfirmedReason?: string;

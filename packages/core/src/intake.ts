@@ -145,8 +145,9 @@ function countKnown(deps: Pick<IntakeDeps, "metrics" | "log">, known: KnownValue
 
 /**
  * The CAIC `handover` event starts a new run (docs/design.md#runs): CAIC fires it only while the bot
- * holds the conversation, so any earlier handover is over. Unless it is a retry: the run in flight (or
- * unconfirmed) began less than HANDOVER_RETRY_WINDOW_SECONDS ago; then it answers that run's status. Valid
+ * holds the conversation, so any earlier handover is over. Unless it is a retry: the run in flight
+ * (unconfirmed, or confirmed) began less than HANDOVER_RETRY_WINDOW_SECONDS ago, or its claim's lease is
+ * live; then it answers that run's status. Valid
  * known values are stored; the answer says what is still missing, so the dialog asks only for that.
  */
 export async function startIntake(

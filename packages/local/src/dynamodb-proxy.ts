@@ -152,3 +152,72 @@ export function difference(after: OperationCounts, before: OperationCounts): Ope
   for (const op of OPERATIONS) result[op] = after[op] - before[op];
   return result;
 }
+
+/** The writes a simulated DynamoDB fault can aim at by name (SIMULATE_DYNAMODB_FAULTS `on=`; docs/local.md). */
+export const DYNAMODB_FAULT_TARGETS = {
+  /** A hand-over or hand-back claim. */
+  claim: /UpdateItem.*#claimExpiresAt = :v/,
+  /** A write that ends a claim: a settle, the Router's confirmation, a session end. */
+  settle: /UpdateItem.*REMOVE #claimExpiresAt/,
+  /** The history trim after a write that took the history past its limit. */
+  trim: /UpdateItem.*REMOVE #history/,
+  /** Any write. */
+  write: /UpdateItem|DeleteItem|PutItem/,
+  /** Any read. */
+  read: /GetItem/,
+} as const;
+export const DYNAMODB_FAULT_KINDS = ["hold-before", "hold-after", "drop-after", "throttle"] as const;
+
+export interface DynamoDbFault {
+  kind: (typeof DYNAMODB_FAULT_KINDS)[number];
+  count: number;
+  delayMs?: number;
+  on?: keyof typeof DYNAMODB_FAULT_TARGETS;
+}
+
+/**
+ * Reads a setting such as `throttle:count=3:on=claim,hold-after:delay=2000:on=claim`: a comma list of
+ * faults, each a kind with optional `count=` (default 1), `delay=` in ms (the holds) and `on=` (a target).
+ */
+export function parseDynamoDbFaults(setting: string): DynamoDbFault[] {
+  return setting
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const [kind, ...options] = part.split(":").map((piece) => piece.trim());
+      if (!(DYNAMODB_FAULT_KINDS as readonly string[]).includes(kind!)) {
+        throw new Error(`unknown DynamoDB fault "${kind}"; one of ${DYNAMODB_FAULT_KINDS.join(", ")}`);
+      }
+      const fault: DynamoDbFault = { kind: kind as DynamoDbFault["kind"], count: 1 };
+      for (const option of options) {
+        const [name, value = ""] = option.split("=");
+        if (name === "count" || name === "delay") {
+          if (!/^\d{1,7}$/.test(value)) throw new Error(`"${part}": ${name} must be a whole number`);
+          if (name === "count") fault.count = Number(value);
+          else fault.delayMs = Number(value);
+        } else if (name === "on" && Object.hasOwn(DYNAMODB_FAULT_TARGETS, value)) {
+          fault.on = value as DynamoDbFault["on"];
+        } else {
+          throw new Error(
+            `"${part}": unknown option "${option}"; count=N, delay=MS or on=${Object.keys(DYNAMODB_FAULT_TARGETS).join("|")}`,
+          );
+        }
+      }
+      return fault;
+    });
+}
+
+/** Sets each fault on the proxy: each plays on the next `count` requests it matches. */
+export function applyDynamoDbFaults(proxy: DynamoDbProxy, faults: readonly DynamoDbFault[]) {
+  for (const fault of faults) {
+    const match = fault.on === undefined ? undefined : DYNAMODB_FAULT_TARGETS[fault.on];
+    if (fault.kind === "throttle") proxy.throttle(fault.count, match);
+    else
+      proxy.fault(fault.kind, {
+        count: fault.count,
+        ...(fault.delayMs === undefined ? {} : { delayMs: fault.delayMs }),
+        ...(match ? { match } : {}),
+      });
+  }
+}

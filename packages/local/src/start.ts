@@ -17,6 +17,7 @@ import { businessHoursIn, switchesFromSettings } from "./cm-switches";
 import { CONSOLE_PATH, LocalConsole, tapMetricLines } from "./console";
 import { coldStart, loadHandlers } from "./dispatch";
 import { createChatTable, JavaMissingError, LOCAL_AWS_ENV, startDynamoDbLocal } from "./dynamodb-local";
+import { applyDynamoDbFaults, type DynamoDbFault, DynamoDbProxy, parseDynamoDbFaults } from "./dynamodb-proxy";
 import { type Gateway, startGateway } from "./gateway";
 import { loadLocalEnv, PROJECT_ROOT } from "./local-defaults";
 import { unreachableFromCm } from "./setup-guide/targets";
@@ -57,6 +58,7 @@ async function start() {
   }
   const gatewayPort = port(env.PORT);
   const switches = switchesFromSettings(env);
+  const ddbFaults = dynamoDbFaults(process.env.SIMULATE_DYNAMODB_FAULTS);
 
   const dynamoDb = await startDynamoDb(config, env.DATA_DIR);
   await createChatTable(dynamoDb.endpoint, config.TABLE_NAME).catch((error: Error) => {
@@ -65,6 +67,14 @@ async function start() {
     );
   });
   process.env.DYNAMODB_ENDPOINT = dynamoDb.endpoint;
+  if (ddbFaults.length > 0) {
+    // The handlers reach DynamoDB through the fault proxy; the console reads it directly.
+    const proxy = await new DynamoDbProxy(dynamoDb.endpoint).start();
+    running.push(proxy);
+    applyDynamoDbFaults(proxy, ddbFaults);
+    process.env.DYNAMODB_ENDPOINT = proxy.endpoint;
+    dynamoDb.description += `; the handlers through a fault proxy ${proxy.endpoint} (SIMULATE_DYNAMODB_FAULTS=${process.env.SIMULATE_DYNAMODB_FAULTS})`;
+  }
 
   const simulated = CM_URLS.filter((name) => !env[name]);
   const simulator =
@@ -166,6 +176,16 @@ function simulateRoutingFaults(simulator: CmSimulator, setting: string | undefin
   }
   simulator.routing.behaviour.next(...faults.slice(0, -1));
   simulator.routing.behaviour.standing = faults.at(-1);
+}
+
+/** `SIMULATE_DYNAMODB_FAULTS=throttle:count=3:on=claim` (the DynamoDB fault proxy's kinds; docs/local.md). */
+function dynamoDbFaults(setting: string | undefined): DynamoDbFault[] {
+  if (!setting) return [];
+  try {
+    return parseDynamoDbFaults(setting);
+  } catch (error) {
+    throw new ConfigError(`SIMULATE_DYNAMODB_FAULTS: ${(error as Error).message}`);
+  }
 }
 
 function banner(

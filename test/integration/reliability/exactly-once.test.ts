@@ -92,10 +92,14 @@ const then = async (first: Promise<unknown>, next: () => Promise<unknown>) => {
   await next();
 };
 
-/** Moves the run's start back past the retry window, as if the visitor came back minutes later. */
+/** Moves the run's start (and a failed round's back-off) back past the retry window, as if the visitor came back minutes later. */
 async function ageRun(chatId: string, seconds = 121) {
   const item = (await r.h.item(chatId))!;
-  await putItem(r.h, { ...item, runStart: (item.runStart ?? Math.floor(Date.now() / 1000)) - seconds });
+  await putItem(r.h, {
+    ...item,
+    runStart: (item.runStart ?? Math.floor(Date.now() / 1000)) - seconds,
+    ...(item.retryAt === undefined ? {} : { retryAt: item.retryAt - seconds }),
+  });
 }
 
 describe("the issue's table, row by row", () => {
@@ -234,6 +238,7 @@ describe("the issue's table, row by row", () => {
     await notify(chatId);
     // Availability and intake calls of the old run do not start a run nor block one.
     await r.call("GET", "/availability", { query: { chatId } });
+    await ageRun(chatId);
     expect((await r.call("POST", "/caic/events", { body: { chatId } })).json).toMatchObject({ status: "started" });
     expect((await handover(chatId)).json).toEqual({ handover: "requested" });
     expect(applied(chatId)).toBe(2);
@@ -361,7 +366,8 @@ describe("concurrent and repeated calls in every phase of a run", () => {
 describe("runs", () => {
   it("a returning visitor after handed_over, handed_back, ended, failed and unconfirmed gets a new run; a CAIC retry does not", async () => {
     const setups: [string, (chatId: string) => Promise<void>, boolean][] = [
-      ["handed_over", (id) => then(handover(id), () => notify(id)), false],
+      // Confirmed less than the window after the run began: a CAIC retry, not a new run (rule 1).
+      ["handed_over", (id) => then(handover(id), () => notify(id)), true],
       ["handed_back", (id) => then(handover(id), () => handback(id)), false],
       ["ended", (id) => then(handover(id), () => sessionEnd(id)), false],
       [
@@ -369,6 +375,8 @@ describe("runs", () => {
         async (id) => {
           r.h.cm.routing.behaviour.next({ status: 400 });
           await handover(id);
+          // The visitor comes back after the back-off, which holds across runs (rule 4).
+          await ageRun(id);
         },
         false,
       ],
@@ -429,5 +437,96 @@ describe("runs", () => {
     expect((await r.h.item(a))!.status).toBe("requested");
     expect((await r.h.item(b))!.status).toBe("requested");
     expect(r.h.cm.webConversations.calls).toHaveLength(forwards);
+  });
+});
+
+describe("a fresh review's findings (issue 20b)", () => {
+  const notifyAs = (chatId: string, sessionId: string) =>
+    r.call("POST", "/router/handover", { body: { chatId, sessionId } });
+  const forwards = () => r.h.cm.webConversations.calls.length;
+  const routed = (chatId: string) => r.h.cm.routing.calls.filter((c) => c.chatId === chatId).length;
+
+  it("a late Router notification of an earlier run changes nothing in the new run, is not forwarded, and the new run still calls CM", async () => {
+    const chatId = await readyChat();
+    expect((await handover(chatId)).json).toEqual({ handover: "requested" });
+    await notifyAs(chatId, "earlier-run-session");
+    await ageRun(chatId);
+    expect((await r.call("POST", "/caic/events", { body: { chatId } })).json).toMatchObject({ status: "started" });
+    // The earlier run's notification, repeated and late, in every status of a new run before its request.
+    const late = async (status: string) => {
+      const before = forwards();
+      expect((await notifyAs(chatId, "earlier-run-session")).json).toEqual({ ok: true });
+      expect((await notify(chatId)).json).toEqual({ ok: true });
+      expect((await r.h.item(chatId))!.status, status).toBe(status);
+      expect(forwards(), `${status}: not forwarded`).toBe(before);
+    };
+    await late("started");
+    await r.call("POST", "/intake/name", { body: { chatId, value: "Late Notice" } });
+    r.logs.personal("Late Notice");
+    await late("collecting");
+    r.h.cm.routing.behaviour.next({ status: 400 });
+    expect((await handover(chatId)).json).toMatchObject({ handover: "failed", reason: "routing-rejected" });
+    await late("failed");
+    // The new run's own request goes to CM (after the back-off) and its own notification confirms it.
+    await ageRun(chatId, 11);
+    expect((await handover(chatId)).json).toEqual({ handover: "requested" });
+    expect(applied(chatId)).toBe(2);
+    const before = forwards();
+    await notifyAs(chatId, "new-run-session");
+    expect((await r.h.item(chatId))!.status).toBe("handed_over");
+    expect(forwards()).toBe(before + 1);
+    // Once handed over, a notification naming another Router session is of an earlier run: stale.
+    await notifyAs(chatId, "earlier-run-session");
+    expect(forwards()).toBe(before + 1);
+    expect((await r.h.item(chatId))!.routerSessionId).toBe("new-run-session");
+    await figure("late-notification-of-earlier-run", [1, applied(chatId) - 1], [chatId]);
+  });
+
+  it("a duplicate caic/events inside the retry window after a fast Router confirm is a retry: CM gets one handover", async () => {
+    const chatId = await readyChat();
+    expect((await handover(chatId)).json).toEqual({ handover: "requested" });
+    await notify(chatId);
+    const retries = await Promise.all(
+      Array.from({ length: 3 }, () => r.call("POST", "/caic/events", { body: { chatId } })),
+    );
+    expect(retries.map((a) => a.json.status)).toEqual(Array(3).fill("handed_over"));
+    expect((await handover(chatId)).json).toEqual({ handover: "requested" });
+    expect(applied(chatId)).toBe(1);
+    expect((await r.h.item(chatId))!.status).toBe("handed_over");
+    await figure("caic-retry-after-fast-confirm", [applied(chatId)], [chatId]);
+  });
+
+  it("caic/events while a claim's lease is live (the run began before the window) does not start a run over it", async () => {
+    const chatId = await readyChat();
+    r.h.cm.routing.behaviour.next({ delayMs: 2_000 });
+    const pending = handover(chatId);
+    // The claim lands; the run's start lies further back than the retry window (a slow dialog).
+    for (let i = 0; i < 50 && (await r.h.item(chatId))?.status !== "requesting"; i++) await sleep(50);
+    await ageRun(chatId);
+    const during = await Promise.all([
+      r.call("POST", "/caic/events", { body: { chatId } }),
+      r.call("POST", "/caic/events", { body: { chatId } }),
+    ]);
+    expect(during.map((a) => a.json.status)).toEqual(["requesting", "requesting"]);
+    expect((await pending).json).toEqual({ handover: "requested" });
+    expect((await handover(chatId)).json).toEqual({ handover: "requested" });
+    expect(applied(chatId)).toBe(1);
+    // Once the claim settled, the aged run is over for caic/events: the returning visitor gets a new run.
+    expect((await r.call("POST", "/caic/events", { body: { chatId } })).json.status).toBe("started");
+    await figure("caic-events-over-live-claim", [applied(chatId)], [chatId]);
+  });
+
+  it("alternating /handover and caic/events under a rejecting CM: one routing request per back-off period", async () => {
+    const chatId = await readyChat();
+    r.h.cm.routing.behaviour.standing = { status: 400 };
+    const answers: Answer[] = [];
+    for (let i = 0; i < 4; i++) {
+      answers.push(await handover(chatId));
+      expect((await r.call("POST", "/caic/events", { body: { chatId } })).json.status).toBe("started");
+    }
+    branchable(answers);
+    expect(answers.map((a) => a.json)).toEqual(Array(4).fill({ handover: "failed", reason: "routing-rejected" }));
+    expect(routed(chatId)).toBe(1);
+    await figure("caic-events-round-the-backoff", [routed(chatId)], [chatId]);
   });
 });

@@ -212,6 +212,8 @@ describe.concurrent("upstream faults", () => {
     for (const [label, fault] of cases) {
       const chatId = newChatId();
       await r.call("POST", "/caic/events", { body: { chatId } });
+      // A notification confirms only a run whose handover was requested (docs/design.md#chat-states).
+      await putItem(r.h, { ...(await r.h.item(chatId))!, status: "requested" });
       inject(r.h.cm.webConversations, fault);
       const [answer, ms] = await timed(() => r.call("POST", "/router/handover", { body: { chatId, context: null } }));
       expect(answer, label).toMatchObject({ status: 200, json: { ok: true } });
