@@ -198,7 +198,9 @@ describe("CORS on the presence webhook (PRESENCE_WEBHOOK_CORS_ORIGINS)", () => {
     });
     expect(webhook.status).toBe(200);
     expect(await h.item(chatId)).toBeUndefined();
-    const dialog = await h.call("GET", "/availability", { query: { chatId, referrer: "https://www.shop.example/help" } });
+    const dialog = await h.call("GET", "/availability", {
+      query: { chatId, referrer: "https://www.shop.example/help" },
+    });
     expect(dialog.status).toBe(200);
     const recorded = JSON.stringify(await h.item(chatId));
     expect(recorded).toContain("https://www.shop.example/help");

@@ -66,10 +66,20 @@ const CorsOrigins = z.pipe(
     text,
     z.transform((list) => list.split(",").map((origin) => origin.trim())),
   ),
-  z.array(z.string().check(z.regex(/^https?:\/\/[^/\s]+$/))).check(z.minLength(1)),
+  // As a browser sends it: lower case, no default port, no wildcard, no trailing slash; anything else never matches.
+  z
+    .array(
+      z.string().check(
+        z.regex(/^https?:\/\/([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(:[0-9]{1,5})?$/),
+        z.refine((origin) => !/^https:.*:443$|^http:.*:80$/.test(origin)),
+      ),
+    )
+    .check(z.minLength(1)),
 );
 z.globalRegistry.add(CorsOrigins, {
-  description: "a comma-separated list of origins such as https://www.example.com (scheme and host, no path)",
+  description:
+    "a comma-separated list of origins as browsers send them, such as https://www.example.com: " +
+    "scheme and lower-case host, a port only if not the default (443, 80), no wildcard, path or trailing slash",
 });
 
 /** Every setting the product reads, with its default: the single source for functions, stack and local runner. */
