@@ -28,6 +28,25 @@ export const SECRET_NAMES = [...REQUIRED_SECRET_NAMES, ...PREVIOUS_KEY_NAMES] as
 export type SecretName = (typeof SECRET_NAMES)[number];
 
 /** What SST v2 puts in a bound secret's variable when the value lives in SSM: a published string, never a value. */
+/**
+ * Pairs of different callers' keys (previous values included) that hold the same value, which would
+ * undo the scoping: each as one line naming the two settings, never the value.
+ */
+export function sharedKeyProblems(values: Readonly<Record<string, string | undefined>>): string[] {
+  const problems: string[] = [];
+  const given = KEY_NAMES.flatMap((key, caller) =>
+    [key, previousKeyName(key)].map((name) => ({ name, caller, value: values[name]?.trim() })),
+  ).filter((entry) => entry.value && entry.value !== SST_SSM_PLACEHOLDER);
+  for (const [i, a] of given.entries()) {
+    for (const b of given.slice(i + 1)) {
+      if (a.caller !== b.caller && a.value === b.value) {
+        problems.push(`${a.name} and ${b.name} hold the same value: each caller needs a key of its own`);
+      }
+    }
+  }
+  return problems;
+}
+
 export const SST_SSM_PLACEHOLDER = "__FETCH_FROM_SSM__";
 
 /** A caller's key is guessable below this length (`openssl rand -hex 32` gives 64). */
