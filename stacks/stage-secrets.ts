@@ -4,6 +4,7 @@ import {
   REQUIRED_SECRET_NAMES,
   SECRET_NAMES,
   SST_SSM_PLACEHOLDER,
+  sharedKeyProblems,
 } from "@caic-handover/core/config";
 import { readStageSecrets, type SsmAccess } from "@caic-handover/functions/secrets";
 
@@ -31,5 +32,6 @@ export async function requireStageSecrets(access: SsmAccess, app: string, stage:
       );
     }
   }
+  problems.push(...sharedKeyProblems(values));
   if (problems.length > 0) throw new Error(`caic-handover secrets for stage ${stage}: ${problems.join("; ")}`);
 }

@@ -30,6 +30,15 @@ describe("the deploy's secrets check", () => {
     expect(ssm.refusedSignatures).toBe(0);
   });
 
+  it("refuses one value for two callers' keys, naming both secrets and never the value", async () => {
+    const shared = "s".repeat(40);
+    store({ ...(STAGE_SECRETS as Record<string, string>), CM_PRODUCT_TOKEN: "t", MSC_PRESENCE_API_KEY: "p" });
+    store({ OPERATOR_KEY: shared, PRESENCE_WEBHOOK_KEY_PREVIOUS: shared });
+    const attempt = requireStageSecrets(access, "caic-handover", "prod");
+    await expect(attempt).rejects.toThrow(/OPERATOR_KEY and PRESENCE_WEBHOOK_KEY_PREVIOUS hold the same value/);
+    await expect(attempt).rejects.not.toThrow(new RegExp(shared));
+  });
+
   it("refuses a previous key shorter than 32 characters while it is set", async () => {
     store({ ...(STAGE_SECRETS as Record<string, string>), OPERATOR_KEY_PREVIOUS: "too-short" });
     await expect(requireStageSecrets(access, "caic-handover", "prod")).rejects.toThrow(

@@ -147,3 +147,26 @@ describe("config", () => {
     expect(loadConfig({ ...parameters, HANDOVER_WEBHOOK_KEY: `${short}s` }).HANDOVER_WEBHOOK_KEY).toBe(`${short}s`);
   });
 });
+
+describe("PRESENCE_WEBHOOK_CORS_ORIGINS", () => {
+  it("takes origins as browsers send them", () => {
+    const config = loadConfig({
+      ...parameters,
+      PRESENCE_WEBHOOK_CORS_ORIGINS: "https://www.shop.example, http://localhost:3121",
+    });
+    expect(config.PRESENCE_WEBHOOK_CORS_ORIGINS).toEqual(["https://www.shop.example", "http://localhost:3121"]);
+  });
+
+  it.each([
+    "https://Shop.Example",
+    "https://shop.example:443",
+    "http://shop.example:80",
+    "https://*.shop.example",
+    "https://shop.example/",
+    "https://shop.example/path",
+  ])("refuses %s, which no browser's Origin ever equals, naming what is accepted", (origin) => {
+    expect(() => loadConfig({ ...parameters, PRESENCE_WEBHOOK_CORS_ORIGINS: origin })).toThrow(
+      /PRESENCE_WEBHOOK_CORS_ORIGINS.*lower-case host.*not the default/s,
+    );
+  });
+});

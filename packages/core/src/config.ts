@@ -28,6 +28,25 @@ export const SECRET_NAMES = [...REQUIRED_SECRET_NAMES, ...PREVIOUS_KEY_NAMES] as
 export type SecretName = (typeof SECRET_NAMES)[number];
 
 /** What SST v2 puts in a bound secret's variable when the value lives in SSM: a published string, never a value. */
+/**
+ * Pairs of different callers' keys (previous values included) that hold the same value, which would
+ * undo the scoping: each as one line naming the two settings, never the value.
+ */
+export function sharedKeyProblems(values: Readonly<Record<string, string | undefined>>): string[] {
+  const problems: string[] = [];
+  const given = KEY_NAMES.flatMap((key, caller) =>
+    [key, previousKeyName(key)].map((name) => ({ name, caller, value: values[name]?.trim() })),
+  ).filter((entry) => entry.value && entry.value !== SST_SSM_PLACEHOLDER);
+  for (const [i, a] of given.entries()) {
+    for (const b of given.slice(i + 1)) {
+      if (a.caller !== b.caller && a.value === b.value) {
+        problems.push(`${a.name} and ${b.name} hold the same value: each caller needs a key of its own`);
+      }
+    }
+  }
+  return problems;
+}
+
 export const SST_SSM_PLACEHOLDER = "__FETCH_FROM_SSM__";
 
 /** A caller's key is guessable below this length (`openssl rand -hex 32` gives 64). */
@@ -66,10 +85,20 @@ const CorsOrigins = z.pipe(
     text,
     z.transform((list) => list.split(",").map((origin) => origin.trim())),
   ),
-  z.array(z.string().check(z.regex(/^https?:\/\/[^/\s]+$/))).check(z.minLength(1)),
+  // As a browser sends it: lower case, no default port, no wildcard, no trailing slash; anything else never matches.
+  z
+    .array(
+      z.string().check(
+        z.regex(/^https?:\/\/([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(:[0-9]{1,5})?$/),
+        z.refine((origin) => !/^https:.*:443$|^http:.*:80$/.test(origin)),
+      ),
+    )
+    .check(z.minLength(1)),
 );
 z.globalRegistry.add(CorsOrigins, {
-  description: "a comma-separated list of origins such as https://www.example.com (scheme and host, no path)",
+  description:
+    "a comma-separated list of origins as browsers send them, such as https://www.example.com: " +
+    "scheme and lower-case host, a port only if not the default (443, 80), no wildcard, path or trailing slash",
 });
 
 /** Every setting the product reads, with its default: the single source for functions, stack and local runner. */

@@ -9,6 +9,7 @@ import {
   misspeltSettings,
   nonDefaultSettings,
   REQUIRED_SECRET_NAMES,
+  sharedKeyProblems,
 } from "@caic-handover/core/config";
 import { CALLERS, ROUTES, routeKeyName } from "@caic-handover/functions/routes";
 import { KNOWN_SETTINGS, StackSettingsSchema, stackSettings } from "../../../stacks/settings";
@@ -51,6 +52,8 @@ async function start() {
   process.env.POWERTOOLS_METRICS_DISABLED = "false";
   process.env.POWERTOOLS_LOG_LEVEL ??= "INFO";
   const config = loadConfig(process.env, REQUIRED_SECRET_NAMES);
+  const shared = sharedKeyProblems(process.env);
+  if (shared.length > 0) throw new ConfigError(`caic-handover configuration: ${shared.join("; ")}`);
   for (const warning of misspeltSettings(process.env, KNOWN_SETTINGS)) console.warn(`npm start: warning: ${warning}`);
   // The deploy's own settings do nothing here, but `sst deploy` would refuse a malformed one: said now.
   for (const problem of stackSettings(process.env).problems) {
