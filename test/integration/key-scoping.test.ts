@@ -189,6 +189,27 @@ describe("CORS on the presence webhook (PRESENCE_WEBHOOK_CORS_ORIGINS)", () => {
     expect(other.statusCode).toBe(404);
   });
 
+  it("answers presence only: a chatId and referrer in the webhook's request write nothing on a chat", async () => {
+    const chatId = randomUUID();
+    const webhook = await h.call("POST", "/availability", {
+      key: null,
+      query: { key: LOCAL_KEYS.PRESENCE_WEBHOOK_KEY },
+      body: { chatId, referrer: "https://evil.example/", url: "https://www.shop.example/" },
+    });
+    expect(webhook.status).toBe(200);
+    expect(await h.item(chatId)).toBeUndefined();
+    const dialog = await h.call("GET", "/availability", { query: { chatId, referrer: "https://www.shop.example/help" } });
+    expect(dialog.status).toBe(200);
+    const recorded = JSON.stringify(await h.item(chatId));
+    expect(recorded).toContain("https://www.shop.example/help");
+    await h.call("POST", "/availability", {
+      key: null,
+      query: { key: LOCAL_KEYS.PRESENCE_WEBHOOK_KEY },
+      body: { chatId, referrer: "https://evil.example/" },
+    });
+    expect(JSON.stringify(await h.item(chatId))).toBe(recorded);
+  });
+
   it("has no preflight at all when no origins are configured", async () => {
     const saved = process.env.PRESENCE_WEBHOOK_CORS_ORIGINS;
     delete process.env.PRESENCE_WEBHOOK_CORS_ORIGINS;

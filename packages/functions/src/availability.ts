@@ -25,7 +25,9 @@ const deps = {
 
 export const handler = httpRoute(
   { log: runtime.log, keys: config, corsOrigins: config.PRESENCE_WEBHOOK_CORS_ORIGINS, chatId: "optional" },
-  async ({ chatId, fields, accept }) => {
+  async ({ caller, chatId: given, fields, accept }) => {
+    // The presence webhook's key may reach a browser: its calls answer presence and record nothing on a chat.
+    const chatId = caller === "presence" ? undefined : given;
     const request = parseInput(AvailabilityRequestSchema, fields);
     const culture = requestedCulture(parseInput(CultureRequestSchema, fields), config.DEFAULT_CULTURE);
     const answer = await checkAvailability(deps, chatId, request, culture);

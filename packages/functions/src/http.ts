@@ -11,12 +11,14 @@ import {
   UnauthorizedError,
 } from "@caic-handover/core/errors";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { CALLERS, keyInQueryAllowed, keyPlacement, ROUTES, type RouteSpec, routeKey, routeKeyName } from "./routes";
+import { type Caller, CALLERS, keyInQueryAllowed, keyPlacement, ROUTES, type RouteSpec, routeKey, routeKeyName } from "./routes";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
 /** What a route's core call sees of the HTTP request. */
 export interface RouteRequest {
+  /** Whose key the request carried (a route answers one caller; `/availability` answers two). */
+  caller: Caller;
   chatId: string | undefined;
   /**
    * How the body was read: `fields` (a JSON object or form-encoded), `text` (the whole body is the
@@ -88,7 +90,7 @@ export function httpRoute(options: RouteOptions, run: (request: RouteRequest) =>
         body = decodeBody(event, MAX_BODY_BYTES);
         authenticate(event, expected);
       }
-      const request = readRequest(event, body, options);
+      const request = { ...readRequest(event, body, options), caller: (expected as { route: RouteSpec }).route.caller };
       // A callback's lines name the chat the core acts on, which it logs itself.
       if (request.chatId !== undefined && !options.rawBody) log.appendKeys({ chatId: request.chatId });
       const reply = await run(request);
@@ -163,7 +165,11 @@ const withHeaders = (result: APIGatewayProxyStructuredResultV2, extra: Record<st
 const firstGiven = (candidates: unknown[]) =>
   candidates.find((candidate) => candidate !== undefined && candidate !== null && String(candidate).trim() !== "");
 
-function readRequest(event: APIGatewayProxyEventV2, body: string, options: RouteOptions): RouteRequest {
+function readRequest(
+  event: APIGatewayProxyEventV2,
+  body: string,
+  options: RouteOptions,
+): Omit<RouteRequest, "caller"> {
   const headers = event.headers ?? {};
   const contentType = (headers["content-type"] ?? "").toLowerCase();
   const query: Record<string, string> = { ...(event.queryStringParameters ?? {}) } as Record<string, string>;
