@@ -46,7 +46,6 @@ async function readyChat() {
 const storeRequests = (chatId: string, email: string): [string, string, object | undefined, string?][] => [
   ["POST", "/caic/events", { chatId }],
   ["GET", `/availability?chatId=${chatId}`, undefined],
-  ["POST", "/availability", { chatId, url: "https://shop.example" }],
   ["POST", "/intake/email", { chatId, value: email }],
   ["POST", "/intake/name", { chatId, value: "Nobody" }],
   ["POST", "/handover", { chatId }],
@@ -98,6 +97,9 @@ describe("DynamoDB throttling", () => {
 
     const offline = await r.call("GET", "/availability");
     expect(offline.status, "availability without a chat needs no table").toBe(200);
+    const webhook = await r.call("POST", "/availability", { body: { chatId, url: "https://shop.example" } });
+    expect(webhook.status, "the presence webhook records nothing on a chat, so needs no table").toBe(200);
+    expect(await r.h.scan()).toEqual(before);
 
     proxy.clear();
     expect((await r.call("POST", "/handover", { body: { chatId } })).json).toEqual({ handover: "requested" });
