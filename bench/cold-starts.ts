@@ -5,7 +5,7 @@ import { createServer } from "node:http";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { SECRET_NAMES, type SecretName } from "@caic-handover/core/config";
+import { SECRET_NAMES, type SecretName } from "@caic-handover/core/config/config";
 import { boundSecrets, type FunctionName, ROUTES, routeKey } from "@caic-handover/functions/routes";
 import { toApiEvent } from "@caic-handover/local/api-event";
 import { localKeyFor } from "@caic-handover/local/constants";

@@ -1,9 +1,9 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { DynamoDbChatStore } from "@caic-handover/core/chat-store-dynamodb";
-import { DynamoDbPresenceStore } from "@caic-handover/core/presence-store-dynamodb";
-import { handoverMutation } from "@caic-handover/core/routing";
+import { DynamoDbChatStore } from "@caic-handover/core/dynamodb/chat-store-dynamodb";
+import { DynamoDbPresenceStore } from "@caic-handover/core/dynamodb/presence-store-dynamodb";
+import { handoverMutation } from "@caic-handover/core/router/routing";
 import { type FunctionName, optionalSecrets, requiredSecrets } from "@caic-handover/functions/routes";
 import { fetchBoundSecrets } from "@caic-handover/functions/secrets";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";

@@ -1,9 +1,9 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import type { ChatStore } from "@caic-handover/core/chat-store";
-import { CLAIM_LEASE_SECONDS } from "@caic-handover/core/handover";
-import type { PresenceStore } from "@caic-handover/core/presence-store";
-import { handoverMutation } from "@caic-handover/core/routing";
+import type { PresenceStore } from "@caic-handover/core/availability/presence-store";
+import type { ChatStore } from "@caic-handover/core/chat/chat-store";
+import { CLAIM_LEASE_SECONDS } from "@caic-handover/core/handover/handover";
+import { handoverMutation } from "@caic-handover/core/router/routing";
 import { ADAPTERS, PRESENCE_KEY, PRODUCT_TOKEN, TECHNICAL_LINK } from "@caic-handover/local/constants";
 
 /** The steps of one conversation, in order; through the gateway (gateway-driver.ts) each is one HTTP request. */

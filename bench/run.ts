@@ -5,7 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { DynamoDbPresenceStore } from "@caic-handover/core/presence-store-dynamodb";
+import { DynamoDbPresenceStore } from "@caic-handover/core/dynamodb/presence-store-dynamodb";
 import type { Handler } from "@caic-handover/functions/http";
 import { FUNCTIONS, type FunctionName } from "@caic-handover/functions/routes";
 import { createRuntime } from "@caic-handover/functions/runtime";

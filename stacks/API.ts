@@ -1,4 +1,4 @@
-import { SECRET_NAMES } from "@caic-handover/core/config";
+import { SECRET_NAMES } from "@caic-handover/core/config/config";
 import { PREFLIGHT_ROUTE_KEY } from "@caic-handover/functions/http";
 import {
   boundSecrets,

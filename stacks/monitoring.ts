@@ -8,7 +8,7 @@ import {
   METRICS_SERVICE,
   type MetricName,
   NOT_A_FAULT,
-} from "@caic-handover/core/metrics";
+} from "@caic-handover/core/shared/metrics";
 import type { FunctionName } from "@caic-handover/functions/routes";
 import { Duration } from "aws-cdk-lib";
 import {

@@ -1,4 +1,10 @@
-import { ConfigSchema, loadConfig, misspeltSettings, SECRET_NAMES, settingProblems } from "@caic-handover/core/config";
+import {
+  ConfigSchema,
+  loadConfig,
+  misspeltSettings,
+  SECRET_NAMES,
+  settingProblems,
+} from "@caic-handover/core/config/config";
 import * as z from "zod/mini";
 
 /**

@@ -5,7 +5,7 @@ import {
   SECRET_NAMES,
   SST_SSM_PLACEHOLDER,
   sharedKeyProblems,
-} from "@caic-handover/core/config";
+} from "@caic-handover/core/config/config";
 import { readStageSecrets, type SsmAccess } from "@caic-handover/functions/secrets";
 
 /**

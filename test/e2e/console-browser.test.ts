@@ -1,6 +1,6 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { MESSAGES } from "@caic-handover/core/messages";
+import { MESSAGES } from "@caic-handover/core/language/messages";
 import { freePort } from "@caic-handover/local/dynamodb-local";
 import { localBaseUrl, PROJECT_ROOT } from "@caic-handover/local/local-defaults";
 import { type Browser, chromium, type Page, type Route } from "playwright-core";

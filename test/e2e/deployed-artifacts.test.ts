@@ -7,7 +7,7 @@ import {
   SECRET_NAMES,
   type SecretName,
   SST_SSM_PLACEHOLDER,
-} from "@caic-handover/core/config";
+} from "@caic-handover/core/config/config";
 import {
   FUNCTIONS,
   type FunctionName,

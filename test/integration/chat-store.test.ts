@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { HISTORY_LIMIT, SUPPLIED_FIELDS } from "@caic-handover/core/chat";
-import { DynamoDbChatStore } from "@caic-handover/core/chat-store-dynamodb";
+import { HISTORY_LIMIT, SUPPLIED_FIELDS } from "@caic-handover/core/chat/chat";
+import { DynamoDbChatStore } from "@caic-handover/core/dynamodb/chat-store-dynamodb";
 import { createChatTable, LOCAL_AWS_ENV } from "@caic-handover/local/dynamodb-local";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 

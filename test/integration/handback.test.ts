@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { DynamoDbChatStore } from "@caic-handover/core/chat-store-dynamodb";
+import { DynamoDbChatStore } from "@caic-handover/core/dynamodb/chat-store-dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ADAPTERS, type Harness, newChatId, startHarness } from "../support/harness";
 

@@ -1,4 +1,4 @@
-import { MAX_REASON_LENGTH, normaliseDetail } from "@caic-handover/core/handover-details";
+import { MAX_REASON_LENGTH, normaliseDetail } from "@caic-handover/core/handover/handover-details";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, newChatId, startHarness, TECHNICAL_LINK } from "../support/harness";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { KEY_NAMES, type KeyName, previousKeyName } from "@caic-handover/core/config";
+import { KEY_NAMES, type KeyName, previousKeyName } from "@caic-handover/core/config/config";
 import { PREFLIGHT_ROUTE_KEY } from "@caic-handover/functions/http";
 import {
   CALLERS,
@@ -198,7 +198,9 @@ describe("CORS on the presence webhook (PRESENCE_WEBHOOK_CORS_ORIGINS)", () => {
     });
     expect(webhook.status).toBe(200);
     expect(await h.item(chatId)).toBeUndefined();
-    const dialog = await h.call("GET", "/availability", { query: { chatId, referrer: "https://www.shop.example/help" } });
+    const dialog = await h.call("GET", "/availability", {
+      query: { chatId, referrer: "https://www.shop.example/help" },
+    });
     expect(dialog.status).toBe(200);
     const recorded = JSON.stringify(await h.item(chatId));
     expect(recorded).toContain("https://www.shop.example/help");

@@ -1,6 +1,6 @@
-import type { IntakeField } from "@caic-handover/core/config";
-import { isPlaceholder, isUnset } from "@caic-handover/core/input";
-import { VALIDATORS } from "@caic-handover/core/intake-validation";
+import type { IntakeField } from "@caic-handover/core/config/config";
+import { VALIDATORS } from "@caic-handover/core/intake/intake-validation";
+import { isPlaceholder, isUnset } from "@caic-handover/core/shared/input";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Answer, type Harness, newChatId, startHarness } from "../support/harness";
 import { onlyWrapperRemoved } from "../support/intake-rules";

@@ -4,7 +4,7 @@ import {
   METRICS_NAMESPACE,
   Metric,
   type MetricName,
-} from "@caic-handover/core/metrics";
+} from "@caic-handover/core/shared/metrics";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Harness, KEY, LOCAL_KEYS, newChatId, startHarness, TECHNICAL_LINK } from "../support/harness";
 

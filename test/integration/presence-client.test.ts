@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { StoreUnavailableError } from "@caic-handover/core/errors";
-import { PresenceClient, type PresenceClientOptions } from "@caic-handover/core/presence";
-import type { PresenceStore } from "@caic-handover/core/presence-store";
-import { DynamoDbPresenceStore } from "@caic-handover/core/presence-store-dynamodb";
+import { PresenceClient, type PresenceClientOptions } from "@caic-handover/core/availability/presence";
+import type { PresenceStore } from "@caic-handover/core/availability/presence-store";
+import { DynamoDbPresenceStore } from "@caic-handover/core/dynamodb/presence-store-dynamodb";
+import { StoreUnavailableError } from "@caic-handover/core/shared/errors";
 import { createChatTable, LOCAL_AWS_ENV } from "@caic-handover/local/dynamodb-local";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 

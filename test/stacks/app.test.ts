@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SECRET_NAMES } from "@caic-handover/core/config";
-import { DIMENSION_VALUES, METRIC_NAMES, METRICS_NAMESPACE, Metric, NOT_A_FAULT } from "@caic-handover/core/metrics";
+import { SECRET_NAMES } from "@caic-handover/core/config/config";
+import {
+  DIMENSION_VALUES,
+  METRIC_NAMES,
+  METRICS_NAMESPACE,
+  Metric,
+  NOT_A_FAULT,
+} from "@caic-handover/core/shared/metrics";
 import {
   boundSecrets,
   FUNCTIONS,

@@ -1,4 +1,4 @@
-import { SST_SSM_PLACEHOLDER } from "@caic-handover/core/config";
+import { SST_SSM_PLACEHOLDER } from "@caic-handover/core/config/config";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { requireStageSecrets } from "../../stacks/stage-secrets";
 import { SsmStandIn, STAND_IN_CREDENTIALS } from "../support/ssm-stand-in";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import type { ChatRecord } from "@caic-handover/core/chat";
+import type { ChatRecord } from "@caic-handover/core/chat/chat";
 import { CmSimulator } from "@caic-handover/local/cm-simulator";
 import { localKeyForRequest } from "@caic-handover/local/constants";
 import { dispatch, type Handlers, loadHandlers } from "@caic-handover/local/dispatch";

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
-import type { ChatRecord } from "@caic-handover/core/chat";
+import type { ChatRecord } from "@caic-handover/core/chat/chat";
 import { FUNCTIONS, type FunctionName } from "@caic-handover/functions/routes";
 import { type HttpInput, toApiEvent } from "@caic-handover/local/api-event";
 import { dispatch, findRoute, type Handlers, loadHandlers } from "@caic-handover/local/dispatch";

@@ -1,6 +1,6 @@
-import { CmHistoryClient, type CmHistoryClientOptions, erasesCmHistoryOn } from "@caic-handover/core/cm-history";
-import { findRouterSessionId } from "@caic-handover/core/notification";
-import { handoverMutation } from "@caic-handover/core/routing";
+import { CmHistoryClient, type CmHistoryClientOptions, erasesCmHistoryOn } from "@caic-handover/core/router/cm-history";
+import { findRouterSessionId } from "@caic-handover/core/router/notification";
+import { handoverMutation } from "@caic-handover/core/router/routing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 

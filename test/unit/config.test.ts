@@ -6,7 +6,7 @@ import {
   nonDefaultSettings,
   SECRET_NAMES,
   SST_SSM_PLACEHOLDER,
-} from "@caic-handover/core/config";
+} from "@caic-handover/core/config/config";
 import { describe, expect, it } from "vitest";
 
 const KEY = "k".repeat(MIN_WEBHOOK_KEY_LENGTH);

@@ -1,6 +1,6 @@
 import { request } from "node:http";
-import { MESSAGES } from "@caic-handover/core/messages";
-import { handoverMutation } from "@caic-handover/core/routing";
+import { MESSAGES } from "@caic-handover/core/language/messages";
+import { handoverMutation } from "@caic-handover/core/router/routing";
 import { createMetrics } from "@caic-handover/functions/telemetry";
 import { CmSimulator } from "@caic-handover/local/cm-simulator";
 import { applySwitches, DEFAULT_SWITCHES, parseSwitches, switchesFromSettings } from "@caic-handover/local/cm-switches";

@@ -1,13 +1,13 @@
-import { ConfigError, loadConfig } from "@caic-handover/core/config";
+import { ConfigError, loadConfig } from "@caic-handover/core/config/config";
 import {
   type Culture,
   CultureRequestSchema,
   LANGUAGES,
   requestedCulture,
   resolveCulture,
-} from "@caic-handover/core/culture";
-import { BadRequestError } from "@caic-handover/core/errors";
-import { parseInput } from "@caic-handover/core/input";
+} from "@caic-handover/core/language/culture";
+import { BadRequestError } from "@caic-handover/core/shared/errors";
+import { parseInput } from "@caic-handover/core/shared/input";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 

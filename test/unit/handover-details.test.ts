@@ -1,4 +1,4 @@
-import { MAX_SKILL_LENGTH, normaliseDetail, readHandoverDetails } from "@caic-handover/core/handover-details";
+import { MAX_SKILL_LENGTH, normaliseDetail, readHandoverDetails } from "@caic-handover/core/handover/handover-details";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 

@@ -1,4 +1,4 @@
-import { validateEmail } from "@caic-handover/core/intake-validation";
+import { validateEmail } from "@caic-handover/core/intake/intake-validation";
 import { allFakers } from "@faker-js/faker";
 import fc from "fast-check";
 import isEmail from "validator/lib/isEmail";

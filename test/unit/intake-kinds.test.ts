@@ -1,7 +1,7 @@
 import { domainToASCII } from "node:url";
-import { validateMessage } from "@caic-handover/core/intake-message";
-import { validateEmail, validateName } from "@caic-handover/core/intake-validation";
-import { MESSAGES } from "@caic-handover/core/messages";
+import { validateMessage } from "@caic-handover/core/intake/intake-message";
+import { validateEmail, validateName } from "@caic-handover/core/intake/intake-validation";
+import { MESSAGES } from "@caic-handover/core/language/messages";
 import { allFakers, fakerEN, fakerZH_CN } from "@faker-js/faker";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";

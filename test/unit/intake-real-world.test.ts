@@ -1,4 +1,4 @@
-import { validateEmail, validateName } from "@caic-handover/core/intake-validation";
+import { validateEmail, validateName } from "@caic-handover/core/intake/intake-validation";
 import { allFakers, type Faker } from "@faker-js/faker";
 import { describe, expect, it } from "vitest";
 import { SEED } from "../support/seed";

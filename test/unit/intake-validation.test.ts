@@ -1,4 +1,4 @@
-import { validateEmail, validateName } from "@caic-handover/core/intake-validation";
+import { validateEmail, validateName } from "@caic-handover/core/intake/intake-validation";
 import { describe, expect, it } from "vitest";
 
 describe("e-mail as people type and paste it", () => {

@@ -1,7 +1,7 @@
-import { BOT_TEXTS, type BotTextKey, botText } from "@caic-handover/core/bot-texts";
-import { type Culture, LANGUAGES, type Language } from "@caic-handover/core/culture";
-import { validateEmail, validateName } from "@caic-handover/core/intake-validation";
-import { MESSAGES, type MessageKey, type VisitorMessage, visitorText } from "@caic-handover/core/messages";
+import { validateEmail, validateName } from "@caic-handover/core/intake/intake-validation";
+import { BOT_TEXTS, type BotTextKey, botText } from "@caic-handover/core/language/bot-texts";
+import { type Culture, LANGUAGES, type Language } from "@caic-handover/core/language/culture";
+import { MESSAGES, type MessageKey, type VisitorMessage, visitorText } from "@caic-handover/core/language/messages";
 import { describe, expect, it } from "vitest";
 
 const culture = (language: Language, locale: string = language): Culture => ({ language, locale });

@@ -1,9 +1,9 @@
-import { chatView, maskMessage, waitingSeconds } from "@caic-handover/core/chat";
-import { requiredFor } from "@caic-handover/core/handover";
-import { MAX_MESSAGE_LENGTH, validateMessage } from "@caic-handover/core/intake-message";
-import { knownValues } from "@caic-handover/core/known-values";
-import { type VisitorMessage, visitorText } from "@caic-handover/core/messages";
-import { handbackMutation, handoverMutation } from "@caic-handover/core/routing";
+import { chatView, maskMessage, waitingSeconds } from "@caic-handover/core/chat/chat";
+import { requiredFor } from "@caic-handover/core/handover/handover";
+import { MAX_MESSAGE_LENGTH, validateMessage } from "@caic-handover/core/intake/intake-message";
+import { knownValues } from "@caic-handover/core/intake/known-values";
+import { type VisitorMessage, visitorText } from "@caic-handover/core/language/messages";
+import { handbackMutation, handoverMutation } from "@caic-handover/core/router/routing";
 import { mutationKind, mutationProblems } from "@caic-handover/local/cm-simulator";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";

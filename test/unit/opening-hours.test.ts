@@ -1,6 +1,6 @@
-import { ConfigError, loadConfig } from "@caic-handover/core/config";
-import { BusinessHoursSchedule, BusinessHoursText } from "@caic-handover/core/opening-hours";
-import { checkAvailability } from "@caic-handover/core/presence";
+import { BusinessHoursSchedule, BusinessHoursText } from "@caic-handover/core/availability/business-hours";
+import { checkAvailability } from "@caic-handover/core/availability/presence";
+import { ConfigError, loadConfig } from "@caic-handover/core/config/config";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 

@@ -1,5 +1,5 @@
-import type { Culture } from "@caic-handover/core/culture";
-import { BusinessHoursSchedule, BusinessHoursText, opensAtText } from "@caic-handover/core/opening-hours";
+import { BusinessHoursSchedule, BusinessHoursText, opensAtText } from "@caic-handover/core/availability/business-hours";
+import type { Culture } from "@caic-handover/core/language/culture";
 import { describe, expect, it } from "vitest";
 
 // ICU's wording between date and time ("om", "at", ",") differs between Node versions; what a

@@ -1,5 +1,5 @@
-import { PresenceClient } from "@caic-handover/core/presence";
-import type { PresenceStore } from "@caic-handover/core/presence-store";
+import { PresenceClient } from "@caic-handover/core/availability/presence";
+import type { PresenceStore } from "@caic-handover/core/availability/presence-store";
 import { describe, expect, it } from "vitest";
 
 /** The table as one instance alone sees it: the lease always free, nothing stored (shared behaviour: test/integration). */

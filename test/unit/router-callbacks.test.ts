@@ -1,6 +1,6 @@
-import { parseChatId } from "@caic-handover/core/chat-id";
-import { findChatId, parseTolerantJson } from "@caic-handover/core/notification";
-import { eventTypes } from "@caic-handover/core/router-events";
+import { parseChatId } from "@caic-handover/core/chat/chat-id";
+import { findChatId, parseTolerantJson } from "@caic-handover/core/router/notification";
+import { eventTypes } from "@caic-handover/core/router/router-events";
 import { describe, expect, it } from "vitest";
 
 const guid = "47e755ad-69a2-4139-a610-c53d0c8deb4b";

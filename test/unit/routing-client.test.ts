@@ -1,4 +1,4 @@
-import { handoverMutation, RoutingClient, type RoutingClientOptions } from "@caic-handover/core/routing";
+import { handoverMutation, RoutingClient, type RoutingClientOptions } from "@caic-handover/core/router/routing";
 import { describe, expect, it } from "vitest";
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };

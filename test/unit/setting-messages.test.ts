@@ -1,4 +1,4 @@
-import { acceptedBy, ConfigSchema, loadConfig, misspeltSettings } from "@caic-handover/core/config";
+import { acceptedBy, ConfigSchema, loadConfig, misspeltSettings } from "@caic-handover/core/config/config";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { deploySettings, KNOWN_SETTINGS, StackSettingsSchema } from "../../stacks/settings";
 

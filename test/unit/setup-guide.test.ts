@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
-import { BOT_TEXTS, type BotTextKey, botText } from "@caic-handover/core/bot-texts";
-import { KEY_NAMES, loadConfig, REQUIRED_SECRET_NAMES } from "@caic-handover/core/config";
-import { LANGUAGES, type Language } from "@caic-handover/core/culture";
+import { KEY_NAMES, loadConfig, REQUIRED_SECRET_NAMES } from "@caic-handover/core/config/config";
+import { BOT_TEXTS, type BotTextKey, botText } from "@caic-handover/core/language/bot-texts";
+import { LANGUAGES, type Language } from "@caic-handover/core/language/culture";
 import { CALLERS, keyPlacement, ROUTES, type RouteSpec, routeKey, routeKeyName } from "@caic-handover/functions/routes";
 import { LOCAL_DEFAULTS } from "@caic-handover/local/local-defaults";
 import { guideLanguages, setupGuide } from "@caic-handover/local/setup-guide";

@@ -1,8 +1,13 @@
-import { HISTORY_DEADLINES } from "@caic-handover/core/cm-history";
-import { CLAIM_LEASE_SECONDS, OUTCOME_POLL_MS, SETTLE_RESERVE_MS, SETTLE_RETRY_MS } from "@caic-handover/core/handover";
-import { FORWARD_TIMEOUT_MS } from "@caic-handover/core/notification";
-import { PRESENCE_TIMEOUT_MS } from "@caic-handover/core/presence";
-import { ROUTING_DEADLINES } from "@caic-handover/core/routing";
+import { PRESENCE_TIMEOUT_MS } from "@caic-handover/core/availability/presence";
+import {
+  CLAIM_LEASE_SECONDS,
+  OUTCOME_POLL_MS,
+  SETTLE_RESERVE_MS,
+  SETTLE_RETRY_MS,
+} from "@caic-handover/core/handover/handover";
+import { HISTORY_DEADLINES } from "@caic-handover/core/router/cm-history";
+import { FORWARD_TIMEOUT_MS } from "@caic-handover/core/router/notification";
+import { ROUTING_DEADLINES } from "@caic-handover/core/router/routing";
 import { DYNAMODB_CALL_S, FUNCTIONS, type FunctionName } from "@caic-handover/functions/routes";
 import { describe, expect, it } from "vitest";
 

@@ -1,9 +1,9 @@
-import { parseChatId } from "@caic-handover/core/chat-id";
-import { BadRequestError } from "@caic-handover/core/errors";
-import { HandoverRequestSchema } from "@caic-handover/core/handover";
-import { isUnset, parseInput } from "@caic-handover/core/input";
-import { answerOf } from "@caic-handover/core/intake";
-import { AvailabilityRequestSchema } from "@caic-handover/core/presence";
+import { AvailabilityRequestSchema } from "@caic-handover/core/availability/presence";
+import { parseChatId } from "@caic-handover/core/chat/chat-id";
+import { HandoverRequestSchema } from "@caic-handover/core/handover/handover";
+import { answerOf } from "@caic-handover/core/intake/intake";
+import { BadRequestError } from "@caic-handover/core/shared/errors";
+import { isUnset, parseInput } from "@caic-handover/core/shared/input";
 import { describe, expect, it } from "vitest";
 
 describe("an unset dialog variable", () => {

@@ -1,8 +1,12 @@
-import { CultureRequestSchema, requestedCulture } from "@caic-handover/core/culture";
-import { parseInput } from "@caic-handover/core/input";
-import { BusinessHoursSchedule } from "@caic-handover/core/opening-hours";
-import { AvailabilityRequestSchema, checkAvailability, PresenceClient } from "@caic-handover/core/presence";
-import { DynamoDbPresenceStore } from "@caic-handover/core/presence-store-dynamodb";
+import { BusinessHoursSchedule } from "@caic-handover/core/availability/business-hours";
+import {
+  AvailabilityRequestSchema,
+  checkAvailability,
+  PresenceClient,
+} from "@caic-handover/core/availability/presence";
+import { DynamoDbPresenceStore } from "@caic-handover/core/dynamodb/presence-store-dynamodb";
+import { CultureRequestSchema, requestedCulture } from "@caic-handover/core/language/culture";
+import { parseInput } from "@caic-handover/core/shared/input";
 import { httpRoute, wantsText } from "./http";
 import { createRuntime } from "./runtime";
 

@@ -1,10 +1,10 @@
-import type { IntakeField } from "@caic-handover/core/config";
-import { CultureRequestSchema } from "@caic-handover/core/culture";
-import { BadRequestError } from "@caic-handover/core/errors";
-import { handoverDetails, readHandoverDetails } from "@caic-handover/core/handover-details";
-import { parseInput } from "@caic-handover/core/input";
-import { recordKnownValue, startIntake } from "@caic-handover/core/intake";
-import { KnownValuesSchema, knownValues } from "@caic-handover/core/known-values";
+import type { IntakeField } from "@caic-handover/core/config/config";
+import { handoverDetails, readHandoverDetails } from "@caic-handover/core/handover/handover-details";
+import { recordKnownValue, startIntake } from "@caic-handover/core/intake/intake";
+import { KnownValuesSchema, knownValues } from "@caic-handover/core/intake/known-values";
+import { CultureRequestSchema } from "@caic-handover/core/language/culture";
+import { BadRequestError } from "@caic-handover/core/shared/errors";
+import { parseInput } from "@caic-handover/core/shared/input";
 import { httpRoute } from "./http";
 import { createRuntime } from "./runtime";
 

@@ -1,5 +1,5 @@
-import { eraseChat } from "@caic-handover/core/chat-admin";
-import { CmHistoryClient, erasesCmHistoryOn } from "@caic-handover/core/cm-history";
+import { eraseChat } from "@caic-handover/core/chat/chat-admin";
+import { CmHistoryClient, erasesCmHistoryOn } from "@caic-handover/core/router/cm-history";
 import { httpRoute } from "./http";
 import { createRuntime } from "./runtime";
 

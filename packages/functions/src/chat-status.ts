@@ -1,5 +1,5 @@
-import { describeChat } from "@caic-handover/core/chat-admin";
-import { NotFoundError } from "@caic-handover/core/errors";
+import { describeChat } from "@caic-handover/core/chat/chat-admin";
+import { NotFoundError } from "@caic-handover/core/shared/errors";
 import { httpRoute } from "./http";
 import { createRuntime } from "./runtime";
 

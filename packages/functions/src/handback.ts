@@ -1,5 +1,5 @@
-import { requestHandback } from "@caic-handover/core/handback";
-import { RoutingClient } from "@caic-handover/core/routing";
+import { requestHandback } from "@caic-handover/core/handover/handback";
+import { RoutingClient } from "@caic-handover/core/router/routing";
 import { httpRoute } from "./http";
 import { createRuntime } from "./runtime";
 

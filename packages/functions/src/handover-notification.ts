@@ -1,4 +1,4 @@
-import { HttpForwarder, receiveHandoverNotification } from "@caic-handover/core/notification";
+import { HttpForwarder, receiveHandoverNotification } from "@caic-handover/core/router/notification";
 import { httpRoute } from "./http";
 import { createRuntime } from "./runtime";
 

@@ -1,8 +1,8 @@
-import { CultureRequestSchema } from "@caic-handover/core/culture";
-import { HandoverRequestSchema, requestHandover } from "@caic-handover/core/handover";
-import { handoverDetails, readHandoverDetails } from "@caic-handover/core/handover-details";
-import { parseInput } from "@caic-handover/core/input";
-import { RoutingClient } from "@caic-handover/core/routing";
+import { HandoverRequestSchema, requestHandover } from "@caic-handover/core/handover/handover";
+import { handoverDetails, readHandoverDetails } from "@caic-handover/core/handover/handover-details";
+import { CultureRequestSchema } from "@caic-handover/core/language/culture";
+import { RoutingClient } from "@caic-handover/core/router/routing";
+import { parseInput } from "@caic-handover/core/shared/input";
 import { httpRoute } from "./http";
 import { createRuntime } from "./runtime";
 

@@ -1,17 +1,26 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { parseChatId } from "@caic-handover/core/chat-id";
-import type { SecretName } from "@caic-handover/core/config";
-import { previousKeyName } from "@caic-handover/core/config";
+import { parseChatId } from "@caic-handover/core/chat/chat-id";
+import type { SecretName } from "@caic-handover/core/config/config";
+import { previousKeyName } from "@caic-handover/core/config/config";
 import {
   BadRequestError,
   NotFoundError,
   PayloadTooLargeError,
   StoreUnavailableError,
   UnauthorizedError,
-} from "@caic-handover/core/errors";
+} from "@caic-handover/core/shared/errors";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { type Caller, CALLERS, keyInQueryAllowed, keyPlacement, ROUTES, type RouteSpec, routeKey, routeKeyName } from "./routes";
+import {
+  CALLERS,
+  type Caller,
+  keyInQueryAllowed,
+  keyPlacement,
+  ROUTES,
+  type RouteSpec,
+  routeKey,
+  routeKeyName,
+} from "./routes";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -165,11 +174,7 @@ const withHeaders = (result: APIGatewayProxyStructuredResultV2, extra: Record<st
 const firstGiven = (candidates: unknown[]) =>
   candidates.find((candidate) => candidate !== undefined && candidate !== null && String(candidate).trim() !== "");
 
-function readRequest(
-  event: APIGatewayProxyEventV2,
-  body: string,
-  options: RouteOptions,
-): Omit<RouteRequest, "caller"> {
+function readRequest(event: APIGatewayProxyEventV2, body: string, options: RouteOptions): Omit<RouteRequest, "caller"> {
   const headers = event.headers ?? {};
   const contentType = (headers["content-type"] ?? "").toLowerCase();
   const query: Record<string, string> = { ...(event.queryStringParameters ?? {}) } as Record<string, string>;

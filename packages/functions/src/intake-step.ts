@@ -1,9 +1,9 @@
-import type { IntakeField } from "@caic-handover/core/config";
-import { CultureRequestSchema, requestedCulture } from "@caic-handover/core/culture";
-import { BadRequestError } from "@caic-handover/core/errors";
-import { parseInput } from "@caic-handover/core/input";
-import { answerOf, intakeRequestSchema, recordIntake, recordUnreadableAnswer } from "@caic-handover/core/intake";
-import { KnownValuesSchema, knownValues } from "@caic-handover/core/known-values";
+import type { IntakeField } from "@caic-handover/core/config/config";
+import { answerOf, intakeRequestSchema, recordIntake, recordUnreadableAnswer } from "@caic-handover/core/intake/intake";
+import { KnownValuesSchema, knownValues } from "@caic-handover/core/intake/known-values";
+import { CultureRequestSchema, requestedCulture } from "@caic-handover/core/language/culture";
+import { BadRequestError } from "@caic-handover/core/shared/errors";
+import { parseInput } from "@caic-handover/core/shared/input";
 import { httpRoute } from "./http";
 import { createRuntime } from "./runtime";
 

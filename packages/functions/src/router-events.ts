@@ -1,5 +1,5 @@
-import { CmHistoryClient, erasesCmHistoryOn } from "@caic-handover/core/cm-history";
-import { receiveRouterEvent } from "@caic-handover/core/router-events";
+import { CmHistoryClient, erasesCmHistoryOn } from "@caic-handover/core/router/cm-history";
+import { receiveRouterEvent } from "@caic-handover/core/router/router-events";
 import { httpRoute } from "./http";
 import { createRuntime } from "./runtime";
 

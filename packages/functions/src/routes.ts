@@ -1,4 +1,4 @@
-import { type KeyName, previousKeyName, type SecretName } from "@caic-handover/core/config";
+import { type KeyName, previousKeyName, type SecretName } from "@caic-handover/core/config/config";
 
 /**
  * The route table: declared once, read by the stack (`stacks/`), the local gateway

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { DynamoDbChatStore } from "@caic-handover/core/chat-store-dynamodb";
-import { type ConfigWith, loadConfig, misspeltSettings } from "@caic-handover/core/config";
+import { type ConfigWith, loadConfig, misspeltSettings } from "@caic-handover/core/config/config";
+import { DynamoDbChatStore } from "@caic-handover/core/dynamodb/chat-store-dynamodb";
 import { type FunctionName, optionalSecrets, requiredSecrets } from "./routes";
 import { fetchBoundSecrets } from "./secrets";
 import { createLogger, createMetrics } from "./telemetry";

@@ -1,4 +1,4 @@
-import { type SecretName, SST_SSM_PLACEHOLDER } from "@caic-handover/core/config";
+import { type SecretName, SST_SSM_PLACEHOLDER } from "@caic-handover/core/config/config";
 import { Sha256 } from "@smithy/core/checksum";
 import { SignatureV4 } from "@smithy/signature-v4";
 

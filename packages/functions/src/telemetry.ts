@@ -7,7 +7,7 @@ import {
   Metric,
   type MetricName,
   type Metrics,
-} from "@caic-handover/core/metrics";
+} from "@caic-handover/core/shared/metrics";
 
 /**
  * The only attributes a log line carries: each holds ids, counts, outcomes or our own error text,

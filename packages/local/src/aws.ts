@@ -1,6 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { SecretName } from "@caic-handover/core/config";
-import { ConfigError } from "@caic-handover/core/config";
+import type { SecretName } from "@caic-handover/core/config/config";
+import { ConfigError } from "@caic-handover/core/config/config";
 import { MissingSecretError, readStageSecrets, SecretsUnavailableError } from "@caic-handover/functions/secrets";
 import { Sha256 } from "@smithy/core/checksum";
 import { SignatureV4 } from "@smithy/signature-v4";

@@ -9,7 +9,7 @@ import {
   PREVIOUS_KEY_NAMES,
   REQUIRED_SECRET_NAMES,
   type SecretName,
-} from "@caic-handover/core/config";
+} from "@caic-handover/core/config/config";
 import { ROUTES, type RouteSpec, routeKey, routeKeyName } from "@caic-handover/functions/routes";
 import { isExpected, topicSubscriptions } from "./aws";
 import { SetupGuideError } from "./setup-guide/document";

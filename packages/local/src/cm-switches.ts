@@ -1,6 +1,6 @@
-import { ConfigError } from "@caic-handover/core/config";
-import { PRESENCE_TIMEOUT_MS } from "@caic-handover/core/presence";
-import { ROUTING_DEADLINES } from "@caic-handover/core/routing";
+import { PRESENCE_TIMEOUT_MS } from "@caic-handover/core/availability/presence";
+import { ConfigError } from "@caic-handover/core/config/config";
+import { ROUTING_DEADLINES } from "@caic-handover/core/router/routing";
 import type { CmSimulator, Fault } from "./cm-simulator";
 
 /**

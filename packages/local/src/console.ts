@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { DeleteItemCommand, DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
-import { maskEmail, maskMessage, maskName } from "@caic-handover/core/chat";
-import { CHAT_TABLE } from "@caic-handover/core/chat-store-dynamodb";
-import type { KeyName } from "@caic-handover/core/config";
-import { DIMENSION_VALUES, FUNNEL, METRIC_NAMES, Metric, type MetricName } from "@caic-handover/core/metrics";
-import { PRESENCE_KEY_PREFIX } from "@caic-handover/core/presence-store-dynamodb";
+import { maskEmail, maskMessage, maskName } from "@caic-handover/core/chat/chat";
+import type { KeyName } from "@caic-handover/core/config/config";
+import { CHAT_TABLE } from "@caic-handover/core/dynamodb/chat-store-dynamodb";
+import { PRESENCE_KEY_PREFIX } from "@caic-handover/core/dynamodb/presence-store-dynamodb";
+import { DIMENSION_VALUES, FUNNEL, METRIC_NAMES, Metric, type MetricName } from "@caic-handover/core/shared/metrics";
 import { ROUTES, routeKeyName } from "@caic-handover/functions/routes";
 import type { CmSimulator } from "./cm-simulator";
 import { applySwitches, businessHoursIn, parseSwitches, SWITCHES, type Switches } from "./cm-switches";

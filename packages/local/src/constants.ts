@@ -1,7 +1,7 @@
-import type { KeyName } from "@caic-handover/core/config";
-import { FORWARD_TIMEOUT_MS } from "@caic-handover/core/notification";
-import { PRESENCE_TIMEOUT_MS } from "@caic-handover/core/presence";
-import { ROUTING_DEADLINES } from "@caic-handover/core/routing";
+import { PRESENCE_TIMEOUT_MS } from "@caic-handover/core/availability/presence";
+import type { KeyName } from "@caic-handover/core/config/config";
+import { FORWARD_TIMEOUT_MS } from "@caic-handover/core/router/notification";
+import { ROUTING_DEADLINES } from "@caic-handover/core/router/routing";
 import { DYNAMODB_CALL_S, type RouteSpec, routeForPath, routeKeyName } from "@caic-handover/functions/routes";
 import { LOCAL_DEFAULTS, SIMULATED_CM } from "./local-defaults";
 

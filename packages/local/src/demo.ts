@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ConfigError, type KeyName } from "@caic-handover/core/config";
+import { ConfigError, type KeyName } from "@caic-handover/core/config/config";
 import { routeForPath, routeKeyName } from "@caic-handover/functions/routes";
 import type { CmSimulator } from "./cm-simulator";
 import { LOCAL_INFO_PATH, type LocalInfo } from "./gateway";

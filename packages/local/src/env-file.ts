@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ConfigError } from "@caic-handover/core/config";
+import { ConfigError } from "@caic-handover/core/config/config";
 import { parse } from "dotenv";
 
 /**

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { ConfigSchema } from "@caic-handover/core/config";
+import { ConfigSchema } from "@caic-handover/core/config/config";
 import { LOCAL_AWS_ENV } from "./dynamodb-local";
 import { readEnvFile } from "./env-file";
 

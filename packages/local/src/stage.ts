@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { SECRET_NAMES, type SecretName } from "@caic-handover/core/config";
+import { SECRET_NAMES, type SecretName } from "@caic-handover/core/config/config";
 import { ROUTES, type RouteSpec, routeKeyName } from "@caic-handover/functions/routes";
 import { type AwsAccess, awsAccess, stageSecrets } from "./aws";
 import { readEnvFile } from "./env-file";

@@ -10,7 +10,7 @@ import {
   nonDefaultSettings,
   REQUIRED_SECRET_NAMES,
   sharedKeyProblems,
-} from "@caic-handover/core/config";
+} from "@caic-handover/core/config/config";
 import { CALLERS, ROUTES, routeKeyName } from "@caic-handover/functions/routes";
 import { KNOWN_SETTINGS, StackSettingsSchema, stackSettings } from "../../../stacks/settings";
 import { CM_RATE_LIMITS, CmSimulator, parseRoutingFaults } from "./cm-simulator";

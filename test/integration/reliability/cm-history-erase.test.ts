@@ -1,4 +1,4 @@
-import { HISTORY_DEADLINES } from "@caic-handover/core/cm-history";
+import { HISTORY_DEADLINES } from "@caic-handover/core/router/cm-history";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newChatId, TECHNICAL_LINK } from "../../support/harness";

@@ -1,4 +1,4 @@
-import type { ChatRecord, StoredStatus } from "@caic-handover/core/chat";
+import type { ChatRecord, StoredStatus } from "@caic-handover/core/chat/chat";
 import { type Fault, ROUTING_FAULTS } from "@caic-handover/local/cm-simulator";
 import { DynamoDbProxy } from "@caic-handover/local/dynamodb-proxy";
 import fc from "fast-check";

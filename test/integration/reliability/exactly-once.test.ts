@@ -1,4 +1,4 @@
-import type { ChatRecord } from "@caic-handover/core/chat";
+import type { ChatRecord } from "@caic-handover/core/chat/chat";
 import { ROUTING_FAULTS } from "@caic-handover/local/cm-simulator";
 import { DynamoDbProxy } from "@caic-handover/local/dynamodb-proxy";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";

@@ -1,4 +1,4 @@
-import { SUPPLIED_FIELDS } from "@caic-handover/core/chat";
+import { SUPPLIED_FIELDS } from "@caic-handover/core/chat/chat";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_KEYS, newChatId, TECHNICAL_LINK } from "../../support/harness";
 import { person, putItem, type Reliability, startReliability } from "../../support/reliability-harness";

@@ -1,4 +1,4 @@
-import { ConfigSchema, REQUIRED_SECRET_NAMES } from "@caic-handover/core/config";
+import { ConfigSchema, REQUIRED_SECRET_NAMES } from "@caic-handover/core/config/config";
 import { ref, SetupGuideError, type StepDraft, set } from "./document";
 import type { Target } from "./targets";
 

@@ -1,6 +1,6 @@
-import { type BotTextKey, botText } from "@caic-handover/core/bot-texts";
-import { IN_FLIGHT } from "@caic-handover/core/chat";
-import type { Language } from "@caic-handover/core/culture";
+import { IN_FLIGHT } from "@caic-handover/core/chat/chat";
+import { type BotTextKey, botText } from "@caic-handover/core/language/bot-texts";
+import type { Language } from "@caic-handover/core/language/culture";
 import { CALLERS, findRoute, keyPlacement, routeKeyName } from "@caic-handover/functions/routes";
 import { cmValueSteps, rulesetStep } from "./cm-values";
 import { code, type Guide, numberGuide, ref, SetupGuideError, type StepDraft, set } from "./document";

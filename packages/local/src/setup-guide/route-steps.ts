@@ -1,4 +1,4 @@
-import { IN_FLIGHT } from "@caic-handover/core/chat";
+import { IN_FLIGHT } from "@caic-handover/core/chat/chat";
 import { ROUTES, type RouteSpec, routeKey, routeKeyName } from "@caic-handover/functions/routes";
 import { code, ref, SetupGuideError, type StepDraft, set } from "./document";
 import type { Target } from "./targets";

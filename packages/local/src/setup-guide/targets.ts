@@ -1,5 +1,5 @@
-import type { OfflineHandover } from "@caic-handover/core/config";
-import { KEY_NAMES, type KeyName } from "@caic-handover/core/config";
+import type { OfflineHandover } from "@caic-handover/core/config/config";
+import { KEY_NAMES, type KeyName } from "@caic-handover/core/config/config";
 import { ROUTES, type RouteSpec } from "@caic-handover/functions/routes";
 import { LOCAL_DEFAULTS, localBaseUrl } from "../local-defaults";
 import { SetupGuideError } from "./document";

@@ -1,10 +1,10 @@
-import type { IntakeField } from "./config";
+import type { IntakeField } from "../config/config";
+import { DIRECTION_CONTROLS, type InvisibleMode, MVS, removeFormatCharacters, ZWJ, ZWNJ } from "../language/invisible";
+import type { VisitorMessage } from "../language/messages";
+import { lazyRegExp } from "../shared/lazy-regexp";
 import { checkDomain } from "./email-domain";
 import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from "./intake-limits";
 import { validateMessage } from "./intake-message";
-import { DIRECTION_CONTROLS, type InvisibleMode, MVS, removeFormatCharacters, ZWJ, ZWNJ } from "./invisible";
-import { lazyRegExp } from "./lazy-regexp";
-import type { VisitorMessage } from "./messages";
 
 /**
  * Each field's validator: the answer as a visitor typed or pasted it in, the value to store and

@@ -1,6 +1,6 @@
+import type { IntakeField } from "../config/config";
+import type { HandoverDetails } from "../handover/handover-details";
 import type { ChatRecord, CmHistoryRecord, HandoverMode, PresenceRecord, StoredStatus } from "./chat";
-import type { IntakeField } from "./config";
-import type { HandoverDetails } from "./handover-details";
 
 export type HandoverClaim =
   | { outcome: "claimed"; record: ChatRecord }

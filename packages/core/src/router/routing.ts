@@ -1,4 +1,4 @@
-import type { Log } from "./metrics";
+import type { Log } from "../shared/metrics";
 
 export interface RuleMutation {
   $type: "ruleMutation";

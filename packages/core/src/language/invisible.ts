@@ -3,7 +3,7 @@
  * checked (docs/intake.md §1, §2, §7), except what changes what is shown, which is refused.
  */
 
-import { lazyRegExp } from "./lazy-regexp";
+import { lazyRegExp } from "../shared/lazy-regexp";
 
 export const ZWNJ = "\u200c";
 export const ZWJ = "\u200d";

@@ -1,4 +1,4 @@
-import type { IntakeField } from "./config";
+import type { IntakeField } from "../config/config";
 
 /**
  * A chat's intake state. `ready` is not stored: it is `collecting` (or `started`) with every

@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
-import type { IntakeField } from "./config";
-import { isUnset } from "./input";
+import type { IntakeField } from "../config/config";
+import { isUnset } from "../shared/input";
 import { VALIDATORS } from "./intake-validation";
 
 /**

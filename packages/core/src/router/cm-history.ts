@@ -1,6 +1,6 @@
-import type { ChatStore } from "./chat-store";
-import type { EraseCmHistory } from "./config";
-import type { Log, Metrics } from "./metrics";
+import type { ChatStore } from "../chat/chat-store";
+import type { EraseCmHistory } from "../config/config";
+import type { Log, Metrics } from "../shared/metrics";
 
 /**
  * What became of one session's history at CM: `erased` only when CM answered a DELETE with 2xx;

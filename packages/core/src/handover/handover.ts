@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import * as z from "zod/mini";
-import { type ChatRecord, type HandoverMode, leaseLapsed } from "./chat";
-import type { ChatStore, HandoverClaim, SettleOutcome } from "./chat-store";
-import type { IntakeField, OfflineHandover } from "./config";
-import { StoreUnavailableError } from "./errors";
+import { type ChatRecord, type HandoverMode, leaseLapsed } from "../chat/chat";
+import type { ChatStore, HandoverClaim, SettleOutcome } from "../chat/chat-store";
+import type { IntakeField, OfflineHandover } from "../config/config";
+import { type Adapters, handoverMutation, type RoutingClient, type RoutingResult } from "../router/routing";
+import { StoreUnavailableError } from "../shared/errors";
+import { optionalText } from "../shared/input";
+import type { Log, Metrics } from "../shared/metrics";
 import type { HandoverDetails } from "./handover-details";
-import { optionalText } from "./input";
-import type { Log, Metrics } from "./metrics";
-import { type Adapters, handoverMutation, type RoutingClient, type RoutingResult } from "./routing";
 
 export const HandoverRequestSchema = z.object({
   referrer: optionalText(2048),

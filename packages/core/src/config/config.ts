@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
-import { CultureSetting } from "./culture";
-import { BusinessHoursText } from "./opening-hours";
+import { BusinessHoursText } from "../availability/business-hours";
+import { CultureSetting } from "../language/culture";
 
 /**
  * The key of each caller of the API (routes.ts `CALLERS`): the dialog's (CAIC API Callouts), the

@@ -1,6 +1,6 @@
-import type { ChatStore } from "./chat-store";
+import type { ChatStore } from "../chat/chat-store";
+import type { Log, Metrics } from "../shared/metrics";
 import { type CmHistoryEraseDeps, eraseCmHistory } from "./cm-history";
-import type { Log, Metrics } from "./metrics";
 import { findChat, findRouterSessionId, isObject, parseTolerantJson } from "./notification";
 
 export const SESSION_ENDED = "RouterSessionEnded";

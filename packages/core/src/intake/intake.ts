@@ -1,16 +1,16 @@
 import * as z from "zod/mini";
-import { missingFields } from "./chat";
-import type { ChatStore } from "./chat-store";
-import type { IntakeField } from "./config";
-import type { Culture } from "./culture";
-import type { HandoverDetails } from "./handover-details";
-import { isPlaceholder } from "./input";
+import { missingFields } from "../chat/chat";
+import type { ChatStore } from "../chat/chat-store";
+import type { IntakeField } from "../config/config";
+import type { HandoverDetails } from "../handover/handover-details";
+import type { Culture } from "../language/culture";
+import { isPlaceholder } from "../shared/input";
 import { VALIDATORS, type Validation } from "./intake-validation";
 import { type KnownValues, knownValues } from "./known-values";
 
 const knownValuesOf = (field: IntakeField, raw: string) => knownValues({ [field]: raw });
 
-import type { Log, Metrics } from "./metrics";
+import type { Log, Metrics } from "../shared/metrics";
 
 /** After this many invalid answers to one field the dialog should stop asking. */
 export const MAX_ATTEMPTS = 3;
@@ -104,7 +104,7 @@ async function recordValidation(
     valid: false,
     field,
     // The catalogue loads on the first rejected answer, not at cold start (docs/performance.md#what-a-cold-start-evaluates).
-    message: (await import("./messages")).visitorText(result, culture),
+    message: (await import("../language/messages")).visitorText(result, culture),
     attempts,
     exhausted: attempts >= MAX_ATTEMPTS,
   };

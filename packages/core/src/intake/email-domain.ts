@@ -1,5 +1,5 @@
 import { domainToASCII, domainToUnicode } from "node:url";
-import { lazyRegExp } from "./lazy-regexp";
+import { lazyRegExp } from "../shared/lazy-regexp";
 
 /**
  * The domain of an e-mail address, checked by our own rules before anything converts it, so a

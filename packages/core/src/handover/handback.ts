@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { type ChatRecord, leaseLapsed, type StoredStatus } from "./chat";
-import type { ChatStore, SettleOutcome } from "./chat-store";
+import { type ChatRecord, leaseLapsed, type StoredStatus } from "../chat/chat";
+import type { ChatStore, SettleOutcome } from "../chat/chat-store";
+import { type Adapters, handbackMutation, type RoutingClient, type RoutingResult } from "../router/routing";
+import type { Log, Metrics } from "../shared/metrics";
 import { CLAIM_LEASE_SECONDS, settle } from "./handover";
-import type { Log, Metrics } from "./metrics";
-import { type Adapters, handbackMutation, type RoutingClient, type RoutingResult } from "./routing";
 
 export type HandbackAnswer =
   /** `unconfirmed`: CM may have acted on the hand-back but its answer was lost; never re-sent. */

@@ -16,7 +16,7 @@ import {
   type PresenceRecord,
   type StoredStatus,
   SUPPLIED_FIELDS,
-} from "./chat";
+} from "../chat/chat";
 import type {
   ChatStore,
   ClaimRequest,
@@ -24,10 +24,10 @@ import type {
   HandoverClaim,
   KnownFieldValues,
   SettleOutcome,
-} from "./chat-store";
-import type { IntakeField } from "./config";
-import { StoreUnavailableError } from "./errors";
-import type { HandoverDetails } from "./handover-details";
+} from "../chat/chat-store";
+import type { IntakeField } from "../config/config";
+import type { HandoverDetails } from "../handover/handover-details";
+import { StoreUnavailableError } from "../shared/errors";
 
 /** Key schema and TTL attribute of the chats table, shared by the stack and the local runner. */
 export const CHAT_TABLE = { partitionKey: "chatId", ttlAttribute: "expiresAt" } as const;

@@ -1,5 +1,5 @@
-import { BadRequestError } from "./errors";
-import { isNoValueWord, isPlaceholder } from "./input";
+import { BadRequestError } from "../shared/errors";
+import { isNoValueWord, isPlaceholder } from "../shared/input";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TOLERATED = /^[A-Za-z0-9_-]{1,128}$/;

@@ -1,11 +1,11 @@
 import { createHmac } from "node:crypto";
 import * as z from "zod/mini";
-import type { ChatStore } from "./chat-store";
-import type { Culture } from "./culture";
-import { StoreUnavailableError } from "./errors";
-import { optionalText } from "./input";
-import type { Log, Metrics } from "./metrics";
-import { opensAtText } from "./opening-hours";
+import type { ChatStore } from "../chat/chat-store";
+import type { Culture } from "../language/culture";
+import { StoreUnavailableError } from "../shared/errors";
+import { optionalText } from "../shared/input";
+import type { Log, Metrics } from "../shared/metrics";
+import { opensAtText } from "./business-hours";
 import type { PresenceFault, PresenceStore, SharedPresence } from "./presence-store";
 
 /**

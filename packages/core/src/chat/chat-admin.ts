@@ -1,8 +1,8 @@
+import type { IntakeField } from "../config/config";
+import { type CmHistoryEraseDeps, eraseCmHistory } from "../router/cm-history";
+import type { Log, Metrics } from "../shared/metrics";
 import { chatView } from "./chat";
 import type { ChatStore } from "./chat-store";
-import { type CmHistoryEraseDeps, eraseCmHistory } from "./cm-history";
-import type { IntakeField } from "./config";
-import type { Log, Metrics } from "./metrics";
 
 export interface ChatAdminDeps {
   store: Pick<ChatStore, "get" | "erase" | "recordCmHistory">;

@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
-import type { Culture } from "./culture";
-import { lazy } from "./lazy";
+import type { Culture } from "../language/culture";
+import { lazy } from "../shared/lazy";
 import type { OpeningHours } from "./presence";
 
 const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;

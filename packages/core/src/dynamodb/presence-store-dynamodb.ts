@@ -2,9 +2,15 @@ import { randomUUID } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
+import type {
+  ClaimTimes,
+  PresenceClaim,
+  PresenceFault,
+  PresenceStore,
+  SharedPresence,
+} from "../availability/presence-store";
+import { StoreUnavailableError } from "../shared/errors";
 import { CHAT_TABLE } from "./chat-store-dynamodb";
-import { StoreUnavailableError } from "./errors";
-import type { ClaimTimes, PresenceClaim, PresenceFault, PresenceStore, SharedPresence } from "./presence-store";
 
 /** Presence items live in the chats table under keys no chat id can take (chat ids never contain `#`). */
 export const PRESENCE_KEY_PREFIX = "presence#";

@@ -1,8 +1,8 @@
-import { parseChatId } from "./chat-id";
-import type { ChatStore } from "./chat-store";
+import { parseChatId } from "../chat/chat-id";
+import type { ChatStore } from "../chat/chat-store";
+import { StoreUnavailableError } from "../shared/errors";
+import type { Log, Metrics } from "../shared/metrics";
 import { isRouterSessionId } from "./cm-history";
-import { StoreUnavailableError } from "./errors";
-import type { Log, Metrics } from "./metrics";
 
 /**
  * Parses a Router callback body tolerantly. The Router's default handover template renders an

@@ -1,7 +1,7 @@
-import { type CultureRequest, cultureTag } from "./culture";
-import { isUnset } from "./input";
-import { DIRECTION_CONTROLS, removeFormatCharacters } from "./invisible";
-import type { Log } from "./metrics";
+import { type CultureRequest, cultureTag } from "../language/culture";
+import { DIRECTION_CONTROLS, removeFormatCharacters } from "../language/invisible";
+import { isUnset } from "../shared/input";
+import type { Log } from "../shared/metrics";
 
 /** Why the bot hands over, in the dialog's words (never the visitor's): one line of text. */
 export const MAX_REASON_LENGTH = 200;
@@ -20,7 +20,7 @@ export type DetailProblem = "not-text" | "direction-control" | "characters" | "t
 
 /**
  * One detail as the dialog sent it, made one clean line: invisible characters removed (except what a
- * script spells with, packages/core/src/invisible.ts), any run of white space or control characters
+ * script spells with, packages/core/src/language/invisible.ts), any run of white space or control characters
  * one space, trimmed. A direction control (it would make the agent read another text) is refused,
  * as is a value too long or, for a skill, a character outside its alphabet. Unset values are absent.
  */
