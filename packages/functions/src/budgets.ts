@@ -228,7 +228,7 @@ export function budgetTable(): string {
     "|---|---|---|---|---|",
     ...rows,
     "",
-    `Each store operation counts as one DynamoDB call (≤ ${seconds(DYNAMODB_CALL_MS)}); the further calls it makes after DynamoDB answered its first count as fast (below).`,
+    `Each store operation counts as one DynamoDB call (≤ ${seconds(DYNAMODB_CALL_MS)}); the further calls it makes after DynamoDB answered its first (a write made again after a refused condition, an expired item's delete, a history trim) count as fast.`,
     ...(gaps.length === 0
       ? []
       : [
