@@ -27,10 +27,11 @@ export interface FunctionSpec {
   secrets: readonly SecretName[];
   /** DynamoDB actions it uses on the chats table; nothing else is granted. */
   dynamodb: readonly DynamoDbAction[];
-  /** Lambda timeout, above the function's own budget and inside API Gateway's 30 s (docs/design.md#timing). */
+  /**
+   * Lambda timeout, above the function's worst case and inside API Gateway's 30 s: its budget, in
+   * numbers, is `BUDGETS` in budgets.ts (docs/design.md#timing).
+   */
   timeoutSeconds: number;
-  /** The function's own budget, as documented in docs/reliability.md. */
-  budget: string;
 }
 
 /** Writes may delete an expired record before re-creating it, and trim history. */
@@ -44,72 +45,59 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     secrets: [],
     dynamodb: WRITE,
     timeoutSeconds: 8,
-    budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s)`,
   },
   availability: {
     secrets: ["MSC_PRESENCE_API_KEY"],
     // GetItem: instances waiting for another's presence call read the shared answer (docs/presence.md).
     dynamodb: ["dynamodb:GetItem", ...WRITE],
     timeoutSeconds: 15,
-    budget:
-      `shared answer claim (≤ ${DYNAMODB_CALL_S} s), then presence ≤ 2 s + its outcome stored ≤ 1 s, or waiting ≤ 3 s ` +
-      `for another instance's call; then one or two DynamoDB writes (normally one; ≤ ${DYNAMODB_CALL_S} s each)`,
   },
   "intake-email": {
     secrets: [],
     dynamodb: WRITE,
     timeoutSeconds: 12,
-    budget: `one DynamoDB write, two after a handover (≤ ${DYNAMODB_CALL_S} s each)`,
   },
   "intake-name": {
     secrets: [],
     dynamodb: WRITE,
     timeoutSeconds: 12,
-    budget: `one DynamoDB write, two after a handover (≤ ${DYNAMODB_CALL_S} s each)`,
   },
   "intake-message": {
     secrets: [],
     dynamodb: WRITE,
     timeoutSeconds: 12,
-    budget: `one DynamoDB write, two after a handover (≤ ${DYNAMODB_CALL_S} s each)`,
   },
   handover: {
     secrets: ["CM_PRODUCT_TOKEN"],
     dynamodb: ["dynamodb:GetItem", ...WRITE],
     timeoutSeconds: 25,
-    budget: `claim (a second one for a message while nobody is online; a read-back when its answer is lost) + routing ≤ 8 s and ≤ what is left of the 12 s lease + settle (retried ≤ 6 s; ≤ ${DYNAMODB_CALL_S} s each write); a concurrent duplicate waits ≤ 13 s`,
   },
   "handover-notification": {
     secrets: [],
     dynamodb: WRITE,
     timeoutSeconds: 10,
-    budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s) + forward ≤ 3 s`,
   },
   "router-events": {
     // CM_PRODUCT_TOKEN and GetItem: ERASE_CM_HISTORY=on-session-end deletes the session's history at CM.
     secrets: ["CM_PRODUCT_TOKEN"],
     dynamodb: ["dynamodb:GetItem", ...WRITE],
     timeoutSeconds: 25,
-    budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s); with ERASE_CM_HISTORY a read, CM's history deletion ≤ 6 s (3 attempts × ≤ 2 s) and a write`,
   },
   "chat-status": {
     secrets: [],
     dynamodb: ["dynamodb:GetItem"],
     timeoutSeconds: 8,
-    budget: `one DynamoDB read (≤ ${DYNAMODB_CALL_S} s)`,
   },
   "chat-erase": {
     // CM_PRODUCT_TOKEN and GetItem: ERASE_CM_HISTORY deletes the session's history at CM.
     secrets: ["CM_PRODUCT_TOKEN"],
     dynamodb: ["dynamodb:GetItem", ...WRITE],
     timeoutSeconds: 25,
-    budget: `one DynamoDB write (≤ ${DYNAMODB_CALL_S} s); with ERASE_CM_HISTORY a read, CM's history deletion ≤ 6 s (3 attempts × ≤ 2 s) and a write`,
   },
   handback: {
     secrets: ["CM_PRODUCT_TOKEN"],
     dynamodb: ["dynamodb:GetItem", ...WRITE],
     timeoutSeconds: 25,
-    budget: `claim + routing ≤ 8 s (3 attempts × ≤ 3 s) + settle (≤ ${DYNAMODB_CALL_S} s each write); a concurrent duplicate waits ≤ 12 s`,
   },
 };
 

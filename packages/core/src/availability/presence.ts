@@ -43,7 +43,7 @@ export const PRESENCE_TIMEOUT_MS = 2000;
 /** Distinct (channel, referrer) answers one process keeps. */
 const MAX_CACHED_KEYS = 500;
 /** How long one instance may take for its presence call and the write of the outcome. */
-const LEASE_MARGIN_MS = 1000;
+export const LEASE_MARGIN_MS = 1000;
 /** A bare 429: CM's tightest limit is per second. */
 const DEFAULT_RETRY_AFTER_MS = 1000;
 /** A `Retry-After` beyond CM's hourly limit is not believed. */

@@ -16,7 +16,7 @@ import { CHAT_TABLE } from "./chat-store-dynamodb";
 export const PRESENCE_KEY_PREFIX = "presence#";
 
 /** Writes after presence answered are best effort: a slow table must not hold the visitor's answer. */
-const SETTLE_TIMEOUT_MS = 1000;
+export const SETTLE_TIMEOUT_MS = 1000;
 
 export interface DynamoDbPresenceStoreOptions {
   client: DynamoDBDocumentClient;
