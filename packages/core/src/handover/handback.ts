@@ -1,9 +1,8 @@
-import { randomUUID } from "node:crypto";
 import { type ChatRecord, leaseLapsed, type StoredStatus } from "../chat/chat";
-import type { ChatStore, SettleOutcome } from "../chat/chat-store";
-import { type Adapters, handbackMutation, type RoutingClient, type RoutingResult } from "../router/routing";
-import type { Log, Metrics } from "../shared/metrics";
-import { CLAIM_LEASE_SECONDS, settle } from "./handover";
+import type { ChatStore } from "../chat/chat-store";
+import { type Adapters, handbackMutation } from "../router/routing";
+import type { Metrics } from "../shared/metrics";
+import { awaitOutcome, type Claim, type ClaimDeps, newClaim, sendClaimed } from "./claim";
 
 export type HandbackAnswer =
   /** `unconfirmed`: CM may have acted on the hand-back but its answer was lost; never re-sent. */
@@ -11,33 +10,21 @@ export type HandbackAnswer =
   /** `status` is the chat's status when it was never handed over (null for an unknown chat). */
   | { handback: "failed"; reason: string; status?: StoredStatus | null };
 
-const POLL_MS = 200;
-
-export interface HandbackDeps {
+export interface HandbackDeps extends ClaimDeps {
   store: Pick<ChatStore, "get" | "claimHandback" | "settleHandback">;
-  routing: { requestMutation: RoutingClient["requestMutation"] };
   metrics: Metrics;
-  log: Log;
   adapters: Adapters;
-  now: () => Date;
-  sleep?: (ms: number) => Promise<void>;
-  /** How long a concurrent duplicate waits for the first caller's outcome. */
-  waitMs?: number;
-  /** The claim's lease (tests set it short). */
-  leaseSeconds?: number;
 }
 
 /**
- * Hands a handed-over chat back to the bot exactly once, by the same protocol as the handover
- * (claim, one mutation request with the same retries, settle; docs/no-dead-ends.md): the reverse
- * rule mutation. Repeats answer `requested`; a failed hand-back leaves the chat with the agent
+ * Hands a handed-over chat back to the bot exactly once, by the handover's claim protocol
+ * (./claim.ts: claim, one mutation request with the same retries, settle; docs/no-dead-ends.md): the
+ * reverse rule mutation. A claim write whose answer is lost is not read back: the call fails. Repeats answer `requested`; a failed hand-back leaves the chat with the agent
  * and may be tried again; a chat that was never handed over is refused without calling CM.
  */
 export async function requestHandback(deps: HandbackDeps, chatId: string): Promise<HandbackAnswer> {
-  const claimId = randomUUID();
-  const leaseSeconds = deps.leaseSeconds ?? CLAIM_LEASE_SECONDS;
-  const leaseEndsMs = Date.now() + leaseSeconds * 1000;
-  const claim = await deps.store.claimHandback(chatId, { claimId, leaseSeconds }, deps.now());
+  const own = newClaim(deps);
+  const claim = await deps.store.claimHandback(chatId, { claimId: own.id, leaseSeconds: own.leaseSeconds }, deps.now());
   switch (claim.outcome) {
     case "not-handed-over": {
       const status = claim.record?.status ?? null;
@@ -49,9 +36,9 @@ export async function requestHandback(deps: HandbackDeps, chatId: string): Promi
       deps.log.info("hand-back already done");
       return doneAnswer(claim.record, deps.now());
     case "busy":
-      return awaitOutcome(deps, chatId);
+      return awaitHandback(deps, chatId);
     case "claimed":
-      return send(deps, claim.record, claimId, leaseEndsMs);
+      return send(deps, claim.record, own);
   }
 }
 
@@ -64,23 +51,10 @@ function doneAnswer(record: ChatRecord, now: Date): HandbackAnswer {
 async function send(
   deps: HandbackDeps,
   record: ChatRecord & { handbackFrom: StoredStatus },
-  claimId: string,
-  leaseEndsMs: number,
+  claim: Claim,
 ): Promise<HandbackAnswer> {
-  const budgetMs = leaseEndsMs - Date.now() - 1000;
-  const result: RoutingResult =
-    budgetMs > 0
-      ? await deps.routing.requestMutation(handbackMutation(record.chatId, deps.adapters), { budgetMs })
-      : { ok: false, reason: "routing-unavailable", attempts: 0 };
-  const outcome: SettleOutcome = result.ok
-    ? { ok: true }
-    : result.reason === "routing-unconfirmed"
-      ? { ok: false, reason: result.detail ?? "unknown", unconfirmed: true }
-      : { ok: false, reason: result.reason };
-  await settle(
-    deps,
-    () => deps.store.settleHandback(record.chatId, { claimId, from: record.handbackFrom }, outcome, deps.now()),
-    result.ok,
+  const result = await sendClaimed(deps, claim, handbackMutation(record.chatId, deps.adapters), (outcome) =>
+    deps.store.settleHandback(record.chatId, { claimId: claim.id, from: record.handbackFrom }, outcome, deps.now()),
   );
   if (result.ok) {
     deps.metrics.count("HandedBack");
@@ -97,19 +71,18 @@ async function send(
   return { handback: "failed", reason: result.reason };
 }
 
-async function awaitOutcome(deps: HandbackDeps, chatId: string): Promise<HandbackAnswer> {
-  const sleep = deps.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
-  const until = Date.now() + (deps.waitMs ?? ((deps.leaseSeconds ?? CLAIM_LEASE_SECONDS) + 1) * 1000);
-  while (Date.now() < until) {
-    await sleep(POLL_MS);
-    const record = await deps.store.get(chatId, deps.now());
-    if (record?.status === "handing_back") {
-      if (leaseLapsed(record, deps.now())) return { handback: "requested", unconfirmed: true };
-      continue;
-    }
+/** A concurrent duplicate's answer: the claimer's outcome, or `in-progress` when none was read in time. */
+async function awaitHandback(deps: HandbackDeps, chatId: string): Promise<HandbackAnswer> {
+  const { record, over } = await awaitOutcome(
+    deps,
+    chatId,
+    (record) => record?.status !== "handing_back" || leaseLapsed(record, deps.now()),
+  );
+  if (over) {
+    // Still handing back once the wait is over: its lease lapsed (never taken over).
+    if (record?.status === "handing_back") return { handback: "requested", unconfirmed: true };
     if (record?.status === "handed_back") return doneAnswer(record, deps.now());
     if (record?.handbackFailureReason) return { handback: "failed", reason: record.handbackFailureReason };
-    break;
   }
   deps.log.warn("hand-back still in progress after waiting");
   return { handback: "failed", reason: "in-progress" };
