@@ -202,6 +202,19 @@ describe("the issue's table, row by row", () => {
     await figure("ddb-claim-dropped", [applied(chatId)], [chatId]);
   }, 60_000);
 
+  it("a hand-back claim applied whose every answer is lost: the claimer reads it back, recognises its id and hands back once", async () => {
+    const chatId = await readyChat();
+    expect((await handover(chatId)).json).toEqual({ handover: "requested" });
+    await notify(chatId);
+    // The claim lands; it and the SDK's two re-sends (refused: already claimed) all lose their answers.
+    proxy.fault("drop-after", { count: 3, match: /UpdateItem.*#handbackFrom = #status/ });
+    const answer = await handback(chatId);
+    expect(answer.json).toEqual({ handback: "requested" });
+    expect(applied(chatId, "handback")).toBe(1);
+    expect((await r.h.item(chatId))!.status).toBe("handed_back");
+    await figure("ddb-handback-claim-dropped", [applied(chatId, "handback")], [chatId]);
+  }, 60_000);
+
   it("another write lands before the claim's re-send: the claimer still recognises its claim by its id", async () => {
     const chatId = await readyChat();
     proxy.fault("hold-after", { match: /UpdateItem.*#claimExpiresAt = :v/, delayMs: 2_000 });

@@ -132,16 +132,39 @@ describe("the caller that wins the hand-back claim", () => {
     expect(routing.sent).toHaveLength(1);
   });
 
-  it("a claim write whose answer is lost is not read back: the store's fault is the answer, nothing sent", async () => {
+  it("a claim write whose answer is lost is read back: its own claim (by id) is sent once and settled", async () => {
+    let written: Claim | undefined;
     const { store, routing, handBack } = setUp({
-      claim: () => {
+      claim: (claim) => {
+        written = claim;
         throw new StoreUnavailableError("timed out");
       },
+      get: () => claimedRecord(written!),
     });
-    await expect(handBack()).rejects.toBeInstanceOf(StoreUnavailableError);
-    expect(store.reads()).toBe(0);
-    expect(routing.sent).toHaveLength(0);
+    expect(await handBack()).toEqual({ handback: "requested" });
+    expect(store.reads()).toBe(1);
+    expect(routing.sent).toHaveLength(1);
+    expect(store.settles).toHaveLength(1);
   });
+
+  it.each<[string, () => ChatRecord | undefined]>([
+    ["another caller's claim", () => claimedRecord({ claimId: "someone-else", leaseSeconds: 12 })],
+    ["a chat still handed over (the claim did not land)", () => chat("handed_over")],
+    ["no chat", () => undefined],
+  ])(
+    "a claim write whose answer is lost, read back as %s: the store's fault is the answer, nothing sent",
+    async (_, read) => {
+      const { store, routing, handBack } = setUp({
+        claim: () => {
+          throw new StoreUnavailableError("timed out");
+        },
+        get: read,
+      });
+      await expect(handBack()).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(store.reads()).toBe(1);
+      expect(routing.sent).toHaveLength(0);
+    },
+  );
 });
 
 describe("a hand-back claim the store refuses", () => {

@@ -2,7 +2,7 @@ import { type ChatRecord, leaseLapsed, type StoredStatus } from "../chat/chat";
 import type { ChatStore } from "../chat/chat-store";
 import { type Adapters, handbackMutation } from "../router/routing";
 import type { Metrics } from "../shared/metrics";
-import { awaitOutcome, type Claim, type ClaimDeps, newClaim, sendClaimed } from "./claim";
+import { awaitOutcome, type Claim, type ClaimDeps, claimWrite, newClaim, sendClaimed } from "./claim";
 
 export type HandbackAnswer =
   /** `unconfirmed`: CM may have acted on the hand-back but its answer was lost; never re-sent. */
@@ -19,12 +19,21 @@ export interface HandbackDeps extends ClaimDeps {
 /**
  * Hands a handed-over chat back to the bot exactly once, by the handover's claim protocol
  * (./claim.ts: claim, one mutation request with the same retries, settle; docs/no-dead-ends.md): the
- * reverse rule mutation. A claim write whose answer is lost is not read back: the call fails. Repeats answer `requested`; a failed hand-back leaves the chat with the agent
- * and may be tried again; a chat that was never handed over is refused without calling CM.
+ * reverse rule mutation. A claim write whose answer is lost is read back, and the claimer recognises its
+ * own claim by its id (else the call fails, nothing sent). Repeats answer `requested`; a failed
+ * hand-back leaves the chat with the agent and may be tried again; a chat that was never handed over is refused without calling CM.
  */
 export async function requestHandback(deps: HandbackDeps, chatId: string): Promise<HandbackAnswer> {
   const own = newClaim(deps);
-  const claim = await deps.store.claimHandback(chatId, { claimId: own.id, leaseSeconds: own.leaseSeconds }, deps.now());
+  const claim = await claimWrite(
+    deps,
+    chatId,
+    () => deps.store.claimHandback(chatId, { claimId: own.id, leaseSeconds: own.leaseSeconds }, deps.now()),
+    (record) =>
+      record.status === "handing_back" && record.claimId === own.id && record.handbackFrom !== undefined
+        ? { outcome: "claimed" as const, record: { ...record, handbackFrom: record.handbackFrom } }
+        : undefined,
+  );
   switch (claim.outcome) {
     case "not-handed-over": {
       const status = claim.record?.status ?? null;
