@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { type CallOptions, type Harness, newChatId, startHarness } from "../support/harness";
+import { type CallOptions, type Harness, LOCAL_KEYS, newChatId, startHarness } from "../support/harness";
 
 /**
  * What real CAIC dialogs and HTTP clients send, through the handlers, against DynamoDB Local and
@@ -333,6 +333,45 @@ describe("logs hold no value a caller sent unless it is known not to be personal
     }
     return lines;
   }
+
+  it("the presence webhook's key names no chat: whatever chat id its request carries, it answers presence, logs none and writes nothing", async () => {
+    const chatId = newChatId();
+    const webhook = (options: CallOptions) =>
+      h.call("POST", "/availability", {
+        ...options,
+        key: null,
+        query: { key: LOCAL_KEYS.PRESENCE_WEBHOOK_KEY, ...options.query },
+      });
+    // Every way a chat id can be named, valid or not: none may be refused, logged or recorded.
+    const forms: [string, CallOptions][] = [
+      ["JSON chatId", json({ chatId, url: "https://shop.example/p" })],
+      ["JSON ChatId", json({ ChatId: chatId })],
+      ["a number", json({ chatId: 123 })],
+      ["an unreplaced placeholder", json({ chatId: "{{chatId}}" })],
+      ["a word for no value", json({ chatId: "undefined" })],
+      ["not a chat id", json({ chatId: "a b" })],
+      [
+        "named twice",
+        { body: `{"chatId":"${chatId}","ChatId":"${chatId}"}`, headers: { "content-type": "application/json" } },
+      ],
+      ["a form", form({ chatId, referrer: "https://shop.example/f" })],
+      ["a form naming it twice", form({ chatId, ChatId: chatId })],
+      ["the query", { query: { chatId, referrer: "https://shop.example/q" } }],
+      ["the query's ChatId", { query: { ChatId: chatId } }],
+    ];
+    for (const [what, options] of forms) {
+      let answer: Awaited<ReturnType<typeof h.call>> | undefined;
+      const lines = await logged(async () => {
+        answer = await webhook(options);
+      });
+      expect(answer!.status, what).toBe(200);
+      expect(answer!.json.agentStatus, what).toBe("online");
+      expect(lines.length, `${what}: the answer was logged`).toBeGreaterThan(0);
+      expect(lines.join("\n"), what).not.toContain(chatId);
+      expect(lines.join("\n"), what).not.toMatch(/"chatId"/);
+    }
+    expect(await h.item(chatId)).toBeUndefined();
+  });
 
   it("an unknown Router event carrying a name: only that it was unknown is logged", async () => {
     const chatId = newChatId();

@@ -29,9 +29,8 @@ const deps = {
 
 export const handler = httpRoute(
   { log: runtime.log, keys: config, corsOrigins: config.PRESENCE_WEBHOOK_CORS_ORIGINS, chatId: "optional" },
-  async ({ caller, chatId: given, fields, accept }) => {
-    // The presence webhook's key may reach a browser: its calls answer presence and record nothing on a chat.
-    const chatId = caller === "presence" ? undefined : given;
+  // The presence webhook's requests carry no chatId (http.ts): they answer presence and record nothing on a chat.
+  async ({ chatId, fields, accept }) => {
     const request = parseInput(AvailabilityRequestSchema, fields);
     const culture = requestedCulture(parseInput(CultureRequestSchema, fields), config.DEFAULT_CULTURE);
     const answer = await checkAvailability(deps, chatId, request, culture);

@@ -99,7 +99,9 @@ export function httpRoute(options: RouteOptions, run: (request: RouteRequest) =>
         body = decodeBody(event, MAX_BODY_BYTES);
         authenticate(event, expected);
       }
-      const request = { ...readRequest(event, body, options), caller: (expected as { route: RouteSpec }).route.caller };
+      const { caller } = (expected as { route: RouteSpec }).route;
+      // The presence webhook's key may reach a browser: its requests name no chat, whatever they carry.
+      const request = { ...readRequest(event, body, options, caller === "presence"), caller };
       // A callback's lines name the chat the core acts on, which it logs itself.
       if (request.chatId !== undefined && !options.rawBody) log.appendKeys({ chatId: request.chatId });
       const reply = await run(request);
@@ -174,12 +176,21 @@ const withHeaders = (result: APIGatewayProxyStructuredResultV2, extra: Record<st
 const firstGiven = (candidates: unknown[]) =>
   candidates.find((candidate) => candidate !== undefined && candidate !== null && String(candidate).trim() !== "");
 
-function readRequest(event: APIGatewayProxyEventV2, body: string, options: RouteOptions): Omit<RouteRequest, "caller"> {
+function readRequest(
+  event: APIGatewayProxyEventV2,
+  body: string,
+  options: RouteOptions,
+  ignoreChatId = false,
+): Omit<RouteRequest, "caller"> {
   const headers = event.headers ?? {};
   const contentType = (headers["content-type"] ?? "").toLowerCase();
   const query: Record<string, string> = { ...(event.queryStringParameters ?? {}) } as Record<string, string>;
   delete query.key;
-  const inUrl = firstGiven([event.pathParameters?.chatId, query.chatId, query.ChatId]);
+  if (ignoreChatId) {
+    delete query.chatId;
+    delete query.ChatId;
+  }
+  const inUrl = ignoreChatId ? undefined : firstGiven([event.pathParameters?.chatId, query.chatId, query.ChatId]);
   // An answer body that names no chat id (plain text, or anything but a JSON object or form that does):
   // the URL's is what is missing, not the body, and the 400 says so first.
   const noChatId = () =>
@@ -200,9 +211,10 @@ function readRequest(event: APIGatewayProxyEventV2, body: string, options: Route
   }
   const read: ReadBody = options.rawBody
     ? { form: "fields", fields: {} }
-    : readBody(body, contentType, options.answerBody === true, inUrl !== undefined, noChatId);
-  const rawChatId =
-    inUrl ?? (read.form === "fields" ? firstGiven([read.fields.chatId, read.fields.ChatId]) : read.chatId);
+    : readBody(body, contentType, options.answerBody === true, inUrl !== undefined, noChatId, ignoreChatId);
+  const rawChatId = ignoreChatId
+    ? undefined
+    : (inUrl ?? (read.form === "fields" ? firstGiven([read.fields.chatId, read.fields.ChatId]) : read.chatId));
   let chatId: string | undefined;
   if (options.rawBody) {
     chatId = standInChatId([event.pathParameters?.chatId, query.chatId, query.ChatId]);
@@ -257,12 +269,15 @@ function readBody(
   answerBody: boolean,
   chatIdInUrl: boolean,
   noChatId: () => BadRequestError,
+  ignoreChatId = false,
 ): ReadBody {
   if (answerBody && chatIdInUrl && contentType.startsWith("text/plain")) return { form: "text" };
   if (body.trim() === "") return { form: "fields", fields: {} };
   if (contentType.includes("application/x-www-form-urlencoded")) {
     const params = new URLSearchParams(body);
-    if (params.getAll("chatId").length + params.getAll("ChatId").length > 1) throw new BadRequestError(TWICE);
+    if (!ignoreChatId && params.getAll("chatId").length + params.getAll("ChatId").length > 1) {
+      throw new BadRequestError(TWICE);
+    }
     return { form: "fields", fields: Object.fromEntries(params) };
   }
   let parsed: unknown;
@@ -284,7 +299,9 @@ function readBody(
     if (answerBody && chatIdInUrl) return { form: "text" };
     throw answerBody ? noChatId() : new BadRequestError("body must be a JSON object");
   }
-  if (topLevelKeys(body).filter((key) => CHAT_ID_KEYS.has(key)).length > 1) throw new BadRequestError(TWICE);
+  if (!ignoreChatId && topLevelKeys(body).filter((key) => CHAT_ID_KEYS.has(key)).length > 1) {
+    throw new BadRequestError(TWICE);
+  }
   return { form: "fields", fields: parsed as Record<string, unknown> };
 }
 
