@@ -27,9 +27,11 @@ export async function requireStageSecrets(access: SsmAccess, app: string, stage:
     }
     const checked = ConfigSchema.shape[name].safeParse(value);
     if (!checked.success) {
-      problems.push(
-        `${name} is invalid (${checked.error.issues[0]?.message}): npx sst secrets set ${name} "$(openssl rand -hex 32)" --stage ${stage}`,
-      );
+      // A previous value is the key being rotated out: its fix is the old key itself, or removing it.
+      const fix = optional
+        ? `set it to the key being rotated out, or remove it: npx sst secrets remove ${name} --stage ${stage}`
+        : `npx sst secrets set ${name} "$(openssl rand -hex 32)" --stage ${stage}`;
+      problems.push(`${name} is invalid (${checked.error.issues[0]?.message}): ${fix}`);
     }
   }
   problems.push(...sharedKeyProblems(values));

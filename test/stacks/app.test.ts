@@ -422,6 +422,17 @@ describe("monitoring", () => {
     expect(Math.max(...sizes.map(([, size]) => size as number))).toBe(8);
   });
 
+  it("bills as many alarm metrics as docs/deploy.md's cost table says", () => {
+    const alarms = Object.values(resources(api, "AWS::CloudWatch::Alarm")).map((alarm) => alarm.Properties);
+    // CloudWatch bills each metric an alarm reads (a metric-math expression itself is not a metric).
+    const billed = alarms.reduce(
+      (sum, alarm) => sum + (alarm.Metrics ? alarm.Metrics.filter((m: any) => m.MetricStat).length : 1),
+      0,
+    );
+    const doc = readFileSync(join(import.meta.dirname, "../../docs/deploy.md"), "utf8");
+    expect(Number(/per metric in an alarm: (\d+)/.exec(doc)?.[1])).toBe(billed);
+  });
+
   it("lets CloudWatch publish to the alarm topic for this stage's alarms only", () => {
     const [topic] = Object.keys(resources(api, "AWS::SNS::Topic"));
     const [policy] = Object.values(resources(api, "AWS::SNS::TopicPolicy"));

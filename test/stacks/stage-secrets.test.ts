@@ -39,11 +39,13 @@ describe("the deploy's secrets check", () => {
     await expect(attempt).rejects.not.toThrow(new RegExp(shared));
   });
 
-  it("refuses a previous key shorter than 32 characters while it is set", async () => {
+  it("refuses a previous key shorter than 32 characters while it is set, advising the old key or its removal, never a new random one", async () => {
     store({ ...(STAGE_SECRETS as Record<string, string>), OPERATOR_KEY_PREVIOUS: "too-short" });
-    await expect(requireStageSecrets(access, "caic-handover", "prod")).rejects.toThrow(
-      /OPERATOR_KEY_PREVIOUS is invalid \(at least 32 characters/,
+    const attempt = requireStageSecrets(access, "caic-handover", "prod");
+    await expect(attempt).rejects.toThrow(
+      /OPERATOR_KEY_PREVIOUS is invalid \(at least 32 characters.*the key being rotated out, or remove it: npx sst secrets remove OPERATOR_KEY_PREVIOUS --stage prod/,
     );
+    await expect(attempt).rejects.not.toThrow(/OPERATOR_KEY_PREVIOUS "\$\(openssl/);
   });
 
   it("names every secret that is not set, with the command that sets it, and never a value", async () => {
