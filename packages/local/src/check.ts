@@ -63,6 +63,10 @@ function probe(
     // Acknowledged and ignored: an event of no known type names no chat.
     return { init: { method: "POST", headers: json, body: '{"conversationEvents":[]}' }, expect: (s) => s === 200 };
   }
+  if (route.caller === "presence") {
+    // The presence webhook names no chat: it asks presence (cached) and stores nothing.
+    return { init: { method: "POST", headers: json, body: "{}" }, expect: (s) => s === 200 };
+  }
   if (route.method === "GET") {
     // Reads only: an unknown chat is 404; availability with no chat asks presence and stores nothing.
     return { init: { method: "GET" }, chatId: randomUUID(), expect: (s) => s === 200 || s === 404 };
