@@ -7,7 +7,7 @@ import {
 import { DynamoDbPresenceStore } from "@caic-handover/core/dynamodb/presence-store-dynamodb";
 import { CultureRequestSchema, requestedCulture } from "@caic-handover/core/language/culture";
 import { parseInput } from "@caic-handover/core/shared/input";
-import { httpRoute, wantsText } from "./http";
+import { httpRoute, wantsText } from "./http/route";
 import { createRuntime } from "./runtime";
 
 const runtime = await createRuntime("availability");

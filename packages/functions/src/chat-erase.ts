@@ -1,6 +1,6 @@
 import { eraseChat } from "@caic-handover/core/chat/chat-admin";
 import { CmHistoryClient, erasesCmHistoryOn } from "@caic-handover/core/router/cm-history";
-import { httpRoute } from "./http";
+import { httpRoute } from "./http/route";
 import { createRuntime } from "./runtime";
 
 const runtime = await createRuntime("chat-erase");

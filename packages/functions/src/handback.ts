@@ -1,6 +1,6 @@
 import { requestHandback } from "@caic-handover/core/handover/handback";
 import { RoutingClient } from "@caic-handover/core/router/routing";
-import { httpRoute } from "./http";
+import { httpRoute } from "./http/route";
 import { createRuntime } from "./runtime";
 
 const runtime = await createRuntime("handback");

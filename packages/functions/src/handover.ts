@@ -3,7 +3,7 @@ import { handoverDetails, readHandoverDetails } from "@caic-handover/core/handov
 import { CultureRequestSchema } from "@caic-handover/core/language/culture";
 import { RoutingClient } from "@caic-handover/core/router/routing";
 import { parseInput } from "@caic-handover/core/shared/input";
-import { httpRoute } from "./http";
+import { httpRoute } from "./http/route";
 import { createRuntime } from "./runtime";
 
 const runtime = await createRuntime("handover");

@@ -1,6 +1,6 @@
 import { CmHistoryClient, erasesCmHistoryOn } from "@caic-handover/core/router/cm-history";
 import { receiveRouterEvent } from "@caic-handover/core/router/router-events";
-import { httpRoute } from "./http";
+import { httpRoute } from "./http/route";
 import { createRuntime } from "./runtime";
 
 const runtime = await createRuntime("router-events");

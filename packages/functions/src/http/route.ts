@@ -20,7 +20,7 @@ import {
   type RouteSpec,
   routeKey,
   routeKeyName,
-} from "./routes";
+} from "../routes";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
