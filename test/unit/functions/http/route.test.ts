@@ -86,7 +86,7 @@ describe("a request the route takes", () => {
 });
 
 describe("a refused key", () => {
-  it.each([
+  it.each<[string, EventInit, string]>([
     ["no key", {}, "no key"],
     ["a wrong key", { headers: { "x-handover-key": "wrong" } }, "not the dialog's key (CAIC API Callouts)"],
     [
