@@ -1,4 +1,4 @@
-import type { Logger } from "@aws-lambda-powertools/logger";
+import type { ReadOptions } from "@caic-handover/functions/http/request";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { vi } from "vitest";
 
@@ -54,7 +54,7 @@ export function recordingLogger() {
     info: vi.fn(),
     critical: vi.fn(),
   };
-  return { log, logger: log as unknown as Logger };
+  return { log, logger: log as unknown as ReadOptions["log"] };
 }
 
 export const GUID = "0f8fad5b-d9cb-469f-a165-70867728950e";
