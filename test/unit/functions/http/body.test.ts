@@ -1,6 +1,7 @@
 import { BadRequestError } from "@caic-handover/core/shared/errors";
 import { readBody, topLevelKeys } from "@caic-handover/functions/http/body";
 import { describe, expect, it } from "vitest";
+import { problem } from "./events";
 
 const JSON_TYPE = "application/json";
 const FORM = "application/x-www-form-urlencoded";
@@ -11,15 +12,6 @@ const fieldsOnly = (body: string, contentType = JSON_TYPE) => readBody(body, con
 /** A Capture Input step, with or without the chat id in the URL. */
 const answer = (body: string, contentType: string, chatIdInUrl: boolean) =>
   readBody(body, contentType, true, chatIdInUrl, noChatId);
-const problem = (read: () => unknown) => {
-  try {
-    read();
-  } catch (error) {
-    if (error instanceof BadRequestError) return error.problem;
-    throw error;
-  }
-  throw new Error("expected a 400");
-};
 
 describe("a body of JSON or form fields", () => {
   it("reads a JSON object's fields", () => {

@@ -1,3 +1,4 @@
+import { BadRequestError } from "@caic-handover/core/shared/errors";
 import type { ReadOptions } from "@caic-handover/functions/http/request";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { vi } from "vitest";
@@ -58,3 +59,14 @@ export function recordingLogger() {
 }
 
 export const GUID = "0f8fad5b-d9cb-469f-a165-70867728950e";
+
+/** The rule a 400 names, from a call that must be refused with one. */
+export function problem(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof BadRequestError) return error.problem;
+    throw error;
+  }
+  throw new Error("expected a 400");
+}

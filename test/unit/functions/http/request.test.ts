@@ -1,7 +1,7 @@
-import { BadRequestError, PayloadTooLargeError } from "@caic-handover/core/shared/errors";
+import { PayloadTooLargeError } from "@caic-handover/core/shared/errors";
 import { decodeBody, MAX_BODY_BYTES, type ReadOptions, readRequest } from "@caic-handover/functions/http/request";
 import { describe, expect, it } from "vitest";
-import { type EventInit, GUID, gatewayEvent, recordingLogger } from "./events";
+import { type EventInit, GUID, gatewayEvent, problem, recordingLogger } from "./events";
 
 /** Reads a request as the adapter does: the body decoded, then headers, query, path and body read. */
 function read(init: EventInit, options: Partial<ReadOptions> = {}, routeKey = "POST /handover") {
@@ -14,15 +14,6 @@ function read(init: EventInit, options: Partial<ReadOptions> = {}, routeKey = "P
   });
   return { request, log };
 }
-const problem = (run: () => unknown) => {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof BadRequestError) return error.problem;
-    throw error;
-  }
-  throw new Error("expected a 400");
-};
 const json = (body: object) => ({ headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 const text = (body: string, query?: Record<string, string>) => ({
   headers: { "content-type": "text/plain; charset=utf-8" },
