@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { DynamoDbPresenceStore } from "@caic-handover/core/dynamodb/presence-store-dynamodb";
-import type { Handler } from "@caic-handover/functions/http";
+import type { Handler } from "@caic-handover/functions/http/route";
 import { FUNCTIONS, type FunctionName } from "@caic-handover/functions/routes";
 import { createRuntime } from "@caic-handover/functions/runtime";
 import { CmSimulator } from "@caic-handover/local/cm-simulator";

@@ -1,5 +1,5 @@
 import { SECRET_NAMES } from "@caic-handover/core/config/config";
-import { PREFLIGHT_ROUTE_KEY } from "@caic-handover/functions/http";
+import { PREFLIGHT_ROUTE_KEY } from "@caic-handover/functions/http/cors";
 import {
   boundSecrets,
   FUNCTIONS,

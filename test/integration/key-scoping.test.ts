@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { KEY_NAMES, type KeyName, previousKeyName } from "@caic-handover/core/config/config";
-import { PREFLIGHT_ROUTE_KEY } from "@caic-handover/functions/http";
+import { PREFLIGHT_ROUTE_KEY } from "@caic-handover/functions/http/cors";
 import {
   CALLERS,
   keyInQueryAllowed,

@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
 import { APIGatewayProxyEventV2Schema } from "@aws-lambda-powertools/parser/schemas";
-import type { Handler } from "@caic-handover/functions/http";
+import type { Handler } from "@caic-handover/functions/http/route";
 import { FUNCTIONS, type FunctionName } from "@caic-handover/functions/routes";
 import { dispatch, type Handlers } from "@caic-handover/local/dispatch";
 import { type Gateway, LOCAL_INFO_PATH, startGateway } from "@caic-handover/local/gateway";

@@ -7,7 +7,7 @@ import {
 import { DynamoDbPresenceStore } from "@caic-handover/core/dynamodb/presence-store-dynamodb";
 import { CultureRequestSchema, requestedCulture } from "@caic-handover/core/language/culture";
 import { parseInput } from "@caic-handover/core/shared/input";
-import { httpRoute, wantsText } from "./http";
+import { httpRoute, wantsText } from "./http/route";
 import { createRuntime } from "./runtime";
 
 const runtime = await createRuntime("availability");
@@ -29,7 +29,7 @@ const deps = {
 
 export const handler = httpRoute(
   { log: runtime.log, keys: config, corsOrigins: config.PRESENCE_WEBHOOK_CORS_ORIGINS, chatId: "optional" },
-  // The presence webhook's requests carry no chatId (http.ts): they answer presence and record nothing on a chat.
+  // The presence webhook's requests carry no chatId (http/route.ts): they answer presence and record nothing on a chat.
   async ({ chatId, fields, accept }) => {
     const request = parseInput(AvailabilityRequestSchema, fields);
     const culture = requestedCulture(parseInput(CultureRequestSchema, fields), config.DEFAULT_CULTURE);

@@ -5,7 +5,7 @@ import { KnownValuesSchema, knownValues } from "@caic-handover/core/intake/known
 import { CultureRequestSchema } from "@caic-handover/core/language/culture";
 import { BadRequestError } from "@caic-handover/core/shared/errors";
 import { parseInput } from "@caic-handover/core/shared/input";
-import { httpRoute } from "./http";
+import { httpRoute } from "./http/route";
 import { createRuntime } from "./runtime";
 
 const runtime = await createRuntime("caic-event");

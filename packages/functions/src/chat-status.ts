@@ -1,6 +1,6 @@
 import { describeChat } from "@caic-handover/core/chat/chat-admin";
 import { NotFoundError } from "@caic-handover/core/shared/errors";
-import { httpRoute } from "./http";
+import { httpRoute } from "./http/route";
 import { createRuntime } from "./runtime";
 
 const runtime = await createRuntime("chat-status");

@@ -1,5 +1,5 @@
 import { HttpForwarder, receiveHandoverNotification } from "@caic-handover/core/router/notification";
-import { httpRoute } from "./http";
+import { httpRoute } from "./http/route";
 import { createRuntime } from "./runtime";
 
 const runtime = await createRuntime("handover-notification");

@@ -1,26 +1,16 @@
 import { HandoverRequestSchema, requestHandover } from "@caic-handover/core/handover/handover";
 import { handoverDetails, readHandoverDetails } from "@caic-handover/core/handover/handover-details";
 import { CultureRequestSchema } from "@caic-handover/core/language/culture";
-import { RoutingClient } from "@caic-handover/core/router/routing";
 import { parseInput } from "@caic-handover/core/shared/input";
-import { httpRoute } from "./http";
+import { httpRoute } from "./http/route";
 import { createRuntime } from "./runtime";
+import { routerWiring } from "./wiring";
 
 const runtime = await createRuntime("handover");
 const { config } = runtime;
 const deps = {
   ...runtime,
-  routing: new RoutingClient({
-    baseUrl: config.ROUTING_API_URL,
-    technicalLinkId: config.CM_TECHNICAL_LINK_ID,
-    productToken: config.CM_PRODUCT_TOKEN,
-    log: runtime.log,
-  }),
-  adapters: {
-    client: config.ROUTER_CLIENT_ADAPTER_ID,
-    bot: config.ROUTER_BOT_ADAPTER_ID,
-    agent: config.ROUTER_AGENT_ADAPTER_ID,
-  },
+  ...routerWiring(config, runtime.log),
   required: config.INTAKE_REQUIRED_FIELDS,
   defaultReferrer: config.PRESENCE_REFERRER,
   offlineHandover: config.OFFLINE_HANDOVER,

@@ -1,22 +1,13 @@
-import { CmHistoryClient, erasesCmHistoryOn } from "@caic-handover/core/router/cm-history";
 import { receiveRouterEvent } from "@caic-handover/core/router/router-events";
-import { httpRoute } from "./http";
+import { httpRoute } from "./http/route";
 import { createRuntime } from "./runtime";
+import { cmHistoryWiring } from "./wiring";
 
 const runtime = await createRuntime("router-events");
 const { config } = runtime;
 const deps = {
   ...runtime,
-  ...(erasesCmHistoryOn(config.ERASE_CM_HISTORY, "session-end")
-    ? {
-        cmHistory: new CmHistoryClient({
-          baseUrl: config.ROUTING_API_URL,
-          accountId: config.CM_TECHNICAL_LINK_ID,
-          productToken: config.CM_PRODUCT_TOKEN,
-          log: runtime.log,
-        }),
-      }
-    : {}),
+  ...cmHistoryWiring(config, runtime.log, "session-end"),
 };
 
 export const handler = httpRoute(

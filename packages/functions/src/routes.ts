@@ -37,7 +37,7 @@ export interface FunctionSpec {
 /** Writes may delete an expired record before re-creating it, and trim history. */
 const WRITE: readonly DynamoDbAction[] = ["dynamodb:UpdateItem", "dynamodb:DeleteItem"];
 
-/** One DynamoDB call: 3 attempts of ≤ 1.5 s plus the SDK's backoff (runtime.ts; docs/design.md#timing). */
+/** One DynamoDB call: 3 attempts of ≤ 1.5 s plus the SDK's backoff (wiring.ts; docs/design.md#timing). */
 export const DYNAMODB_CALL_S = 5;
 
 export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {

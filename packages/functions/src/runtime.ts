@@ -1,10 +1,9 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type ConfigWith, loadConfig, misspeltSettings } from "@caic-handover/core/config/config";
 import { DynamoDbChatStore } from "@caic-handover/core/dynamodb/chat-store-dynamodb";
 import { type FunctionName, optionalSecrets, requiredSecrets } from "./routes";
 import { fetchBoundSecrets } from "./secrets";
 import { createLogger, createMetrics } from "./telemetry";
+import { dynamoDbClient } from "./wiring";
 
 /** A misspelt setting is warned about once per process. */
 let misspeltWarned = false;
@@ -28,15 +27,7 @@ export async function createRuntime<F extends FunctionName>(fn: F) {
     log.critical(`cannot start, serving nobody: ${error instanceof Error ? error.message : String(error)}`);
     throw new StartupError(fn);
   }
-  const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
-      maxAttempts: 3,
-      // One call ends within DYNAMODB_CALL_S (docs/design.md#timing); without throwOnRequestTimeout the SDK only warns.
-      requestHandler: { connectionTimeout: 1000, requestTimeout: 1500, throwOnRequestTimeout: true },
-    }),
-    { marshallOptions: { removeUndefinedValues: true } },
-  );
+  const client = dynamoDbClient(config);
   return {
     config,
     log,

@@ -1,4 +1,5 @@
-import { type Handler, PREFLIGHT_ROUTE_KEY } from "@caic-handover/functions/http";
+import { PREFLIGHT_ROUTE_KEY } from "@caic-handover/functions/http/cors";
+import type { Handler } from "@caic-handover/functions/http/route";
 import { FUNCTIONS, type FunctionName, ROUTES, type RouteSpec, routeKey } from "@caic-handover/functions/routes";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { type HttpInput, matchPath, toApiEvent } from "./api-event";

@@ -1,6 +1,7 @@
 import type { ChatStore } from "../chat/chat-store";
 import type { EraseCmHistory } from "../config/config";
 import type { Log, Metrics } from "../shared/metrics";
+import { type CmApiOptions, cmApiBase, fullJitterMs, MIN_ATTEMPT_MS, withCmApiDefaults } from "./cm-api";
 
 /**
  * What became of one session's history at CM: `erased` only when CM answered a DELETE with 2xx;
@@ -19,26 +20,13 @@ export type HistoryEraseResult =
       attempts: number;
     };
 
-export interface CmHistoryClientOptions {
-  baseUrl: string;
+export interface CmHistoryClientOptions extends CmApiOptions {
   /** The account of the Conversation History API: the Conversational technical link id, as the Router's `accountId`. */
   accountId: string;
-  productToken: string;
-  log: Log;
-  attemptTimeoutMs?: number;
-  budgetMs?: number;
-  maxAttempts?: number;
-  baseDelayMs?: number;
-  fetch?: typeof fetch;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  clock?: () => number;
 }
 
 /** Per-attempt timeout, attempts and budget of one history deletion (docs/reliability-privacy.md#cm-history). */
 export const HISTORY_DEADLINES = { attemptTimeoutMs: 2000, budgetMs: 6000, maxAttempts: 3, baseDelayMs: 250 } as const;
-
-const MIN_ATTEMPT_MS = 250;
 
 /**
  * A Router session id as CM writes one (a GUID), or an id of the same safe alphabet: it starts with a
@@ -58,19 +46,11 @@ export class CmHistoryClient {
   readonly #o: Required<CmHistoryClientOptions>;
 
   constructor(options: CmHistoryClientOptions) {
-    this.#o = {
-      ...HISTORY_DEADLINES,
-      fetch: globalThis.fetch,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      random: Math.random,
-      clock: Date.now,
-      ...options,
-    };
+    this.#o = withCmApiDefaults(HISTORY_DEADLINES, options);
   }
 
   #accountUrl(version: "v1" | "v2"): string {
-    const base = this.#o.baseUrl.replace(/\/+$/, "");
-    return `${base}/conversational/conversation-history/${version}/accounts/${encodeURIComponent(this.#o.accountId)}/session-history`;
+    return `${cmApiBase(this.#o)}/conversational/conversation-history/${version}/accounts/${encodeURIComponent(this.#o.accountId)}/session-history`;
   }
 
   /** The DELETE's URL; throws for an id that could resolve as a dot segment or leave its segment. */
@@ -145,7 +125,7 @@ export class CmHistoryClient {
           attempt,
         });
       }
-      const backoff = o.random() * o.baseDelayMs * 2 ** (attempt - 1);
+      const backoff = fullJitterMs(o, attempt);
       if (attempt >= o.maxAttempts || deadline - o.clock() - backoff < MIN_ATTEMPT_MS) {
         return { kind: "unavailable", ...(status ? { status } : {}) };
       }

@@ -1,4 +1,4 @@
-import type { Log } from "../shared/metrics";
+import { type CmApiOptions, cmApiBase, fullJitterMs, MIN_ATTEMPT_MS, withCmApiDefaults } from "./cm-api";
 
 export interface RuleMutation {
   $type: "ruleMutation";
@@ -89,26 +89,12 @@ export type RoutingResult =
       detail?: string;
     };
 
-export interface RoutingClientOptions {
-  baseUrl: string;
+export interface RoutingClientOptions extends CmApiOptions {
   technicalLinkId: string;
-  productToken: string;
-  log: Log;
-  attemptTimeoutMs?: number;
-  budgetMs?: number;
-  maxAttempts?: number;
-  baseDelayMs?: number;
-  fetch?: typeof fetch;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  clock?: () => number;
 }
 
 /** Per-attempt timeout, attempts and the whole budget of one handover's mutation request (docs/design.md#timing). */
 export const ROUTING_DEADLINES = { attemptTimeoutMs: 3000, budgetMs: 8000, maxAttempts: 3, baseDelayMs: 250 } as const;
-
-/** The smallest time worth starting another attempt with. */
-const MIN_ATTEMPT_MS = 250;
 
 /**
  * Sends routing mutation requests. Only what CM cannot have received is retried (no connection,
@@ -120,19 +106,11 @@ export class RoutingClient {
   readonly #o: Required<RoutingClientOptions>;
 
   constructor(options: RoutingClientOptions) {
-    this.#o = {
-      ...ROUTING_DEADLINES,
-      fetch: globalThis.fetch,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      random: Math.random,
-      clock: Date.now,
-      ...options,
-    };
+    this.#o = withCmApiDefaults(ROUTING_DEADLINES, options);
   }
 
   mutationUrl(chatId: string): string {
-    const base = this.#o.baseUrl.replace(/\/+$/, "");
-    return `${base}/conversational/control/v1/accounts/${encodeURIComponent(this.#o.technicalLinkId)}/chats/${encodeURIComponent(chatId)}/routing/mutationrequests`;
+    return `${cmApiBase(this.#o)}/conversational/control/v1/accounts/${encodeURIComponent(this.#o.technicalLinkId)}/chats/${encodeURIComponent(chatId)}/routing/mutationrequests`;
   }
 
   /** `budgetMs` caps this request's budget below the configured one (what is left of a claim's lease). */
@@ -172,7 +150,7 @@ export class RoutingClient {
         }
         o.log.warn("routing mutation not sent, may retry", { error: errorName(error), attempt });
       }
-      const backoff = Math.max(retryAfterMs ?? 0, o.random() * o.baseDelayMs * 2 ** (attempt - 1));
+      const backoff = Math.max(retryAfterMs ?? 0, fullJitterMs(o, attempt));
       const left = deadline - o.clock();
       if (attempt >= o.maxAttempts || left - backoff < MIN_ATTEMPT_MS) {
         return { ok: false, reason: "routing-unavailable", ...(status ? { status } : {}), attempts: attempt };
