@@ -242,3 +242,43 @@ describe("CORS on the presence webhook (PRESENCE_WEBHOOK_CORS_ORIGINS)", () => {
     }
   });
 });
+
+describe("the presence webhook cannot spend CM's presence allowance (PRESENCE_WEBHOOK_REFERRERS)", () => {
+  it("asks CM only about the configured channel and the listed referrers or the default, whatever 120 callers name", async () => {
+    const listed = ["https://www.shop.example/", "https://help.shop.example/nl/"];
+    const saved = process.env.PRESENCE_WEBHOOK_REFERRERS;
+    process.env.PRESENCE_WEBHOOK_REFERRERS = listed.join(", ");
+    try {
+      await coldStart(handlers, "availability");
+      h.cm.reset();
+      // A flood as a holder of the browser-visible key would send it: each page, referrer and channel new.
+      const bodies = Array.from({ length: 120 }, (_, i) => {
+        const page = i % 3 === 0 ? `${listed[i % 2]}page-${i}` : `https://flood-${i}.example/${"x".repeat(i)}`;
+        return i % 2 === 0 ? { url: page, channel: `Flood-${i}` } : { referrer: page, channel: `Flood-${i}` };
+      });
+      const answers = await Promise.all(
+        bodies.map((body) =>
+          dispatch(handlers, {
+            method: "POST",
+            url: `/availability?key=${LOCAL_KEYS.PRESENCE_WEBHOOK_KEY}`,
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(body),
+          }),
+        ),
+      );
+      expect(answers.map((answer) => answer.statusCode)).toEqual(Array(120).fill(200));
+      const asked = new Set(h.cm.presence.calls.map((call) => `${call.channel} ${call.referrer ?? "(default)"}`));
+      const allowed = new Set([
+        ...listed.map((referrer) => `WebChat ${referrer}`),
+        `WebChat ${process.env.PRESENCE_REFERRER ?? "(default)"}`,
+      ]);
+      expect([...asked].filter((key) => !allowed.has(key))).toEqual([]);
+      // The shared cache answers the rest: one call per key at most.
+      expect(h.cm.presence.calls.length).toBeLessThanOrEqual(allowed.size);
+    } finally {
+      if (saved === undefined) delete process.env.PRESENCE_WEBHOOK_REFERRERS;
+      else process.env.PRESENCE_WEBHOOK_REFERRERS = saved;
+      await coldStart(handlers, "availability");
+    }
+  });
+});

@@ -4,6 +4,7 @@ import {
   checkAvailability,
   PresenceClient,
 } from "@caic-handover/core/availability/presence";
+import { presenceWebhookRequest } from "@caic-handover/core/availability/presence-webhook";
 import { DynamoDbPresenceStore } from "@caic-handover/core/dynamodb/presence-store-dynamodb";
 import { CultureRequestSchema, requestedCulture } from "@caic-handover/core/language/culture";
 import { parseInput } from "@caic-handover/core/shared/input";
@@ -29,9 +30,11 @@ const deps = {
 
 export const handler = httpRoute(
   { log: runtime.log, keys: config, corsOrigins: config.PRESENCE_WEBHOOK_CORS_ORIGINS, chatId: "optional" },
-  // The presence webhook's requests carry no chatId (http/route.ts): they answer presence and record nothing on a chat.
-  async ({ chatId, fields, accept }) => {
-    const request = parseInput(AvailabilityRequestSchema, fields);
+  // The presence webhook's requests carry no chatId (http/route.ts): they answer presence and record nothing on a
+  // chat, and ask CM only about the configured channel and listed referrers.
+  async ({ caller, chatId, fields, accept }) => {
+    const given = parseInput(AvailabilityRequestSchema, fields);
+    const request = caller === "presence" ? presenceWebhookRequest(given, config.PRESENCE_WEBHOOK_REFERRERS) : given;
     const culture = requestedCulture(parseInput(CultureRequestSchema, fields), config.DEFAULT_CULTURE);
     const answer = await checkAvailability(deps, chatId, request, culture);
     return wantsText(accept) ? { text: answer.agentStatus } : { json: answer };

@@ -101,6 +101,22 @@ z.globalRegistry.add(CorsOrigins, {
     "scheme and lower-case host, a port only if not the default (443, 80), no wildcard, path or trailing slash",
 });
 
+const Referrers = z.pipe(
+  z.pipe(
+    text,
+    z.transform((list) =>
+      list
+        .split(",")
+        .map((referrer) => referrer.trim())
+        .filter((referrer) => referrer !== ""),
+    ),
+  ),
+  z.array(z.string().check(z.maxLength(2048))).check(z.minLength(1), z.maxLength(50)),
+);
+z.globalRegistry.add(Referrers, {
+  description: "a comma-separated list of at most 50 referrers (web store URLs), each at most 2048 characters",
+});
+
 /** Every setting the product reads, with its default: the single source for functions, stack and local runner. */
 export const ConfigSchema = z.object({
   CM_PRODUCT_TOKEN: optionalText,
@@ -111,6 +127,8 @@ export const ConfigSchema = z.object({
   >),
   /** Origins whose browsers may call the presence webhook (`POST /availability`), comma-separated; unset: no CORS. */
   PRESENCE_WEBHOOK_CORS_ORIGINS: z.optional(CorsOrigins),
+  /** The referrers the presence webhook may ask CM about (a page under one asks it); others ask `PRESENCE_REFERRER`. */
+  PRESENCE_WEBHOOK_REFERRERS: z.optional(Referrers),
   CM_TECHNICAL_LINK_ID: text,
   ROUTER_CLIENT_ADAPTER_ID: text,
   ROUTER_BOT_ADAPTER_ID: text,
