@@ -29,7 +29,7 @@ export interface HandbackDeps {
 
 /**
  * Hands a handed-over chat back to the bot exactly once, by the same protocol as the handover
- * (claim, one mutation request with the same retries, settle; docs/no-dead-ends.md): the reverse
+ * (claim, one mutation request with the same retries, settle; docs/features.md): the reverse
  * rule mutation. Repeats answer `requested`; a failed hand-back leaves the chat with the agent
  * and may be tried again; a chat that was never handed over is refused without calling CM.
  */
