@@ -16,7 +16,7 @@ function prose(markdown: string): string {
 }
 
 /** GitHub's heading slug: inline markup dropped, lower case, punctuation but `-` and `_` removed, spaces to `-`. */
-export function slug(heading: string): string {
+function slug(heading: string): string {
   return heading
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")
     .replace(/<[^>]+>/g, "")
@@ -28,17 +28,17 @@ export function slug(heading: string): string {
 }
 
 /** Every anchor a file has: its headings' slugs (a repeated one numbered as GitHub does) and `<a id>`/`<a name>`. */
-export function anchors(markdown: string): Set<string> {
+function anchors(markdown: string): Set<string> {
   const found = new Set<string>();
   const seen = new Map<string, number>();
   const text = markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, "");
   for (const [, heading] of text.matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
-    const base = slug(heading);
+    const base = slug(heading ?? "");
     const count = seen.get(base) ?? 0;
     seen.set(base, count + 1);
     found.add(count === 0 ? base : `${base}-${count}`);
   }
-  for (const [, id] of markdown.matchAll(/<a\s+(?:id|name)="([^"]+)"/g)) found.add(id);
+  for (const [, id] of markdown.matchAll(/<a\s+(?:id|name)="([^"]+)"/g)) found.add(id ?? "");
   return found;
 }
 
@@ -54,7 +54,7 @@ function brokenLink(from: string, target: string): string | undefined {
 /** Relative links and images of a Markdown text, outside code. */
 function links(markdown: string): string[] {
   return [...prose(markdown).matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)]
-    .map(([, target]) => target)
+    .map(([, target]) => target ?? "")
     .filter((target) => !/^[a-z][a-z0-9+.-]*:/i.test(target));
 }
 
@@ -62,7 +62,7 @@ function links(markdown: string): string[] {
 function block(markdown: string, name: string, kind: "generated" | "table" = "generated"): string {
   const match = markdown.match(new RegExp(`<!-- ${kind}:${name} -->\\n([\\s\\S]*?)\\n<!-- /${kind}:${name} -->`));
   if (!match) throw new Error(`no <!-- ${kind}:${name} --> block`);
-  return match[1];
+  return match[1] ?? "";
 }
 
 /** A generated block compared with its renderer; `UPDATE_DOCS=1` writes the rendered one instead. */
@@ -93,7 +93,7 @@ function tableRows(table: string): string[][] {
 
 /** Names a `.env` file sets or shows commented out (`# NAME=`). */
 function envNames(text: string): string[] {
-  return [...text.matchAll(/^#?\s?([A-Z][A-Z0-9_]*)=/gm)].map(([, name]) => name);
+  return [...text.matchAll(/^#?\s?([A-Z][A-Z0-9_]*)=/gm)].map(([, name]) => name ?? "");
 }
 
 describe("docs: links", () => {
@@ -134,7 +134,7 @@ describe("docs: links", () => {
 describe("docs: settings", () => {
   const configuration = read("docs/configuration.md");
   /** The names docs/local.md's table says `npm start` reads (some are config settings too). */
-  const localRunner = tableRows(block(read("docs/local.md"), "local-runner", "table")).flatMap(([names]) =>
+  const localRunner = tableRows(block(read("docs/local.md"), "local-runner", "table")).flatMap(([names = ""]) =>
     names.split(",").map((name) => name.replaceAll("`", "").trim()),
   );
   const example = envNames(read(".env.example"));

@@ -77,5 +77,5 @@ function defaultOf(schema: z.core.$ZodType, kind: Kind): string {
 /** Every setting's name, kind and default; the doc adds a meaning per row, which this does not compare. */
 export function settingsRows(): string[][] {
   const shapes: Record<string, z.core.$ZodType> = { ...ConfigSchema.shape, ...StackSettingsSchema.shape };
-  return [...settingKinds()].map(([name, kind]) => [code(name), kind, defaultOf(shapes[name], kind)]);
+  return [...settingKinds()].map(([name, kind]) => [code(name), kind, defaultOf(shapes[name] ?? z.unknown(), kind)]);
 }
