@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import { ROUTES } from "@caic-handover/functions/routes";
 import { PROJECT_ROOT } from "@caic-handover/local/local-defaults";
 import { describe, expect, it } from "vitest";
 import { metricsTable, routesTable, settingKinds, settingsRows } from "./tables";
@@ -91,6 +92,8 @@ function tableRows(table: string): string[][] {
     );
 }
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 /** Names a `.env` file sets or shows commented out (`# NAME=`). */
 function envNames(text: string): string[] {
   return [...text.matchAll(/^#?\s?([A-Z][A-Z0-9_]*)=/gm)].map(([, name]) => name ?? "");
@@ -170,6 +173,15 @@ describe("docs: settings", () => {
 describe("docs: tables generated from code", () => {
   it("docs/http-api.md's route table is ROUTES", () => {
     expectGenerated("docs/http-api.md", "routes", routesTable());
+  });
+
+  it("docs/http-api.md's answers table gives an answer for every route of ROUTES", () => {
+    const http = read("docs/http-api.md");
+    const answered = tableRows(http.slice(http.indexOf("## Answers"))).map(([route = ""]) => route);
+    const missing = ROUTES.map((route) => `${route.method} ${route.path}`).filter(
+      (route) => !answered.some((cell) => new RegExp(`\`${escape(route)}[\`?]`).test(cell)),
+    );
+    expect(missing).toEqual([]);
   });
 
   it("docs/operations.md's metric table is Metric", () => {
