@@ -92,7 +92,7 @@ function tableRows(table: string): string[][] {
     );
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Names a `.env` file sets or shows commented out (`# NAME=`). */
 function envNames(text: string): string[] {
@@ -179,7 +179,7 @@ describe("docs: tables generated from code", () => {
     const http = read("docs/http-api.md");
     const answered = tableRows(http.slice(http.indexOf("## Answers"))).map(([route = ""]) => route);
     const missing = ROUTES.map((route) => `${route.method} ${route.path}`).filter(
-      (route) => !answered.some((cell) => new RegExp(`\`${escape(route)}[\`?]`).test(cell)),
+      (route) => !answered.some((cell) => new RegExp(`\`${escapeRegExp(route)}[\`?]`).test(cell)),
     );
     expect(missing).toEqual([]);
   });
