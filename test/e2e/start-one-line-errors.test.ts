@@ -86,7 +86,7 @@ describe("npm start refuses what it cannot run with, in one line", () => {
     });
     expect(status).not.toBe(0);
     expect(lines).toEqual([
-      'npm start: caic-handover configuration: BUSINESS_HOURS is invalid (holidays[0]: "2026-13-01" is not a date "YYYY-MM-DD"; accepted: opening hours as JSON with timeZone, weekly, holidays and special (docs/business-hours-and-setup-guide.md#business-hours-and-holidays-business_hours))',
+      'npm start: caic-handover configuration: BUSINESS_HOURS is invalid (holidays[0]: "2026-13-01" is not a date "YYYY-MM-DD"; accepted: opening hours as JSON with timeZone, weekly, holidays and special (docs/business-hours.md))',
     ]);
   });
 });

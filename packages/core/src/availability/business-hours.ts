@@ -128,8 +128,7 @@ export const BusinessHoursText = z.pipe(
   }),
 );
 z.globalRegistry.add(BusinessHoursText, {
-  description:
-    "opening hours as JSON with timeZone, weekly, holidays and special (docs/business-hours-and-setup-guide.md#business-hours-and-holidays-business_hours)",
+  description: "opening hours as JSON with timeZone, weekly, holidays and special (docs/business-hours.md)",
 });
 
 interface Shift {

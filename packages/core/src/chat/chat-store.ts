@@ -88,7 +88,7 @@ export interface ChatStore {
   ): Promise<"confirmed" | "already" | "stale" | "unknown">;
   /** Keeps the session id a session end carried, only for a chat whose handover this run asked for and that has none. */
   recordRouterSession(chatId: string, routerSessionId: string, now: Date): Promise<boolean>;
-  /** Claims a handed-over chat for its hand-back to the bot (docs/no-dead-ends.md). */
+  /** Claims a handed-over chat for its hand-back to the bot (docs/features.md). */
   claimHandback(chatId: string, claim: { claimId: string; leaseSeconds: number }, now: Date): Promise<HandbackClaim>;
   /** Records the hand-back's outcome: `handed_back`, or back to the status it came from; false when no longer ours. */
   settleHandback(

@@ -153,7 +153,7 @@ export const ConfigSchema = z.object({
   PRESENCE_API_URL: z._default(url, "https://presence.robinhq.com/api/v1"),
   ROUTING_API_URL: z._default(url, "https://api.conversational.cm.com"),
   WEB_CONVERSATIONS_HANDOVER_URL: z.optional(url),
-  /** `message`: a handover while nobody is online goes through as a message an agent answers later (docs/no-dead-ends.md). */
+  /** `message`: a handover while nobody is online goes through as a message an agent answers later (docs/features.md). */
   OFFLINE_HANDOVER: z._default(z.enum(OFFLINE_HANDOVER_VALUES), "off"),
   /** Opening hours as JSON (timeZone, weekly, holidays, special); absent means always open. */
   BUSINESS_HOURS: z.optional(BusinessHoursText),

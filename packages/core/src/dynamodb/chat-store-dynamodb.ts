@@ -328,7 +328,7 @@ export class DynamoDbChatStore implements ChatStore {
    * Confirms only a run with a handover request outstanding (requesting, requested, unconfirmed), and
    * keeps the Router's session id with that confirm: a body naming another chat's session for a chat
    * that never asked cannot make an erase delete that other chat's history at CM
-   * (docs/reliability-privacy.md#cm-history).
+   * (docs/reliability.md#cm-history).
    */
   async confirmHandover(chatId: string, now: Date, routerSessionId?: string) {
     const confirm = (withSession: boolean): Change => ({

@@ -18,7 +18,7 @@ export interface HandbackDeps extends ClaimDeps {
 
 /**
  * Hands a handed-over chat back to the bot exactly once, by the handover's claim protocol
- * (./claim.ts: claim, one mutation request with the same retries, settle; docs/no-dead-ends.md): the
+ * (./claim.ts: claim, one mutation request with the same retries, settle; docs/features.md): the
  * reverse rule mutation. A claim write whose answer is lost is read back, and the claimer recognises its
  * own claim by its id (else the call fails, nothing sent). Repeats answer `requested`; a failed
  * hand-back leaves the chat with the agent and may be tried again; a chat that was never handed over is refused without calling CM.

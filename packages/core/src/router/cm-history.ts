@@ -6,7 +6,7 @@ import { type CmApiOptions, cmApiBase, fullJitterMs, MIN_ATTEMPT_MS, withCmApiDe
 /**
  * What became of one session's history at CM: `erased` only when CM answered a DELETE with 2xx;
  * `not-found` for a 404, which CM's documents do not let us tell from an unknown account or route
- * (docs/reliability-privacy.md#cm-history); `failed` when CM refused or could not be reached, when
+ * (docs/reliability.md#cm-history); `failed` when CM refused or could not be reached, when
  * CM's read says the session belongs to another chat (`other-chat`: nothing is deleted), or when the
  * session or account id is not one a URL path can carry safely (`invalid-id`: nothing is asked).
  */
@@ -25,7 +25,7 @@ export interface CmHistoryClientOptions extends CmApiOptions {
   accountId: string;
 }
 
-/** Per-attempt timeout, attempts and budget of one history deletion (docs/reliability-privacy.md#cm-history). */
+/** Per-attempt timeout, attempts and budget of one history deletion (docs/reliability.md#cm-history). */
 export const HISTORY_DEADLINES = { attemptTimeoutMs: 2000, budgetMs: 6000, maxAttempts: 3, baseDelayMs: 250 } as const;
 
 /**
