@@ -26,10 +26,10 @@ import { SIMULATED_CM } from "@caic-handover/local/local-defaults";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { REQUIRED_PARAMETERS, secretPath } from "../stacks/synth";
+import { AwsStandIn, STAND_IN_CREDENTIALS } from "../support/aws-stand-in";
 import { DeployedFunction, LAMBDA_ERROR, type Outcome } from "../support/deployed-function";
 import { type LambdaNode, lambdaNode } from "../support/lambda-node";
 import { ricLoader } from "../support/lambda-ric";
-import { SsmStandIn, STAND_IN_CREDENTIALS } from "../support/ssm-stand-in";
 import { type SstBuild, sstBuild } from "../support/sst-build";
 import { startTlsFront, type TlsFront } from "../support/tls-front";
 
@@ -63,7 +63,7 @@ const CLOCK = /^(LD_PRELOAD|FAKETIME.*|DONT_FAKE_MONOTONIC)$/;
 let node: LambdaNode;
 let cm: CmSimulator;
 let front: TlsFront;
-let ssm: SsmStandIn;
+let ssm: AwsStandIn;
 let ssmUrl: string;
 let tableName: string;
 /** Per function: its bundle and the environment the template gives it. */
@@ -85,7 +85,7 @@ beforeAll(async () => {
   front = await startTlsFront(cm.url);
   tableName = `deployed-${randomUUID().slice(0, 8)}`;
   await createChatTable(inject("ddbEndpoint"), tableName);
-  ssm = new SsmStandIn(new Map());
+  ssm = new AwsStandIn();
   ssmUrl = await ssm.start();
 
   loader = ricLoader();
@@ -238,7 +238,7 @@ describe("npx sst build, the real CLI, from a clean copy of the repository", () 
     expect(build.output).toContain("Built: 2 stacks to .sst/dist");
     expect(build.calls.map((c) => c.refused)).toEqual(build.calls.map(() => undefined));
     expect(
-      build.calls.map(({ service, action, detail }) => `${service} ${action} ${[...detail].sort().join(",")}`).sort(),
+      build.calls.map(({ service, action, names }) => `${service} ${action} ${[...names].sort().join(",")}`).sort(),
     ).toEqual(
       [
         "cloudformation DescribeStacks CDKToolkit",

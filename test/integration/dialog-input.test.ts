@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type CallOptions, type Harness, LOCAL_KEYS, newChatId, startHarness } from "../support/harness";
+import { logged } from "../support/log-capture";
 
 /**
  * What real CAIC dialogs and HTTP clients send, through the handlers, against DynamoDB Local and
@@ -308,32 +309,6 @@ describe("a visitor's answer cannot break the step, loop the dialog or pick the 
 });
 
 describe("logs hold no value a caller sent unless it is known not to be personal", () => {
-  /** Every line written while `request` runs. */
-  async function logged(request: () => Promise<unknown>): Promise<string[]> {
-    const lines: string[] = [];
-    const capture = (chunk: unknown) => {
-      lines.push(
-        ...String(chunk)
-          .split("\n")
-          .filter((line) => line.trim() !== ""),
-      );
-      return true;
-    };
-    const spies = [
-      vi.spyOn(process.stdout, "write").mockImplementation(capture),
-      vi.spyOn(process.stderr, "write").mockImplementation(capture),
-      ...(["log", "info", "warn", "error", "debug"] as const).map((method) =>
-        vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void capture(args.map(String).join(" "))),
-      ),
-    ];
-    try {
-      await request();
-    } finally {
-      for (const spy of spies) spy.mockRestore();
-    }
-    return lines;
-  }
-
   it("the presence webhook's key names no chat: whatever chat id its request carries, it answers presence, logs none and writes nothing", async () => {
     const chatId = newChatId();
     const webhook = (options: CallOptions) =>

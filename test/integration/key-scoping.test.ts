@@ -11,8 +11,9 @@ import {
 } from "@caic-handover/functions/routes";
 import { toApiEvent } from "@caic-handover/local/api-event";
 import { coldStart, dispatch, type Handlers, loadHandlers } from "@caic-handover/local/dispatch";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, LOCAL_KEYS, startHarness } from "../support/harness";
+import { captureLogs } from "../support/log-capture";
 
 /**
  * Keys scoped to callers (routes.ts CALLERS): each route answers its own caller's key, or that key's
@@ -117,18 +118,7 @@ describe("?key= in the query", () => {
 
 describe("a key that is not set", () => {
   it("fails closed: the function does not start, and its log names the missing secret", async () => {
-    const lines: string[] = [];
-    const capture = (...chunks: unknown[]) => {
-      lines.push(chunks.map(String).join(" "));
-      return true;
-    };
-    const spies = [
-      vi.spyOn(process.stdout, "write").mockImplementation(capture),
-      vi.spyOn(process.stderr, "write").mockImplementation(capture),
-      ...(["log", "info", "warn", "error"] as const).map((method) =>
-        vi.spyOn(console, method).mockImplementation(capture),
-      ),
-    ];
+    const capture = captureLogs();
     const saved = process.env.ROUTER_WEBHOOK_KEY;
     const level = process.env.POWERTOOLS_LOG_LEVEL;
     delete process.env.ROUTER_WEBHOOK_KEY;
@@ -138,9 +128,9 @@ describe("a key that is not set", () => {
     } finally {
       process.env.ROUTER_WEBHOOK_KEY = saved;
       process.env.POWERTOOLS_LOG_LEVEL = level;
-      for (const spy of spies) spy.mockRestore();
+      capture.stop();
     }
-    const critical = lines.filter((line) => line.includes("cannot start"));
+    const critical = capture.lines.filter((line) => line.includes("cannot start"));
     expect(critical).toHaveLength(1);
     expect(critical[0]).toContain("ROUTER_WEBHOOK_KEY is missing");
     expect(critical[0]).not.toContain(LOCAL_KEYS.HANDOVER_WEBHOOK_KEY);

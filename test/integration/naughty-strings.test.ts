@@ -1,9 +1,10 @@
 import type { IntakeField } from "@caic-handover/core/config/config";
 import { VALIDATORS } from "@caic-handover/core/intake/intake-validation";
 import { isPlaceholder, isUnset } from "@caic-handover/core/shared/input";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Answer, type Harness, newChatId, startHarness } from "../support/harness";
 import { onlyWrapperRemoved } from "../support/intake-rules";
+import { captureLogs, type LogCapture } from "../support/log-capture";
 import { NAUGHTY_STRINGS } from "../support/naughty-strings";
 
 /**
@@ -16,21 +17,13 @@ import { NAUGHTY_STRINGS } from "../support/naughty-strings";
 process.env.POWERTOOLS_LOG_LEVEL = "INFO";
 
 let h: Harness;
-const logLines: string[] = [];
+let capture: LogCapture;
 beforeAll(async () => {
   h = await startHarness({ PRESENCE_CACHE_SECONDS: "0" });
-  const capture = (chunk: unknown) => {
-    logLines.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, "write").mockImplementation(capture);
-  vi.spyOn(process.stderr, "write").mockImplementation(capture);
-  for (const method of ["log", "info", "warn", "error", "debug"] as const) {
-    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void capture(args.map(String).join(" ")));
-  }
+  capture = captureLogs();
 });
 afterAll(async () => {
-  vi.restoreAllMocks();
+  capture.stop();
   await h.close();
 });
 
@@ -197,7 +190,7 @@ describe("every naughty string in every other field of every route", () => {
 });
 
 it("writes nothing a caller typed to the logs", () => {
-  const logs = logLines.join("\n");
+  const logs = capture.lines.join("\n");
   expect(logs.length).toBeGreaterThan(0);
   // Strings a log line holds anyway (a tolerated chat id, a word such as "undefined") are not evidence.
   const personal = NAUGHTY_STRINGS.filter(

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Harness, newChatId, startHarness } from "../support/harness";
+import { logged } from "../support/log-capture";
 
 // The handlers build their Logger and Metrics at import, inside startHarness: switch EMF on and log INFO first.
 process.env.POWERTOOLS_METRICS_DISABLED = "false";
@@ -14,32 +15,6 @@ const PERSONAL = ["zebrafinch", "90210", "quokkastraat", "xiomara", "quintanilla
 interface Emf {
   _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] };
   [key: string]: unknown;
-}
-
-/** Everything written to stdout/stderr or through console while the calls run. */
-async function captured(calls: () => Promise<unknown>): Promise<string[]> {
-  const lines: string[] = [];
-  const capture = (chunk: unknown) => {
-    lines.push(
-      ...String(chunk)
-        .split("\n")
-        .filter((line) => line.trim() !== ""),
-    );
-    return true;
-  };
-  const spies = [
-    vi.spyOn(process.stdout, "write").mockImplementation(capture),
-    vi.spyOn(process.stderr, "write").mockImplementation(capture),
-    ...(["log", "info", "warn", "error", "debug"] as const).map((method) =>
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void capture(args.map(String).join(" "))),
-    ),
-  ];
-  try {
-    await calls();
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-  return lines;
 }
 
 const parse = (line: string): Record<string, unknown> | undefined => {
@@ -70,7 +45,7 @@ describe("with OFFLINE_HANDOVER=message", () => {
     h = await startHarness({ OFFLINE_HANDOVER: "message", INTAKE_REQUIRED_FIELDS: "email,name" });
     const chatId = newChatId();
     h.cm.presence.byReferrer.set("https://shop.example/night", "Offline");
-    lines = await captured(async () => {
+    lines = await logged(async () => {
       await h.call("POST", "/caic/events", { body: { chatId, email: EMAIL, name: NAME } });
       await h.call("GET", "/availability", { query: { chatId, referrer: "https://shop.example/night" } });
       await h.call("POST", "/intake/message", { body: { chatId, value: QUESTION } });
@@ -114,7 +89,7 @@ describe("with OFFLINE_HANDOVER off", () => {
     h = await startHarness({ OFFLINE_HANDOVER: "off", INTAKE_REQUIRED_FIELDS: "email,name" });
     const chatId = newChatId();
     h.cm.presence.byReferrer.set("https://shop.example/night", "Offline");
-    lines = await captured(async () => {
+    lines = await logged(async () => {
       await h.call("POST", "/caic/events", { body: { chatId, email: EMAIL, name: NAME } });
       await h.call("GET", "/availability", { query: { chatId, referrer: "https://shop.example/night" } });
       await h.call("POST", "/handover", { body: { chatId } });

@@ -5,8 +5,9 @@ import {
   Metric,
   type MetricName,
 } from "@caic-handover/core/shared/metrics";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, KEY, LOCAL_KEYS, newChatId, startHarness, TECHNICAL_LINK } from "../support/harness";
+import { withLogs } from "../support/log-capture";
 
 // The handlers build their Logger and Metrics at import, inside startHarness: switch EMF on and log INFO first.
 process.env.POWERTOOLS_METRICS_DISABLED = "false";
@@ -38,28 +39,8 @@ const abandonedChatId = newChatId();
 
 /** Captures everything written to stdout/stderr or through console while one request runs. */
 async function step(what: string, id: string, request: () => ReturnType<Harness["call"]>) {
-  const lines: string[] = [];
-  const capture = (chunk: unknown) => {
-    lines.push(
-      ...String(chunk)
-        .split("\n")
-        .filter((line) => line.trim() !== ""),
-    );
-    return true;
-  };
-  const spies = [
-    vi.spyOn(process.stdout, "write").mockImplementation(capture),
-    vi.spyOn(process.stderr, "write").mockImplementation(capture),
-    ...(["log", "info", "warn", "error", "debug"] as const).map((method) =>
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void capture(args.map(String).join(" "))),
-    ),
-  ];
-  try {
-    const answer = await request();
-    steps.push({ chatId: id, what, status: answer.status, lines });
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
+  const { result: answer, lines } = await withLogs(request);
+  steps.push({ chatId: id, what, status: answer.status, lines });
 }
 
 const allLines = () => steps.flatMap((s) => s.lines);

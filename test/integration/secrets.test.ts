@@ -1,15 +1,15 @@
 import { SST_SSM_PLACEHOLDER } from "@caic-handover/core/config/config";
 import { fetchBoundSecrets, MissingSecretError, SecretsUnavailableError } from "@caic-handover/functions/secrets";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { SsmStandIn, STAND_IN_CREDENTIALS } from "../support/ssm-stand-in";
+import { AwsStandIn, STAND_IN_CREDENTIALS } from "../support/aws-stand-in";
 
-const ssm = new SsmStandIn(
-  new Map([
+const ssm = new AwsStandIn({
+  parameters: new Map([
     ["/sst/caic-handover/prod/Secret/HANDOVER_WEBHOOK_KEY/value", "stage-key"],
     ["/sst/caic-handover/.fallback/Secret/HANDOVER_WEBHOOK_KEY/value", "fallback-key"],
     ["/sst/caic-handover/.fallback/Secret/CM_PRODUCT_TOKEN/value", "fallback-token"],
   ]),
-);
+});
 let endpoint: string;
 
 beforeAll(async () => {

@@ -28,7 +28,7 @@ import { API } from "../../stacks/API";
 import { Database } from "../../stacks/Database";
 import { FUNCTION_DEFAULTS } from "../../stacks/defaults";
 import { ACCEPTED } from "../../stacks/nag";
-import type { SsmRequest } from "../support/ssm-stand-in";
+import type { AwsRequest } from "../support/aws-stand-in";
 import { REQUIRED_PARAMETERS, synthesise } from "./synth";
 
 const ALARM_EMAIL = "oncall@shop.example";
@@ -36,7 +36,7 @@ const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 
 let database: Template;
 /** What the deploy asked SSM while synthesising. */
-let secretsChecks: SsmRequest[];
+let secretsChecks: AwsRequest[];
 let api: Template;
 /** Logical id of each route function in the API stack. */
 let logicalId: Record<FunctionName, string>;

@@ -1,10 +1,10 @@
 import { SST_SSM_PLACEHOLDER } from "@caic-handover/core/config/config";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { requireStageSecrets } from "../../stacks/stage-secrets";
-import { SsmStandIn, STAND_IN_CREDENTIALS } from "../support/ssm-stand-in";
+import { AwsStandIn, STAND_IN_CREDENTIALS } from "../support/aws-stand-in";
 import { REQUIRED_PARAMETERS, STAGE_SECRETS, secretPath, synthesise } from "./synth";
 
-const ssm = new SsmStandIn(new Map());
+const ssm = new AwsStandIn();
 let access: Parameters<typeof requireStageSecrets>[0];
 
 beforeAll(async () => {

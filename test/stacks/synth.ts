@@ -6,7 +6,7 @@ import { Template } from "aws-cdk-lib/assertions";
 import { App, getStack } from "sst/constructs";
 import { initProject, useProject } from "sst/project.js";
 import config from "../../sst.config";
-import { SsmStandIn, STAND_IN_CREDENTIALS } from "../support/ssm-stand-in";
+import { AwsStandIn, STAND_IN_CREDENTIALS } from "../support/aws-stand-in";
 
 /** The parameters a deploy requires (SPEC §2), as `.env.<stage>` would give them. */
 export const REQUIRED_PARAMETERS = {
@@ -45,11 +45,11 @@ export async function synthesise(
   const artifacts = mkdtempSync(join(tmpdir(), "sst-artifacts-"));
   useProject().paths.artifacts = artifacts;
   process.once("exit", () => rmSync(artifacts, { recursive: true, force: true }));
-  const ssm = new SsmStandIn(
-    new Map(
+  const ssm = new AwsStandIn({
+    parameters: new Map(
       SECRET_NAMES.flatMap((name) => (secrets[name] === undefined ? [] : [[secretPath("test", name), secrets[name]!]])),
     ),
-  );
+  });
   const deployer = {
     AWS_ACCESS_KEY_ID: STAND_IN_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: STAND_IN_CREDENTIALS.secretAccessKey,

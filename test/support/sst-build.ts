@@ -3,8 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { PROJECT_ROOT } from "@caic-handover/local/local-defaults";
-import { AwsBuildStandIn, type BuildCall } from "./aws-build-stand-in";
-import { STAND_IN_CREDENTIALS } from "./ssm-stand-in";
+import { type AwsRequest, AwsStandIn, STAND_IN_CREDENTIALS } from "./aws-stand-in";
 
 export interface SstBuild {
   /** The clean copy the CLI ran in. */
@@ -14,7 +13,7 @@ export interface SstBuild {
   output: string;
   exitCode: number | null;
   /** The AWS calls the CLI made, as the stand-in received them. */
-  calls: BuildCall[];
+  calls: AwsRequest[];
   /** Stack name → its template. */
   templates: Record<string, { Resources: Record<string, { Type: string; Properties: any; Metadata?: any }> }>;
   remove(): void;
@@ -62,8 +61,8 @@ export async function sstBuild(options: {
   secrets: Map<string, string>;
 }): Promise<SstBuild> {
   const dir = cleanCopy();
-  const aws = new AwsBuildStandIn(options.secrets);
-  const url = await aws.start();
+  const aws = new AwsStandIn({ parameters: options.secrets });
+  const url = (await aws.start()).replace(/\/$/, "");
   try {
     const child = spawn("npx", ["sst", "build", "--stage", options.stage], {
       cwd: dir,
@@ -100,7 +99,7 @@ export async function sstBuild(options: {
       dist,
       output,
       exitCode,
-      calls: aws.calls,
+      calls: aws.requests,
       templates,
       remove: () => rmSync(dir, { recursive: true, force: true }),
     };

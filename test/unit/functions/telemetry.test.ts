@@ -1,20 +1,18 @@
 import { createLogger } from "@caic-handover/functions/telemetry";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { captureLogs } from "../../support/log-capture";
 
 afterEach(() => vi.restoreAllMocks());
 
 /** The JSON lines one logger call writes. */
 function linesOf(write: () => void): Record<string, unknown>[] {
-  const lines: string[] = [];
-  const capture = (chunk: unknown) => {
-    lines.push(...String(chunk).split("\n").filter(Boolean));
-    return true;
-  };
-  vi.spyOn(process.stdout, "write").mockImplementation(capture);
-  vi.spyOn(process.stderr, "write").mockImplementation(capture);
-  write();
-  vi.restoreAllMocks();
-  return lines.map((line) => JSON.parse(line));
+  const capture = captureLogs();
+  try {
+    write();
+  } finally {
+    capture.stop();
+  }
+  return capture.lines.map((line) => JSON.parse(line));
 }
 
 describe("log lines carry only allow-listed attributes", () => {

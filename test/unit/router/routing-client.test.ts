@@ -1,7 +1,7 @@
 import { handoverMutation, RoutingClient, type RoutingClientOptions } from "@caic-handover/core/router/routing";
 import { describe, expect, it } from "vitest";
+import { type ScriptedAnswer, scriptedFetch, silentLog, virtualClock } from "../../support/scripted-upstream";
 
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const request = handoverMutation(
   "chat-1",
   { client: "wc", bot: "bot", agent: "msc" },
@@ -9,30 +9,21 @@ const request = handoverMutation(
 );
 
 /** A routing client on a virtual clock: sleeps advance time, each answer is scripted. */
-function client(answers: (() => Response | Promise<Response>)[], options: Partial<RoutingClientOptions> = {}) {
-  let now = 0;
-  const sleeps: number[] = [];
-  const seen: { url: string; init: RequestInit }[] = [];
+function client(answers: ScriptedAnswer[], options: Partial<RoutingClientOptions> = {}) {
+  const { clock, sleep, sleeps, advance } = virtualClock();
+  const { fetch, seen } = scriptedFetch(answers);
   const routing = new RoutingClient({
     baseUrl: "https://cm.test/",
     technicalLinkId: "link/1",
     productToken: "token",
-    log: silent,
-    clock: () => now,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      now += ms;
-    },
+    log: silentLog,
+    clock,
+    sleep,
     random: () => 1,
-    fetch: (async (url: string, init: RequestInit) => {
-      seen.push({ url, init });
-      const answer = answers.shift();
-      if (!answer) throw new Error("no scripted answer");
-      return answer();
-    }) as typeof fetch,
+    fetch,
     ...options,
   });
-  return { routing, sleeps, seen, advance: (ms: number) => (now += ms) };
+  return { routing, sleeps, seen, advance };
 }
 
 const status =
@@ -144,7 +135,7 @@ describe("routing client", () => {
       baseUrl: "https://cm.test",
       technicalLinkId: "link",
       productToken: "token",
-      log: silent,
+      log: silentLog,
       fetch: hang,
       attemptTimeoutMs: 300,
       budgetMs: 1000,

@@ -1,7 +1,7 @@
 import { validateEmail, validateName } from "@caic-handover/core/intake/intake-validation";
 import { allFakers, type Faker } from "@faker-js/faker";
 import { describe, expect, it } from "vitest";
-import { SEED } from "../support/seed";
+import { SEED } from "../../support/seed";
 
 /**
  * Real-world names and addresses: every person name and e-mail address @faker-js/faker generates

@@ -5,7 +5,7 @@ import { MESSAGES } from "@caic-handover/core/language/messages";
 import { allFakers, fakerEN, fakerZH_CN } from "@faker-js/faker";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SEED } from "../support/seed";
+import { SEED } from "../../support/seed";
 
 /**
  * One fixed-seed property per kind of failure issue 26 names, beside the faker corpus of

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { summarisePairs } from "../../bench/bundles";
+import { summarisePairs } from "../../../bench/bundles";
 
 const pair = (baselineCpu: number, fnCpu: number) => ({
   baseline: { cpu: baselineCpu, wall: baselineCpu * 2 },

@@ -1,6 +1,4 @@
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { promisify } from "node:util";
 import { KEY_NAMES, loadConfig, REQUIRED_SECRET_NAMES } from "@caic-handover/core/config/config";
 import { BOT_TEXTS, type BotTextKey, botText } from "@caic-handover/core/language/bot-texts";
 import { LANGUAGES, type Language } from "@caic-handover/core/language/culture";
@@ -699,23 +697,6 @@ describe("formats", () => {
   it("rejects an unknown format or option", () => {
     expect(() => run(["--local", "--format", "html"])).toThrow("--format is text or markdown, not html");
     expect(() => run(["--locale"])).toThrow(/Unknown option '--locale'/);
-  });
-});
-
-describe("the command", () => {
-  const tsx = (args: string[]) =>
-    promisify(execFile)("node_modules/.bin/tsx", ["packages/local/src/setup-guide.ts", ...args], {
-      env: { ...process.env, HANDOVER_WEBHOOK_KEY: "" },
-    });
-
-  it("prints the guide, and a one-line reason with exit code 1 when it cannot", async () => {
-    const { stdout } = await tsx(["--outputs", FIXTURE, "--stage", "prod"]);
-    expect(stdout).toContain(`${PROD}/handover`);
-    const failed = await tsx(["--outputs", FIXTURE]).catch((error: { code: number; stderr: string }) => error);
-    expect(failed).toMatchObject({ code: 1 });
-    expect((failed as { stderr: string }).stderr).toContain(
-      `setup-guide: ${FIXTURE} holds several stages (dev, prod): pick one with --stage`,
-    );
   });
 });
 

@@ -3,9 +3,9 @@ import { allFakers } from "@faker-js/faker";
 import fc from "fast-check";
 import isEmail from "validator/lib/isEmail";
 import { expect, it } from "vitest";
-import { onlyWrapperRemoved } from "../support/intake-rules";
-import { NAUGHTY_STRINGS } from "../support/naughty-strings";
-import { SEED } from "../support/seed";
+import { onlyWrapperRemoved } from "../../support/intake-rules";
+import { NAUGHTY_STRINGS } from "../../support/naughty-strings";
+import { SEED } from "../../support/seed";
 
 /**
  * The e-mail rules against a validator nobody here wrote (`validator`'s `isEmail`, default options),

@@ -4,10 +4,9 @@ import { join } from "node:path";
 import { loadHandlers } from "@caic-handover/local/dispatch";
 import { type Gateway, startGateway } from "@caic-handover/local/gateway";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AwsStandIn } from "../support/aws-stand-in";
+import { AwsStandIn, STAND_IN_CREDENTIALS } from "../support/aws-stand-in";
 import { type Harness, LOCAL_KEYS, newChatId, PRESENCE_KEY, PRODUCT_TOKEN, startHarness } from "../support/harness";
 import { runCommand } from "../support/processes";
-import { SsmStandIn, STAND_IN_CREDENTIALS } from "../support/ssm-stand-in";
 import { startTlsFront, type TlsFront } from "../support/tls-front";
 
 /**
@@ -27,7 +26,7 @@ const secretPath = (name: string) => `/sst/caic-handover/${STAGE}/Secret/${name}
 let h: Harness;
 let gateway: Gateway;
 let tls: TlsFront;
-let ssm: SsmStandIn;
+let ssm: AwsStandIn;
 let sns: AwsStandIn;
 let logs: AwsStandIn;
 let dir: string;
@@ -38,9 +37,9 @@ beforeAll(async () => {
   h = await startHarness();
   gateway = await startGateway({ handlers: await loadHandlers() });
   tls = await startTlsFront(h.cm.url);
-  ssm = new SsmStandIn(new Map());
-  sns = new AwsStandIn("sns");
-  logs = new AwsStandIn("logs");
+  ssm = new AwsStandIn();
+  sns = new AwsStandIn();
+  logs = new AwsStandIn();
   const [ssmUrl, snsUrl, logsUrl] = await Promise.all([ssm.start(), sns.start(), logs.start()]);
   logs.logGroups = [...GROUPS, "/aws/lambda/prod-caic-handover-API-CaicEvent-ffff"];
   dir = mkdtempSync(join(tmpdir(), "stage-check-"));
@@ -217,7 +216,7 @@ describe("npm run chat -- <chatId> --stage <stage>", () => {
     for (const group of GROUPS)
       expect(decodeURIComponent(link.replaceAll("$", "%")).replaceAll("*", "%")).toContain(encodeURIComponent(group));
     expect(link).not.toContain("prod-caic-handover");
-    expect(logs.requests.at(-1)).toMatchObject({ action: "Logs_20140328.DescribeLogGroups", refused: undefined });
+    expect(logs.requests.at(-1)).toMatchObject({ target: "Logs_20140328.DescribeLogGroups", refused: undefined });
     expect(JSON.parse(logs.requests.at(-1)!.body)).toMatchObject({
       logGroupNamePrefix: `/aws/lambda/${STAGE}-caic-handover-`,
     });

@@ -3,29 +3,21 @@ import { findRouterSessionId } from "@caic-handover/core/router/notification";
 import { handoverMutation } from "@caic-handover/core/router/routing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
+import { type ScriptedAnswer, scriptedFetch, silentLog, virtualClock } from "../../support/scripted-upstream";
 
 /** A history client on a virtual clock: sleeps advance time, each answer is scripted. */
-function client(answers: (() => Response | Promise<Response>)[], options: Partial<CmHistoryClientOptions> = {}) {
-  let now = 0;
-  const seen: { url: string; init: RequestInit }[] = [];
+function client(answers: ScriptedAnswer[], options: Partial<CmHistoryClientOptions> = {}) {
+  const { clock, sleep } = virtualClock();
+  const { fetch, seen } = scriptedFetch(answers);
   const history = new CmHistoryClient({
     baseUrl: "https://cm.test/",
     accountId: "link-1",
     productToken: "token",
-    log: silent,
-    clock: () => now,
-    sleep: async (ms) => {
-      now += ms;
-    },
+    log: silentLog,
+    clock,
+    sleep,
     random: () => 1,
-    fetch: (async (url: string, init: RequestInit) => {
-      seen.push({ url, init });
-      const answer = answers.shift();
-      if (!answer) throw new Error("no scripted answer");
-      return answer();
-    }) as typeof fetch,
+    fetch,
     ...options,
   });
   return { history, seen };

@@ -1,6 +1,6 @@
 import { acceptedBy, ConfigSchema, loadConfig, misspeltSettings } from "@caic-handover/core/config/config";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { deploySettings, KNOWN_SETTINGS, StackSettingsSchema } from "../../stacks/settings";
+import { deploySettings, KNOWN_SETTINGS, StackSettingsSchema } from "../../../stacks/settings";
 
 const parameters = {
   CM_TECHNICAL_LINK_ID: "link",
