@@ -15,7 +15,7 @@ import { DYNAMODB_CALL_S, FUNCTIONS, type FunctionName, ROUTES, routeKey } from 
  * Each function's time budget, beside the route table: the calls it waits for, each at the deadline
  * the code gives it (the constants it runs with), and so its worst case, which must end before its
  * Lambda timeout (`FUNCTIONS[].timeoutSeconds`), itself inside API Gateway's 30 s. The timing test
- * (test/unit/timing.test.ts) and the table in docs/design.md#timing (`budgetTable`, written by
+ * (test/unit/functions/timing.test.ts) and the table in docs/design.md#timing (`budgetTable`, written by
  * `npm run docs:tables`) are derived from it. Kept out of `routes.ts`, which every bundle imports,
  * so the handlers do not carry the core modules these constants live in.
  *

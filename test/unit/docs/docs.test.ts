@@ -125,6 +125,16 @@ describe("docs: links", () => {
     expect(broken).toEqual([]);
   });
 
+  it("every file path the docs name (packages/, test/, stacks/, bench/) exists, so a moved file cannot leave a stale path", () => {
+    const path = /(?:packages|test|stacks|bench)\/[A-Za-z0-9_./-]+\.(?:ts|mjs|md|json)/g;
+    const missing = DOCS.flatMap((doc) =>
+      [...read(doc).matchAll(path)].flatMap(([named]) =>
+        existsSync(join(PROJECT_ROOT, named)) ? [] : [`${doc}: ${named}`],
+      ),
+    );
+    expect(missing).toEqual([]);
+  });
+
   it("slugs as GitHub makes them", () => {
     expect(slug("Business hours and holidays (`BUSINESS_HOURS`)")).toBe("business-hours-and-holidays-business_hours");
     expect(slug("7. Questions")).toBe("7-questions");
