@@ -1,7 +1,13 @@
 import * as z from "zod/mini";
 import type { Culture } from "../language/culture";
 import { lazy } from "../shared/lazy";
-import type { OpeningHours } from "./presence";
+
+/** Decides, before presence is asked, whether the desk is closed (business hours). */
+export interface OpeningHours {
+  /** The desk's IANA time zone, in which opening times are told. */
+  readonly timeZone: string;
+  closedUntil(now: Date): { opensAt: string | undefined } | undefined;
+}
 
 const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
 const DAY_MS = 86_400_000;

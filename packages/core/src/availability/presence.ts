@@ -5,7 +5,7 @@ import type { Culture } from "../language/culture";
 import { StoreUnavailableError } from "../shared/errors";
 import { optionalText } from "../shared/input";
 import type { Log, Metrics } from "../shared/metrics";
-import { opensAtText } from "./business-hours";
+import { type OpeningHours, opensAtText } from "./business-hours";
 import type { PresenceFault, PresenceStore, SharedPresence } from "./presence-store";
 
 /**
@@ -306,13 +306,6 @@ export const AvailabilityRequestSchema = z.object({
   data: z.optional(z.looseObject({ context: z.optional(z.unknown()) })),
 });
 export type AvailabilityRequest = z.infer<typeof AvailabilityRequestSchema>;
-
-/** Decides, before presence is asked, whether the desk is closed (business hours). */
-export interface OpeningHours {
-  /** The desk's IANA time zone, in which opening times are told. */
-  readonly timeZone: string;
-  closedUntil(now: Date): { opensAt: string | undefined } | undefined;
-}
 
 export interface AvailabilityDeps {
   presence: Pick<PresenceClient, "check">;

@@ -1,6 +1,6 @@
 import { DIRECTION_CONTROLS, isBlank, removeFormatCharacters } from "../language/invisible";
 import { lazyRegExp } from "../shared/lazy-regexp";
-import type { Validation } from "./intake-validation";
+import type { Validation } from "./field-validator";
 
 /** The visitor's question: free text an agent answers later (SPEC §3 Intake, `message`). */
 export const MAX_MESSAGE_LENGTH = 2000;
