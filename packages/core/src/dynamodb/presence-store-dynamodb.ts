@@ -10,10 +10,7 @@ import type {
   SharedPresence,
 } from "../availability/presence-store";
 import { StoreUnavailableError } from "../shared/errors";
-import { CHAT_TABLE } from "./chat-store-dynamodb";
-
-/** Presence items live in the chats table under keys no chat id can take (chat ids never contain `#`). */
-export const PRESENCE_KEY_PREFIX = "presence#";
+import { presenceKey } from "./table";
 
 /** Writes after presence answered are best effort: a slow table must not hold the visitor's answer. */
 const SETTLE_TIMEOUT_MS = 1000;
@@ -164,7 +161,7 @@ export class DynamoDbPresenceStore implements PresenceStore {
   }
 
   #key(key: string) {
-    return { [CHAT_TABLE.partitionKey]: `${PRESENCE_KEY_PREFIX}${key}` };
+    return presenceKey(key);
   }
 }
 
