@@ -1,5 +1,5 @@
+import { checkAvailability } from "@caic-handover/core/availability/availability";
 import { BusinessHoursSchedule, BusinessHoursText } from "@caic-handover/core/availability/business-hours";
-import { checkAvailability } from "@caic-handover/core/availability/presence";
 import { ConfigError, loadConfig } from "@caic-handover/core/config/config";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";

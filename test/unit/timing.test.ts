@@ -1,4 +1,4 @@
-import { PRESENCE_TIMEOUT_MS } from "@caic-handover/core/availability/presence";
+import { PRESENCE_TIMEOUT_MS } from "@caic-handover/core/availability/presence-call";
 import {
   CLAIM_LEASE_SECONDS,
   OUTCOME_POLL_MS,

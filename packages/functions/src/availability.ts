@@ -1,9 +1,7 @@
+import { checkAvailability } from "@caic-handover/core/availability/availability";
+import { AvailabilityRequestSchema } from "@caic-handover/core/availability/availability-request";
 import { BusinessHoursSchedule } from "@caic-handover/core/availability/business-hours";
-import {
-  AvailabilityRequestSchema,
-  checkAvailability,
-  PresenceClient,
-} from "@caic-handover/core/availability/presence";
+import { PresenceClient } from "@caic-handover/core/availability/presence";
 import { DynamoDbPresenceStore } from "@caic-handover/core/dynamodb/presence-store-dynamodb";
 import { CultureRequestSchema, requestedCulture } from "@caic-handover/core/language/culture";
 import { parseInput } from "@caic-handover/core/shared/input";
