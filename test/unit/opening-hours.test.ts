@@ -346,7 +346,7 @@ describe("the availability check with business hours", () => {
     log: { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() },
     defaultChannel: "WebChat",
     defaultReferrer: undefined,
-    openingHours: office,
+    businessHours: office,
     now: () => new Date(now),
   });
 

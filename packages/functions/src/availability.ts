@@ -22,7 +22,7 @@ const deps = {
   }),
   defaultChannel: config.PRESENCE_CHANNEL,
   defaultReferrer: config.PRESENCE_REFERRER,
-  openingHours: config.BUSINESS_HOURS && new BusinessHoursSchedule(config.BUSINESS_HOURS),
+  businessHours: config.BUSINESS_HOURS && new BusinessHoursSchedule(config.BUSINESS_HOURS),
 };
 
 export const handler = httpRoute(

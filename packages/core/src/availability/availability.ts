@@ -2,7 +2,7 @@ import type { ChatStore } from "../chat/chat-store";
 import type { Culture } from "../language/culture";
 import type { Log, Metrics } from "../shared/metrics";
 import type { AvailabilityRequest } from "./availability-request";
-import { type OpeningHours, opensAtText } from "./business-hours";
+import { type BusinessHours, opensAtText } from "./business-hours";
 import type { PresenceAnswer, PresenceClient } from "./presence";
 
 export interface AvailabilityDeps {
@@ -12,7 +12,7 @@ export interface AvailabilityDeps {
   log: Log;
   defaultChannel: string;
   defaultReferrer: string | undefined;
-  openingHours?: OpeningHours;
+  businessHours?: BusinessHours;
   now: () => Date;
 }
 
@@ -26,7 +26,7 @@ export async function checkAvailability(
   const referrer = request.referrer ?? request.url ?? deps.defaultReferrer;
   const channel = request.channel ?? deps.defaultChannel;
   const now = deps.now();
-  const closed = deps.openingHours?.closedUntil(now);
+  const closed = deps.businessHours?.closedUntil(now);
   const result: PresenceAnswer = closed
     ? {
         agentStatus: "offline",
@@ -35,7 +35,7 @@ export async function checkAvailability(
         ...(closed.opensAt
           ? {
               opensAt: closed.opensAt,
-              opensAtText: opensAtText(closed.opensAt, deps.openingHours!.timeZone, culture, now),
+              opensAtText: opensAtText(closed.opensAt, deps.businessHours!.timeZone, culture, now),
             }
           : {}),
       }
