@@ -10,7 +10,7 @@ import type {
   SharedPresence,
 } from "../availability/presence-store";
 import { StoreUnavailableError } from "../shared/errors";
-import { presenceKey } from "./table";
+import { CHAT_TABLE, PRESENCE_KEY_PREFIX } from "./table";
 
 /** Writes after presence answered are best effort: a slow table must not hold the visitor's answer. */
 const SETTLE_TIMEOUT_MS = 1000;
@@ -161,7 +161,7 @@ export class DynamoDbPresenceStore implements PresenceStore {
   }
 
   #key(key: string) {
-    return presenceKey(key);
+    return { [CHAT_TABLE.partitionKey]: `${PRESENCE_KEY_PREFIX}${key}` };
   }
 }
 

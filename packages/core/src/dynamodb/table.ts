@@ -10,8 +10,5 @@ export const CHAT_TABLE = { partitionKey: "chatId", ttlAttribute: "expiresAt" } 
 /** The key prefix of presence items: a key with it is never a chat. */
 export const PRESENCE_KEY_PREFIX = "presence#";
 
-/** A chat item's key. */
-export const chatKey = (chatId: string) => ({ [CHAT_TABLE.partitionKey]: chatId });
-
-/** A presence item's key, for the store's own key of one (channel, referrer). */
-export const presenceKey = (key: string) => ({ [CHAT_TABLE.partitionKey]: `${PRESENCE_KEY_PREFIX}${key}` });
+/** A chat item's key: the chat id under the partition key (a type, so the chat store's bundle carries nothing extra). */
+export type ChatKey = Record<(typeof CHAT_TABLE)["partitionKey"], string>;
