@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { PresenceStore } from "@caic-handover/core/availability/presence-store";
 import type { ChatStore } from "@caic-handover/core/chat/chat-store";
-import { CLAIM_LEASE_SECONDS } from "@caic-handover/core/handover/handover";
+import { CLAIM_LEASE_SECONDS } from "@caic-handover/core/handover/claim";
 import { handoverMutation } from "@caic-handover/core/router/routing";
 import { ADAPTERS, PRESENCE_KEY, PRODUCT_TOKEN, TECHNICAL_LINK } from "@caic-handover/local/constants";
 

@@ -1,4 +1,4 @@
-import { CHAT_TABLE } from "@caic-handover/core/dynamodb/chat-store-dynamodb";
+import { CHAT_TABLE } from "@caic-handover/core/dynamodb/table";
 import { type StackContext, Table } from "sst/constructs";
 import { acceptFrameworkFunctions } from "./nag";
 import { deploySettings } from "./settings";

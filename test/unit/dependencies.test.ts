@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { builtinModules } from "node:module";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { PROJECT_ROOT } from "@caic-handover/local/local-defaults";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
@@ -103,5 +103,82 @@ describe("every package", () => {
       );
     };
     expect([...declared(m)].filter((name) => !used(name))).toEqual([]);
+  });
+});
+
+/** The core's layering, written down in docs/layout.md. */
+const CORE = "packages/core/src";
+const CORE_FOLDERS = readdirSync(join(PROJECT_ROOT, CORE), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+
+interface CoreImport {
+  /** The importing file and its concept folder. */
+  file: string;
+  folder: string;
+  specifier: string;
+  /** For an import of a core file: its path under packages/core/src, without extension. */
+  target?: string;
+}
+
+/** Every import of every core file, type-only and dynamic imports included. */
+const coreImports: CoreImport[] = sourceFiles(CORE).flatMap((file) => {
+  const folder = file.slice(CORE.length + 1).split("/")[0]!;
+  const { importedFiles } = ts.preProcessFile(readFileSync(join(PROJECT_ROOT, file), "utf8"), true, true);
+  return importedFiles.map(({ fileName: specifier }) => {
+    if (!specifier.startsWith(".")) return { file, folder, specifier };
+    const path = posix.normalize(posix.join(posix.dirname(file), specifier));
+    return { file, folder, specifier, target: path.replace(/\.(ts|mjs)$/, "") };
+  });
+});
+const inCore = (i: CoreImport) => i.target?.startsWith(`${CORE}/`);
+const targetFolder = (i: CoreImport) => i.target!.slice(CORE.length + 1).split("/")[0]!;
+const shown = (imports: CoreImport[]) => imports.map((i) => `${i.file} imports ${i.specifier}`);
+
+describe("the core's layering (docs/layout.md)", () => {
+  it("only dynamodb/ imports the AWS SDK: every other folder is AWS-free", () => {
+    const sdk = coreImports.filter((i) => packageOf(i.specifier)?.startsWith("@aws-sdk/"));
+    expect(sdk.some((i) => i.folder === "dynamodb")).toBe(true);
+    expect(shown(sdk.filter((i) => i.folder !== "dynamodb"))).toEqual([]);
+  });
+
+  it("no concept imports dynamodb/: the stores are adapters the functions wire in, behind the ports", () => {
+    expect(
+      shown(coreImports.filter((i) => inCore(i) && i.folder !== "dynamodb" && targetFolder(i) === "dynamodb")),
+    ).toEqual([]);
+  });
+
+  it.each([
+    ["shared", "imports no other folder", ["shared"]],
+    ["language", "imports only shared/", ["language", "shared"]],
+  ])("%s/ %s", (folder, _rule, allowed) => {
+    const outside = coreImports.filter((i) => i.folder === folder && inCore(i) && !allowed.includes(targetFolder(i)));
+    expect(shown(outside)).toEqual([]);
+  });
+
+  it("config/ imports only shared/, language/ and the business-hours parser of availability/", () => {
+    const allowed = (i: CoreImport) =>
+      ["config", "shared", "language"].includes(targetFolder(i)) || i.target === `${CORE}/availability/business-hours`;
+    expect(shown(coreImports.filter((i) => i.folder === "config" && inCore(i) && !allowed(i)))).toEqual([]);
+  });
+
+  it("the core imports neither the functions nor the local runner, and no file outside packages/core/src", () => {
+    const outward = coreImports.filter(
+      (i) => (i.target !== undefined && !inCore(i)) || packageOf(i.specifier)?.startsWith("@caic-handover/"),
+    );
+    expect(shown(outward)).toEqual([]);
+  });
+
+  it("every core file lives in a concept folder, and docs/layout.md names each folder", () => {
+    const layout = readFileSync(join(PROJECT_ROOT, "docs/layout.md"), "utf8");
+    expect(sourceFiles(CORE).filter((file) => !file.slice(CORE.length + 1).includes("/"))).toEqual([]);
+    expect(CORE_FOLDERS.filter((folder) => !new RegExp(`^${folder}/ `, "m").test(layout))).toEqual([]);
+  });
+
+  it("has no barrels: no index.ts in any package and no re-export, so each bundle imports only what it uses", () => {
+    const files = ["packages/core/src", "packages/functions/src", "packages/local/src"].flatMap(sourceFiles);
+    expect(files.filter((file) => posix.basename(file) === "index.ts")).toEqual([]);
+    const reexport = /^export\s+(?:type\s+)?(?:\*|\{[^}]*\})\s*(?:as\s+\w+\s+)?from\s/m;
+    expect(files.filter((file) => reexport.test(readFileSync(join(PROJECT_ROOT, file), "utf8")))).toEqual([]);
   });
 });

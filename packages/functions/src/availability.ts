@@ -1,9 +1,7 @@
+import { checkAvailability } from "@caic-handover/core/availability/availability";
+import { AvailabilityRequestSchema } from "@caic-handover/core/availability/availability-request";
 import { BusinessHoursSchedule } from "@caic-handover/core/availability/business-hours";
-import {
-  AvailabilityRequestSchema,
-  checkAvailability,
-  PresenceClient,
-} from "@caic-handover/core/availability/presence";
+import { PresenceClient } from "@caic-handover/core/availability/presence";
 import { presenceWebhookRequest } from "@caic-handover/core/availability/presence-webhook";
 import { DynamoDbPresenceStore } from "@caic-handover/core/dynamodb/presence-store-dynamodb";
 import { CultureRequestSchema, requestedCulture } from "@caic-handover/core/language/culture";
@@ -25,7 +23,7 @@ const deps = {
   }),
   defaultChannel: config.PRESENCE_CHANNEL,
   defaultReferrer: config.PRESENCE_REFERRER,
-  openingHours: config.BUSINESS_HOURS && new BusinessHoursSchedule(config.BUSINESS_HOURS),
+  businessHours: config.BUSINESS_HOURS && new BusinessHoursSchedule(config.BUSINESS_HOURS),
 };
 
 export const handler = httpRoute(

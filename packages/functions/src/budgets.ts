@@ -1,11 +1,12 @@
-import { LEASE_MARGIN_MS, PRESENCE_TIMEOUT_MS } from "@caic-handover/core/availability/presence";
+import { LEASE_MARGIN_MS } from "@caic-handover/core/availability/presence";
+import { PRESENCE_TIMEOUT_MS } from "@caic-handover/core/availability/presence-call";
 import { SETTLE_TIMEOUT_MS } from "@caic-handover/core/dynamodb/presence-store-dynamodb";
 import {
   CLAIM_LEASE_SECONDS,
   OUTCOME_POLL_MS,
   SETTLE_RESERVE_MS,
   SETTLE_RETRY_MS,
-} from "@caic-handover/core/handover/handover";
+} from "@caic-handover/core/handover/claim";
 import { HISTORY_DEADLINES } from "@caic-handover/core/router/cm-history";
 import { FORWARD_TIMEOUT_MS } from "@caic-handover/core/router/notification";
 import { ROUTING_DEADLINES } from "@caic-handover/core/router/routing";

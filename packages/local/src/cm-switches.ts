@@ -1,4 +1,4 @@
-import { PRESENCE_TIMEOUT_MS } from "@caic-handover/core/availability/presence";
+import { PRESENCE_TIMEOUT_MS } from "@caic-handover/core/availability/presence-call";
 import { ConfigError } from "@caic-handover/core/config/config";
 import { ROUTING_DEADLINES } from "@caic-handover/core/router/routing";
 import type { CmSimulator, Fault } from "./cm-simulator";

@@ -3,8 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import { DeleteItemCommand, DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { maskEmail, maskMessage, maskName } from "@caic-handover/core/chat/chat";
 import type { KeyName } from "@caic-handover/core/config/config";
-import { CHAT_TABLE } from "@caic-handover/core/dynamodb/chat-store-dynamodb";
-import { PRESENCE_KEY_PREFIX } from "@caic-handover/core/dynamodb/presence-store-dynamodb";
+import { CHAT_TABLE, PRESENCE_KEY_PREFIX } from "@caic-handover/core/dynamodb/table";
 import { DIMENSION_VALUES, FUNNEL, METRIC_NAMES, Metric, type MetricName } from "@caic-handover/core/shared/metrics";
 import { ROUTES, routeKeyName } from "@caic-handover/functions/routes";
 import type { CmSimulator } from "./cm-simulator";

@@ -1,4 +1,4 @@
-import { PRESENCE_TIMEOUT_MS } from "@caic-handover/core/availability/presence";
+import { PRESENCE_TIMEOUT_MS } from "@caic-handover/core/availability/presence-call";
 import type { KeyName } from "@caic-handover/core/config/config";
 import { FORWARD_TIMEOUT_MS } from "@caic-handover/core/router/notification";
 import { ROUTING_DEADLINES } from "@caic-handover/core/router/routing";

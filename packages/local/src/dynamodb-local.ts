@@ -13,7 +13,7 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
-import { CHAT_TABLE } from "@caic-handover/core/dynamodb/chat-store-dynamodb";
+import { CHAT_TABLE } from "@caic-handover/core/dynamodb/table";
 
 /** Credentials DynamoDB Local accepts; it checks their shape only. */
 export const LOCAL_AWS_ENV = {

@@ -1,5 +1,5 @@
+import { checkAvailability } from "@caic-handover/core/availability/availability";
 import { BusinessHoursSchedule, BusinessHoursText } from "@caic-handover/core/availability/business-hours";
-import { checkAvailability } from "@caic-handover/core/availability/presence";
 import { ConfigError, loadConfig } from "@caic-handover/core/config/config";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
@@ -346,7 +346,7 @@ describe("the availability check with business hours", () => {
     log: { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() },
     defaultChannel: "WebChat",
     defaultReferrer: undefined,
-    openingHours: office,
+    businessHours: office,
     now: () => new Date(now),
   });
 

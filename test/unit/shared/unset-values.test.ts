@@ -1,4 +1,4 @@
-import { AvailabilityRequestSchema } from "@caic-handover/core/availability/presence";
+import { AvailabilityRequestSchema } from "@caic-handover/core/availability/availability-request";
 import { parseChatId } from "@caic-handover/core/chat/chat-id";
 import { HandoverRequestSchema } from "@caic-handover/core/handover/handover";
 import { answerOf } from "@caic-handover/core/intake/intake";

@@ -1,7 +1,13 @@
 import * as z from "zod/mini";
 import type { Culture } from "../language/culture";
 import { lazy } from "../shared/lazy";
-import type { OpeningHours } from "./presence";
+
+/** Decides, before presence is asked, whether the desk is closed (business hours). */
+export interface BusinessHours {
+  /** The desk's IANA time zone, in which opening times are told. */
+  readonly timeZone: string;
+  closedUntil(now: Date): { opensAt: string | undefined } | undefined;
+}
 
 const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
 const DAY_MS = 86_400_000;
@@ -94,7 +100,7 @@ function buildSchema() {
 }
 const businessHoursSchema = lazy(buildSchema);
 
-export type BusinessHours = z.infer<ReturnType<typeof buildSchema>>;
+export type BusinessHoursSetting = z.infer<ReturnType<typeof buildSchema>>;
 
 const entry = (path: readonly PropertyKey[]) =>
   path.map((key, i) => (typeof key === "number" ? `[${key}]` : `${i === 0 ? "" : "."}${String(key)}`)).join("");
@@ -141,14 +147,14 @@ const minutes = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.sl
 const dateOf = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
 
 /** Business hours as the availability check asks them: closed now, and until when. */
-export class BusinessHoursSchedule implements OpeningHours {
-  readonly #hours: BusinessHours;
+export class BusinessHoursSchedule implements BusinessHours {
+  readonly #hours: BusinessHoursSetting;
   readonly #holidays: ReadonlySet<string>;
   readonly #wallClock: Intl.DateTimeFormat;
   readonly #days = new Map<number, Shift[]>();
   readonly timeZone: string;
 
-  constructor(hours: BusinessHours) {
+  constructor(hours: BusinessHoursSetting) {
     this.#hours = hours;
     this.timeZone = hours.timeZone;
     this.#holidays = new Set(hours.holidays);

@@ -1,4 +1,4 @@
-import type { AvailabilityRequest } from "./presence";
+import type { AvailabilityRequest } from "./availability-request";
 
 /**
  * What Web Conversations' presence webhook may ask about. Its key may reach a visitor's browser, so

@@ -1,11 +1,7 @@
 import { createHmac } from "node:crypto";
-import * as z from "zod/mini";
-import type { ChatStore } from "../chat/chat-store";
-import type { Culture } from "../language/culture";
 import { StoreUnavailableError } from "../shared/errors";
-import { optionalText } from "../shared/input";
-import type { Log, Metrics } from "../shared/metrics";
-import { opensAtText } from "./business-hours";
+import type { Log } from "../shared/metrics";
+import { type Asked, askPresence, PRESENCE_TIMEOUT_MS } from "./presence-call";
 import type { PresenceFault, PresenceStore, SharedPresence } from "./presence-store";
 
 /**
@@ -37,17 +33,10 @@ export interface PresenceClientOptions {
   log?: Pick<Log, "warn">;
 }
 
-/** How long one presence call may take before the answer is `offline`/`presence-timeout` (docs/design.md#timing). */
-export const PRESENCE_TIMEOUT_MS = 2000;
-
 /** Distinct (channel, referrer) answers one process keeps. */
 const MAX_CACHED_KEYS = 500;
 /** How long one instance may take for its presence call and the write of the outcome. */
 export const LEASE_MARGIN_MS = 1000;
-/** A bare 429: CM's tightest limit is per second. */
-const DEFAULT_RETRY_AFTER_MS = 1000;
-/** A `Retry-After` beyond CM's hourly limit is not believed. */
-const MAX_RETRY_AFTER_MS = 3_600_000;
 /** The shared item outlives what it may still serve by this much. */
 const KEEP_MARGIN_MS = 60_000;
 const FIRST_POLL_MS = 50;
@@ -65,16 +54,13 @@ interface Resolved {
   until: number;
 }
 
-/** What one presence call gave. */
-type Asked = { online: boolean } | { fault: PresenceFault; status?: number; retryAfterMs?: number };
-
 export interface CheckOptions {
   /** The caller must write to the table anyway: a table fault is its answer (503), not a reason to ask presence alone. */
   storeRequired?: boolean;
 }
 
 /**
- * MSC presence (`GET ?apikey&Channel&referrer`, plain-text `Online`/`Offline`), one call per
+ * MSC presence (one call: presence-call.ts) asked once per
  * (channel, referrer) per cache period for the whole fleet: a per-process cache in front of an
  * answer shared through the table, refreshed by whichever instance takes the lease; a 429, 5xx,
  * timeout or garbage serves the last real answer while it is young enough. Protocol: docs/presence.md.
@@ -253,124 +239,13 @@ export class PresenceClient {
     return { answer: answer(false, asked.fault), until: 0 };
   }
 
-  async #ask(channel: string, referrer: string | undefined): Promise<Asked> {
+  #ask(channel: string, referrer: string | undefined): Promise<Asked> {
     this.#calls += 1;
-    const url = new URL(this.#options.apiUrl);
-    url.searchParams.set("apikey", this.#options.apiKey);
-    url.searchParams.set("Channel", channel);
-    if (referrer) url.searchParams.set("referrer", referrer);
-    let asked: Asked;
-    try {
-      const response = await this.#options.fetch(url, {
-        headers: { accept: "text/plain" },
-        signal: AbortSignal.timeout(this.#options.timeoutMs),
-      });
-      const body = (await response.text()).trim().toLowerCase();
-      if (response.status === 200 && (body === "online" || body === "offline")) return { online: body === "online" };
-      const retryAfterMs =
-        retryAfter(response.headers.get("retry-after"), this.#options.clock()) ??
-        (response.status === 429 ? DEFAULT_RETRY_AFTER_MS : undefined);
-      asked = {
-        fault: "presence-error",
-        status: response.status,
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      };
-    } catch (error) {
-      const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
-      asked = { fault: timedOut ? "presence-timeout" : "presence-error" };
-    }
-    // The channel may be a caller's text: the availability answer logs it, sanitised.
-    this.#options.log?.warn("presence gave no answer", asked);
-    return asked;
+    return askPresence(this.#options, channel, referrer);
   }
-}
-
-/** `Retry-After` as seconds or an HTTP date, in milliseconds from now, capped. */
-function retryAfter(value: string | null, now: number): number | undefined {
-  if (value === null) return undefined;
-  const trimmed = value.trim();
-  const ms = /^\d+$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed) - now;
-  return Number.isNaN(ms) ? undefined : Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
 }
 
 /** Storing the outcome is best effort: the visitor still gets the answer, the lease simply runs out. */
 function ignoreStoreFault(error: unknown) {
   if (!(error instanceof StoreUnavailableError)) throw error;
-}
-
-/** Query (API Callout GET) or body (Web Conversations' presence-check webhook POST). */
-export const AvailabilityRequestSchema = z.object({
-  referrer: optionalText(2048),
-  url: optionalText(2048),
-  channel: optionalText(64),
-  data: z.optional(z.looseObject({ context: z.optional(z.unknown()) })),
-});
-export type AvailabilityRequest = z.infer<typeof AvailabilityRequestSchema>;
-
-/** Decides, before presence is asked, whether the desk is closed (business hours). */
-export interface OpeningHours {
-  /** The desk's IANA time zone, in which opening times are told. */
-  readonly timeZone: string;
-  closedUntil(now: Date): { opensAt: string | undefined } | undefined;
-}
-
-export interface AvailabilityDeps {
-  presence: Pick<PresenceClient, "check">;
-  store: Pick<ChatStore, "recordPresence">;
-  metrics: Metrics;
-  log: Log;
-  defaultChannel: string;
-  defaultReferrer: string | undefined;
-  openingHours?: OpeningHours;
-  now: () => Date;
-}
-
-export async function checkAvailability(
-  deps: AvailabilityDeps,
-  chatId: string | undefined,
-  request: AvailabilityRequest,
-  culture: Culture,
-): Promise<PresenceAnswer> {
-  const referrer = request.referrer ?? request.url ?? deps.defaultReferrer;
-  const channel = request.channel ?? deps.defaultChannel;
-  const now = deps.now();
-  const closed = deps.openingHours?.closedUntil(now);
-  const result: PresenceAnswer = closed
-    ? {
-        agentStatus: "offline",
-        agentAvailable: false,
-        reason: "closed",
-        ...(closed.opensAt
-          ? {
-              opensAt: closed.opensAt,
-              opensAtText: opensAtText(closed.opensAt, deps.openingHours!.timeZone, culture, now),
-            }
-          : {}),
-      }
-    : await deps.presence.check(channel, referrer, { storeRequired: chatId !== undefined });
-
-  if (result.agentAvailable) deps.metrics.count("AgentsOnline");
-  else deps.metrics.count("AgentsOffline", result.reason);
-  if (
-    result.reason === "presence-error" ||
-    result.reason === "presence-timeout" ||
-    result.reason === "presence-stale"
-  ) {
-    deps.metrics.count("PresenceError", result.reason);
-    // A channel the caller sent is its text: only the configured one is written.
-    const logged = request.channel === undefined ? channel : "(given by the caller)";
-    const message =
-      result.reason === "presence-stale" ? "presence failed: the last real answer served" : "presence check failed";
-    deps.log.warn(message, { reason: result.reason, channel: logged });
-  }
-  if (chatId !== undefined) {
-    await deps.store.recordPresence(
-      chatId,
-      { agentStatus: result.agentStatus, reason: result.reason, at: now.toISOString() },
-      request.referrer ?? request.url,
-      now,
-    );
-  }
-  deps.log.info("availability answered", { agentStatus: result.agentStatus, reason: result.reason });
-  return result;
 }

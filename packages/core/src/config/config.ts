@@ -155,7 +155,7 @@ export const ConfigSchema = z.object({
   WEB_CONVERSATIONS_HANDOVER_URL: z.optional(url),
   /** `message`: a handover while nobody is online goes through as a message an agent answers later (docs/features.md). */
   OFFLINE_HANDOVER: z._default(z.enum(OFFLINE_HANDOVER_VALUES), "off"),
-  /** Opening hours as JSON (timeZone, weekly, holidays, special); absent means always open. */
+  /** Business hours as JSON (timeZone, weekly, holidays, special); absent means always open. */
   BUSINESS_HOURS: z.optional(BusinessHoursText),
   /** Culture of visitor-facing texts when a call gives none or one whose language has no texts. */
   DEFAULT_CULTURE: z._default(CultureSetting, { language: "en", locale: "en" }),

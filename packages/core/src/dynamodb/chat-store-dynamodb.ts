@@ -28,9 +28,7 @@ import type {
 import type { IntakeField } from "../config/config";
 import type { HandoverDetails } from "../handover/handover-details";
 import { StoreUnavailableError } from "../shared/errors";
-
-/** Key schema and TTL attribute of the chats table, shared by the stack and the local runner. */
-export const CHAT_TABLE = { partitionKey: "chatId", ttlAttribute: "expiresAt" } as const;
+import type { ChatKey } from "./table";
 
 /** Collects attribute-name and value placeholders for one expression. */
 class Expression {
@@ -138,7 +136,9 @@ export class DynamoDbChatStore implements ChatStore {
 
   async get(chatId: string, now: Date): Promise<ChatRecord | undefined> {
     const { Item } = await this.#send(() =>
-      this.#client.send(new GetCommand({ TableName: this.#table, Key: { chatId }, ConsistentRead: true })),
+      this.#client.send(
+        new GetCommand({ TableName: this.#table, Key: { chatId } satisfies ChatKey, ConsistentRead: true }),
+      ),
     );
     const record = Item as ChatRecord | undefined;
     return record && record.expiresAt > epochSeconds(now) ? record : undefined;
@@ -527,7 +527,7 @@ export class DynamoDbChatStore implements ChatStore {
       const { Attributes } = await this.#client.send(
         new UpdateCommand({
           TableName: this.#table,
-          Key: { chatId },
+          Key: { chatId } satisfies ChatKey,
           UpdateExpression: update,
           ConditionExpression: condition,
           ExpressionAttributeNames: e.names,
@@ -558,7 +558,7 @@ export class DynamoDbChatStore implements ChatStore {
       .send(
         new DeleteCommand({
           TableName: this.#table,
-          Key: { chatId },
+          Key: { chatId } satisfies ChatKey,
           ConditionExpression: "#expiresAt = :seen",
           ExpressionAttributeNames: { "#expiresAt": "expiresAt" },
           ExpressionAttributeValues: { ":seen": expiresAt },
@@ -576,7 +576,7 @@ export class DynamoDbChatStore implements ChatStore {
       .send(
         new UpdateCommand({
           TableName: this.#table,
-          Key: { chatId },
+          Key: { chatId } satisfies ChatKey,
           UpdateExpression: `REMOVE ${Array.from({ length: excess }, (_, i) => `#history[${i}]`).join(", ")}`,
           ConditionExpression: "size(#history) = :length",
           ExpressionAttributeNames: { "#history": "history" },

@@ -10,10 +10,7 @@ import type {
   SharedPresence,
 } from "../availability/presence-store";
 import { StoreUnavailableError } from "../shared/errors";
-import { CHAT_TABLE } from "./chat-store-dynamodb";
-
-/** Presence items live in the chats table under keys no chat id can take (chat ids never contain `#`). */
-export const PRESENCE_KEY_PREFIX = "presence#";
+import { CHAT_TABLE, PRESENCE_KEY_PREFIX } from "./table";
 
 /** Writes after presence answered are best effort: a slow table must not hold the visitor's answer. */
 export const SETTLE_TIMEOUT_MS = 1000;

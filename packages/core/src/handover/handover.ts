@@ -8,9 +8,6 @@ import type { Metrics } from "../shared/metrics";
 import { awaitOutcome, type Claim, type ClaimDeps, claimOver, claimWrite, newClaim, sendClaimed } from "./claim";
 import type { HandoverDetails } from "./handover-details";
 
-// The protocol's timing, importable from here as before (test/unit/functions/timing.test.ts, bench/flows.ts).
-export { CLAIM_LEASE_SECONDS, OUTCOME_POLL_MS, SETTLE_RESERVE_MS, SETTLE_RETRY_MS } from "./claim";
-
 export const HandoverRequestSchema = z.object({
   referrer: optionalText(2048),
   keywords: optionalText(512),

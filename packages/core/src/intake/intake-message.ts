@@ -1,11 +1,9 @@
 import { DIRECTION_CONTROLS, isBlank, removeFormatCharacters } from "../language/invisible";
 import { lazyRegExp } from "../shared/lazy-regexp";
-import type { Validation } from "./intake-validation";
+import type { Validation } from "./field-validator";
 
 /** The visitor's question: free text an agent answers later (SPEC §3 Intake, `message`). */
 export const MAX_MESSAGE_LENGTH = 2000;
-/** Raw values above this are malformed requests; up to it, an over-long question gets a message the bot can show. */
-export const MAX_RAW_MESSAGE = 8000;
 /** Control, private-use, unassigned and lone surrogate code points (compiled on first use: `\p{Cn}` is a large class). */
 const UNSHOWABLE = lazyRegExp(String.raw`[\p{Cc}\p{Co}\p{Cn}\p{Cs}]`);
 

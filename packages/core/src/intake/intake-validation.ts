@@ -3,15 +3,9 @@ import { DIRECTION_CONTROLS, type InvisibleMode, MVS, removeFormatCharacters, ZW
 import type { VisitorMessage } from "../language/messages";
 import { lazyRegExp } from "../shared/lazy-regexp";
 import { checkDomain } from "./email-domain";
+import type { Validation } from "./field-validator";
 import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from "./intake-limits";
 import { validateMessage } from "./intake-message";
-
-/**
- * Each field's validator: the answer as a visitor typed or pasted it in, the value to store and
- * send out, or the key of the message that says what to change. Pure; the rules are in the
- * intake section of docs/intake.md.
- */
-export type Validation = { ok: true; value: string } | ({ ok: false } & VisitorMessage);
 
 /** The messages that need no parameters. */
 type PlainKey = Exclude<VisitorMessage, { params: unknown }>["key"];

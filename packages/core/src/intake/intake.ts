@@ -5,7 +5,8 @@ import type { IntakeField } from "../config/config";
 import type { HandoverDetails } from "../handover/handover-details";
 import type { Culture } from "../language/culture";
 import { isPlaceholder } from "../shared/input";
-import { VALIDATORS, type Validation } from "./intake-validation";
+import type { Validation } from "./field-validator";
+import { VALIDATORS } from "./intake-validation";
 import { type KnownValues, knownValues } from "./known-values";
 
 const knownValuesOf = (field: IntakeField, raw: string) => knownValues({ [field]: raw });
