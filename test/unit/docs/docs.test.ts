@@ -145,11 +145,8 @@ describe("docs: links", () => {
 });
 
 describe("docs: one purpose per page", () => {
-  /** Pages rewritten under other parts of issue 22; drop them from here once they open with their purpose. */
-  const PENDING = ["docs/design.md", "docs/testing.md", "docs/layout.md"];
-
   it("every page under docs/ states its one purpose in a `This page: …` line right under its title", () => {
-    const missing = DOCS.filter((doc) => doc.startsWith("docs/") && !PENDING.includes(doc)).filter(
+    const missing = DOCS.filter((doc) => doc.startsWith("docs/")).filter(
       (doc) => !/^# .+\n\nThis page: \S/.test(read(doc)),
     );
     expect(missing).toEqual([]);
