@@ -4,7 +4,7 @@ import { putItem } from "../support/reliability-harness";
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ PRESENCE_CACHE_SECONDS: "10" });
+  h = await startHarness({ PRESENCE_CACHE_SECONDS: "10", PRESENCE_WEBHOOK_REFERRERS: "https://closed.example" });
 });
 afterAll(() => h.close());
 beforeEach(() => h.cm.reset());
@@ -222,10 +222,12 @@ describe("availability", () => {
 
   it("serves Web Conversations' presence-check webhook and the text/plain variant", async () => {
     h.cm.presence.byReferrer.set("https://closed.example", "Offline");
+    // A page under a referrer listed in PRESENCE_WEBHOOK_REFERRERS is asked about as that referrer.
     const webhook = await h.call("POST", "/availability", {
-      body: { url: "https://closed.example", channel: "WebChat", data: { context: "store-1" } },
+      body: { url: "https://closed.example/shop?x=1", channel: "WebChat", data: { context: "store-1" } },
     });
     expect(webhook.json).toEqual({ agentStatus: "offline", agentAvailable: false, reason: "presence" });
+    expect(h.cm.presence.calls.at(-1)).toMatchObject({ channel: "WebChat", referrer: "https://closed.example" });
     const text = await h.call("GET", "/availability", { headers: { accept: "text/plain" } });
     expect(text.headers["content-type"]).toMatch(/^text\/plain/);
     expect(text.text).toBe("online");
