@@ -18,7 +18,7 @@ import { useAWSCredentials } from "sst/credentials.js";
 import { Database } from "./Database";
 import { monitor } from "./monitoring";
 import { ACCEPTED, accept, acceptFrameworkFunctions } from "./nag";
-import { deploySettings, environmentRefusal } from "./settings";
+import { deploySettings, environmentRefusal, visible } from "./settings";
 import { requireStageSecrets } from "./stage-secrets";
 
 /** Every request logged without its query string: callers that cannot send headers put the key there. */
@@ -45,7 +45,9 @@ export async function API({ stack, app }: StackContext) {
       credentials: await useAWSCredentials(),
       endpoint: process.env.AWS_ENDPOINT_URL_SSM,
     };
-    await requireStageSecrets(access, app.name, app.stage);
+    await requireStageSecrets(access, app.name, app.stage).catch((error) => {
+      throw visible(error);
+    });
   }
   const secrets = Config.Secret.create(stack, ...SECRET_NAMES);
 
@@ -74,7 +76,7 @@ export async function API({ stack, app }: StackContext) {
       Object.fromEntries(Object.entries(environment).map(([key, { value }]) => [key, value])),
       (value) => Token.isUnresolved(value),
     );
-    if (refusal) throw new Error(refusal);
+    if (refusal) throw visible(new Error(refusal));
   }
 
   const api = new Api(stack, "Api", {

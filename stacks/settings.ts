@@ -5,6 +5,7 @@ import {
   SECRET_NAMES,
   settingProblems,
 } from "@caic-handover/core/config/config";
+import { VisibleError } from "sst/error.js";
 import * as z from "zod/mini";
 
 /**
@@ -93,7 +94,25 @@ export interface DeploySettings {
  * the product's own config schema, so a deploy fails before anything is created, naming every
  * missing or malformed setting, instead of every function failing at its first cold start.
  */
+/**
+ * The deploy's settings, or a refusal SST prints as its one line (a `VisibleError`: no stack trace after it).
+ */
 export function deploySettings(env: Record<string, string | undefined>): DeploySettings {
+  try {
+    return readDeploySettings(env);
+  } catch (error) {
+    throw visible(error);
+  }
+}
+
+/** A refusal as SST shows it: its message alone. */
+export function visible(error: unknown): VisibleError {
+  return error instanceof VisibleError
+    ? error
+    : new VisibleError(error instanceof Error ? error.message : String(error));
+}
+
+function readDeploySettings(env: Record<string, string | undefined>): DeploySettings {
   // A misspelt setting never reaches Lambda (only known names are passed): said here, once per synth.
   for (const warning of misspeltSettings(env, KNOWN_SETTINGS)) {
     if (warned.has(warning)) continue;

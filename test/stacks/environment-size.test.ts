@@ -1,5 +1,6 @@
+import { VisibleError } from "sst/error.js";
 import { describe, expect, it } from "vitest";
-import { environmentRefusal, LAMBDA_ENVIRONMENT_LIMIT } from "../../stacks/settings";
+import { deploySettings, environmentRefusal, LAMBDA_ENVIRONMENT_LIMIT } from "../../stacks/settings";
 import { REQUIRED_PARAMETERS, synthesise } from "./synth";
 
 /** A valid opening-hours setting with many holidays: fixed dates, so nothing depends on today. */
@@ -18,7 +19,14 @@ describe("a function environment over Lambda's 4 KB", () => {
     await expect(attempt).rejects.toThrow(
       /^BUSINESS_HOURS is too long: function [a-z-]+'s environment would be \d+ bytes \(BUSINESS_HOURS \d+\), over Lambda's 4096-byte limit; shorten BUSINESS_HOURS$/,
     );
+    // SST's CLI prints a VisibleError as its message alone; any other error gets a stack trace after it.
+    await expect(attempt).rejects.toBeInstanceOf(VisibleError);
   }, 120_000);
+
+  it("refuses missing or invalid deploy settings the same way: one line, no stack trace", () => {
+    expect(() => deploySettings({})).toThrow(VisibleError);
+    expect(() => deploySettings({ ...REQUIRED_PARAMETERS, ALARM_EMAIL: "oncall" })).toThrow(VisibleError);
+  });
 
   it("counts names and values in bytes, an unresolved value (the table name) as DynamoDB's longest name", () => {
     const fits = { A: "x".repeat(LAMBDA_ENVIRONMENT_LIMIT - 1) };

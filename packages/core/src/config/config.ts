@@ -59,6 +59,9 @@ const key = z.optional(
       MIN_WEBHOOK_KEY_LENGTH,
       `at least ${MIN_WEBHOOK_KEY_LENGTH} characters; make one with openssl rand -hex 32`,
     ),
+    // A key goes into headers and URLs; a space or other character there is a pasted message, not a key
+    // (a failed `$(npx sst secrets get …)` captures its error text).
+    z.regex(/^[A-Za-z0-9._~+/=-]+$/, "only letters, digits and . _ ~ + / = -; make one with openssl rand -hex 32"),
   ),
 );
 
