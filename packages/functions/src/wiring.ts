@@ -10,6 +10,9 @@ import type { Log } from "@caic-handover/core/shared/metrics";
  * Each handler imports only the builders it uses (no barrel): a bundle holds the clients it calls.
  */
 
+/** The DynamoDB client's deadlines: `DYNAMODB_CALL_S` (routes.ts) is checked against them (timing test). */
+export const DYNAMODB_CLIENT = { maxAttempts: 3, connectionTimeoutMs: 1000, requestTimeoutMs: 1500 } as const;
+
 /**
  * The DocumentClient every store of a function shares: one call ends within `DYNAMODB_CALL_S`
  * (3 attempts of ≤ 1.5 s; docs/design.md#timing); undefined attributes are left out.
@@ -18,9 +21,13 @@ export function dynamoDbClient(config: Pick<Config, "DYNAMODB_ENDPOINT">): Dynam
   return DynamoDBDocumentClient.from(
     new DynamoDBClient({
       ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
-      maxAttempts: 3,
+      maxAttempts: DYNAMODB_CLIENT.maxAttempts,
       // One call ends within DYNAMODB_CALL_S (docs/design.md#timing); without throwOnRequestTimeout the SDK only warns.
-      requestHandler: { connectionTimeout: 1000, requestTimeout: 1500, throwOnRequestTimeout: true },
+      requestHandler: {
+        connectionTimeout: DYNAMODB_CLIENT.connectionTimeoutMs,
+        requestTimeout: DYNAMODB_CLIENT.requestTimeoutMs,
+        throwOnRequestTimeout: true,
+      },
     }),
     { marshallOptions: { removeUndefinedValues: true } },
   );

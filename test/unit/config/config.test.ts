@@ -146,6 +146,32 @@ describe("config", () => {
     expect(attempt).not.toThrow(new RegExp(short));
     expect(loadConfig({ ...parameters, HANDOVER_WEBHOOK_KEY: `${short}s` }).HANDOVER_WEBHOOK_KEY).toBe(`${short}s`);
   });
+
+  it("refuses a key with a space or any character a header or URL would mangle: a pasted error text is no key", () => {
+    // What `$(npx sst secrets get ROUTER_WEBHOOK_KEY)` captures when the get fails: 36 characters.
+    const errorText = '✖  "ROUTER_WEBHOOK_KEY" is not set';
+    for (const value of [
+      errorText,
+      `${"k".repeat(32)} x`,
+      `${"k".repeat(32)}é`,
+      `${"k".repeat(32)}\u200b`,
+      `${"k".repeat(32)}"`,
+    ]) {
+      for (const name of ["ROUTER_WEBHOOK_KEY", "ROUTER_WEBHOOK_KEY_PREVIOUS"]) {
+        expect(() => loadConfig({ ...parameters, [name]: value }), `${name}=${JSON.stringify(value)}`).toThrow(
+          new RegExp(`${name} is invalid \\(only letters, digits`),
+        );
+      }
+    }
+    // What openssl rand -hex 32 / -base64 32 and the local defaults give is taken.
+    for (const value of [
+      "0123456789abcdef".repeat(4),
+      "Zm9vYmFyYmF6cXV4K3NsYXNoL2VxdWFscz0=",
+      "local-router-webhook-key-npm-start-only",
+    ]) {
+      expect(loadConfig({ ...parameters, ROUTER_WEBHOOK_KEY: value }).ROUTER_WEBHOOK_KEY).toBe(value);
+    }
+  });
 });
 
 describe("PRESENCE_WEBHOOK_CORS_ORIGINS", () => {

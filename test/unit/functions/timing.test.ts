@@ -11,6 +11,7 @@ import {
   worstCaseMs,
 } from "@caic-handover/functions/budgets";
 import { FUNCTIONS, type FunctionName } from "@caic-handover/functions/routes";
+import { DYNAMODB_CLIENT } from "@caic-handover/functions/wiring";
 import { describe, expect, it } from "vitest";
 
 /** The timing rules of docs/design.md#timing, asserted on the budgets the route table's functions run with (budgets.ts). */
@@ -31,6 +32,18 @@ describe("timing rules", () => {
   it("one DynamoDB call ends before the shortest Lambda timeout, so an outage is our 503", () => {
     const shortest = Math.min(...FUNCTION_NAMES.map(timeoutMs));
     expect(DYNAMODB_CALL_MS).toBeLessThan(shortest);
+  });
+
+  it("one DynamoDB call's budget covers what the client is set to do: every attempt at its deadline, and the backoff between them", () => {
+    const { maxAttempts, requestTimeoutMs, connectionTimeoutMs } = DYNAMODB_CLIENT;
+    // The SDK's backoff after a throttling error: a base of 1 s, doubling (docs/design.md#timing).
+    const throttledBackoffMs = Array.from({ length: maxAttempts - 1 }, (_, i) => 1000 * 2 ** i).reduce(
+      (a, b) => a + b,
+      0,
+    );
+    expect(connectionTimeoutMs).toBeLessThanOrEqual(requestTimeoutMs);
+    expect(maxAttempts * requestTimeoutMs + 75).toBeLessThanOrEqual(DYNAMODB_CALL_MS);
+    expect(throttledBackoffMs + maxAttempts * 100).toBeLessThanOrEqual(DYNAMODB_CALL_MS);
   });
 
   it("a claim outlasts the routing budget, so a live claimer is not overtaken", () => {
