@@ -1,17 +1,16 @@
 import { createHmac, randomUUID } from "node:crypto";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDbChatStore } from "@caic-handover/core/dynamodb/chat-store-dynamodb";
 import { DynamoDbPresenceStore } from "@caic-handover/core/dynamodb/presence-store-dynamodb";
 import { handoverMutation } from "@caic-handover/core/router/routing";
 import { type FunctionName, optionalSecrets, requiredSecrets } from "@caic-handover/functions/routes";
 import { fetchBoundSecrets } from "@caic-handover/functions/secrets";
+import { dynamoDbClient } from "@caic-handover/functions/wiring";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 
 /**
  * The floor: one Lambda handler for every route that makes only the I/O the real function makes —
  * the same secrets fetch at import, the same DynamoDB calls through the product's own adapters (with
- * the client settings of `packages/functions/src/runtime.ts`) and the same CM calls — and nothing
+ * the client of `packages/functions/src/wiring.ts`) and the same CM calls — and nothing
  * else: no config schema, no validation, no logs, no metrics. Availability always takes the path of
  * a (channel, referrer) no instance has asked about: claim, presence, store, record.
  *
@@ -23,14 +22,7 @@ const env: Record<string, string | undefined> = {
   ...process.env,
   ...(await fetchBoundSecrets(process.env, requiredSecrets(fn), optionalSecrets(fn))),
 };
-const client = DynamoDBDocumentClient.from(
-  new DynamoDBClient({
-    ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}),
-    maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 1500, throwOnRequestTimeout: true },
-  }),
-  { marshallOptions: { removeUndefinedValues: true } },
-);
+const client = dynamoDbClient({ DYNAMODB_ENDPOINT: env.DYNAMODB_ENDPOINT });
 const tableName = env.TABLE_NAME!;
 const store = new DynamoDbChatStore({ client, tableName, ttlHours: 24 });
 const presence = new DynamoDbPresenceStore({ client, tableName });

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { ROUTES } from "@caic-handover/functions/routes";
+import { SECRET_NAMES } from "@caic-handover/core/config/config";
+import { FUNCTIONS, ROUTES } from "@caic-handover/functions/routes";
 import { PROJECT_ROOT } from "@caic-handover/local/local-defaults";
 import { describe, expect, it } from "vitest";
 import { metricsTable, routesTable, settingKinds, settingsRows } from "./tables";
@@ -151,6 +152,44 @@ describe("docs: one purpose per page", () => {
       (doc) => !/^# .+\n\nThis page: \S/.test(read(doc)),
     );
     expect(missing).toEqual([]);
+  });
+});
+
+describe("docs: counts", () => {
+  it("the numbers of functions, routes and secrets docs/deploy.md and the README give are the code's", () => {
+    const words = [
+      "zero",
+      "one",
+      "two",
+      "three",
+      "four",
+      "five",
+      "six",
+      "seven",
+      "eight",
+      "nine",
+      "ten",
+      "eleven",
+      "twelve",
+      "thirteen",
+      "fourteen",
+      "fifteen",
+    ];
+    const actual: Record<string, number> = {
+      functions: Object.keys(FUNCTIONS).length,
+      routes: ROUTES.length,
+      secrets: SECRET_NAMES.length,
+    };
+    const stated = ["docs/deploy.md", "README.md"].flatMap((doc) =>
+      [...read(doc).matchAll(/\b(\d+|[a-z]+) (?:Lambda )?(functions|routes|secrets)\b/gi)].flatMap(
+        ([text, count, what]) => {
+          const n = /^\d+$/.test(count!) ? Number(count) : words.indexOf(count!.toLowerCase());
+          return n < 0 ? [] : [{ doc, text, n, expected: actual[what!.toLowerCase()] }];
+        },
+      ),
+    );
+    expect(stated.length).toBeGreaterThan(0);
+    expect(stated.filter(({ n, expected }) => n !== expected)).toEqual([]);
   });
 });
 

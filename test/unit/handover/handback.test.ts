@@ -147,6 +147,20 @@ describe("the caller that wins the hand-back claim", () => {
     expect(store.settles).toHaveLength(1);
   });
 
+  it("a claim write whose answer is lost, read back with its own claim id on a chat no longer handing back: nothing sent", async () => {
+    let written: Claim | undefined;
+    const { store, routing, handBack } = setUp({
+      claim: (claim) => {
+        written = claim;
+        throw new StoreUnavailableError("timed out");
+      },
+      get: () => ({ ...claimedRecord(written!), status: "handed_over" }),
+    });
+    await expect(handBack()).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(store.reads()).toBe(1);
+    expect(routing.sent).toHaveLength(0);
+  });
+
   it.each<[string, () => ChatRecord | undefined]>([
     ["another caller's claim", () => claimedRecord({ claimId: "someone-else", leaseSeconds: 12 })],
     ["a chat still handed over (the claim did not land)", () => chat("handed_over")],

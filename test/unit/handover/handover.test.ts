@@ -429,6 +429,13 @@ describe("a concurrent duplicate (another caller holds the claim)", () => {
     expect(await hand()).toEqual(answer);
   });
 
+  it("a claim whose lease has lapsed ends the wait at the first read: the duplicate answers unconfirmed, not 13 s later", async () => {
+    const { store, hand } = setUp({ claim: busy(), get: () => chat("requesting", claimedBy("other", -1)) });
+    expect(await hand()).toEqual({ handover: "requested", unconfirmed: true });
+    expect(store.reads()).toBe(1);
+    expect(clock.slept.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(OUTCOME_POLL_MS);
+  });
+
   it("one direction at a time: a handover during a hand-back waits for it, and a lapsed hand-back closes the run", async () => {
     const handingBack = chat("handing_back", claimedBy("agent-tool", 1));
     const { routing, hand } = setUp({

@@ -46,6 +46,7 @@ describe("a body of JSON or form fields", () => {
     '{"chatId":"a","ChatId":"b"}',
     '{"ChatId":"a", "x":1,\n "ChatId" : "b"}',
     '{"chat\\u0049d":"a","chatId":"b"}',
+    '{"chatId"\t:"a",\r\n"chatId"\n\t :"b"}',
   ])("refuses a JSON body naming the chat id twice: %s", (body) => {
     expect(problem(() => fieldsOnly(body))).toBe("chatId is given more than once in the body");
   });
