@@ -138,6 +138,8 @@ describe("npm run check -- --stage <stage>", () => {
   it("fails, naming each problem, on a wrong presence key, a key the stage does not take, a missing secret and a pending subscription", async () => {
     ssm.parameters.set(secretPath("MSC_PRESENCE_API_KEY"), "not-the-presence-key");
     ssm.parameters.set(secretPath("HANDOVER_WEBHOOK_KEY"), "x".repeat(40));
+    // Set after the deploy with `sst secrets set`, which checks nothing: the Router's key as an operator's.
+    ssm.parameters.set(secretPath("OPERATOR_KEY_PREVIOUS"), LOCAL_KEYS.ROUTER_WEBHOOK_KEY);
     ssm.parameters.delete(secretPath("CM_PRODUCT_TOKEN"));
     sns.topics.set(TOPIC, [{ protocol: "email", endpoint: "ops@shop.example", confirmed: false }]);
     const { code, lines } = await npmRun("check", ["--stage", STAGE, "--outputs", outputsFile()]);
@@ -158,8 +160,12 @@ describe("npm run check -- --stage <stage>", () => {
     expect(lines).toContain(
       "FAIL  alarm topic has no confirmed subscription: email o…@shop.example pending (confirm the e-mail AWS sent)",
     );
+    expect(lines).toContain(
+      "FAIL  secrets: ROUTER_WEBHOOK_KEY and OPERATOR_KEY_PREVIOUS hold the same value: each caller needs a key of its own",
+    );
     expect(lines.at(-1)).toMatch(/^\d+ of \d+ checks failed$/);
     expect(lines.join("\n")).not.toContain("not-the-presence-key");
+    expect(lines.join("\n")).not.toContain(LOCAL_KEYS.ROUTER_WEBHOOK_KEY);
   }, 60_000);
 
   it("with --api-url takes the secrets from the environment and says what it cannot check", async () => {

@@ -9,6 +9,7 @@ import {
   PREVIOUS_KEY_NAMES,
   REQUIRED_SECRET_NAMES,
   type SecretName,
+  sharedKeyProblems,
 } from "@caic-handover/core/config/config";
 import { ROUTES, type RouteSpec, routeKey, routeKeyName } from "@caic-handover/functions/routes";
 import { isExpected, topicSubscriptions } from "./aws";
@@ -268,6 +269,8 @@ export async function runCheck(
         lines.push(line(false, `secret ${name} is shorter than ${MIN_WEBHOOK_KEY_LENGTH} characters: ${setCommand}`));
       else lines.push(line(true, `secret ${name} is set (${secrets.source})`));
     }
+    // `sst secrets set` checks nothing: a value shared by two callers' keys would open one's routes to the other.
+    for (const problem of sharedKeyProblems(secrets.values)) lines.push(line(false, `secrets: ${problem}`));
   } catch (error) {
     lines.push(line(false, `secrets cannot be read: ${(error as Error).message}`));
     secrets = { values: {}, source: "nowhere" };
