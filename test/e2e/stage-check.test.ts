@@ -140,6 +140,8 @@ describe("npm run check -- --stage <stage>", () => {
     ssm.parameters.set(secretPath("HANDOVER_WEBHOOK_KEY"), "x".repeat(40));
     // Set after the deploy with `sst secrets set`, which checks nothing: the Router's key as an operator's.
     ssm.parameters.set(secretPath("OPERATOR_KEY_PREVIOUS"), LOCAL_KEYS.ROUTER_WEBHOOK_KEY);
+    // What a failed `$(npx sst secrets get …)` captures, stored as a previous key.
+    ssm.parameters.set(secretPath("PRESENCE_WEBHOOK_KEY_PREVIOUS"), '✖  "PRESENCE_WEBHOOK_KEY" is not set');
     ssm.parameters.delete(secretPath("CM_PRODUCT_TOKEN"));
     sns.topics.set(TOPIC, [{ protocol: "email", endpoint: "ops@shop.example", confirmed: false }]);
     const { code, lines } = await npmRun("check", ["--stage", STAGE, "--outputs", outputsFile()]);
@@ -162,6 +164,9 @@ describe("npm run check -- --stage <stage>", () => {
     );
     expect(lines).toContain(
       "FAIL  secrets: ROUTER_WEBHOOK_KEY and OPERATOR_KEY_PREVIOUS hold the same value: each caller needs a key of its own",
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^FAIL {2}secret PRESENCE_WEBHOOK_KEY_PREVIOUS is not a key the functions accept/),
     );
     expect(lines.at(-1)).toMatch(/^\d+ of \d+ checks failed$/);
     expect(lines.join("\n")).not.toContain("not-the-presence-key");

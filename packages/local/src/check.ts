@@ -265,8 +265,15 @@ export async function runCheck(
       const value = secrets.values[name];
       const setCommand = `npx sst secrets set ${name} <value> --stage ${stage.name ?? "<stage>"}`;
       if (value === undefined) lines.push(line(false, `secret ${name} is not set in ${secrets.source}: ${setCommand}`));
-      else if (keys.includes(name) && value.length < MIN_WEBHOOK_KEY_LENGTH)
+      else if (keys.includes(name) && value.trim().length < MIN_WEBHOOK_KEY_LENGTH)
         lines.push(line(false, `secret ${name} is shorter than ${MIN_WEBHOOK_KEY_LENGTH} characters: ${setCommand}`));
+      else if (keys.includes(name) && !ConfigSchema.shape[name].safeParse(value).success)
+        lines.push(
+          line(
+            false,
+            `secret ${name} is not a key the functions accept (letters, digits and . _ ~ + / = - only): ${setCommand}`,
+          ),
+        );
       else lines.push(line(true, `secret ${name} is set (${secrets.source})`));
     }
     // `sst secrets set` checks nothing: a value shared by two callers' keys would open one's routes to the other.
