@@ -59,6 +59,7 @@ export const ROUTE_GUIDE: Record<string, RouteEntry> = {
     notes: [
       'Web Conversations posts {"url","channel","data":{"context"}} and reads `agentAvailable`; CAIC then sets the context variable `agentStatus` to `online` or `offline`.',
       `It passes on neither \`reason\` nor \`opensAt\`: use the API Callout of step ${ref("AvailabilityUrl")} when the bot should say when you open.`,
+      "Its key may reach a browser, so the page it sends counts only under a referrer listed in `PRESENCE_WEBHOOK_REFERRERS` (your web stores' URLs, comma-separated); any other page is asked about as `PRESENCE_REFERRER`.",
     ],
   },
   IntakeEmailUrl: {
